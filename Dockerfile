@@ -1,0 +1,36 @@
+# syntax=docker/dockerfile:1
+# tomtat: the same install as `make run` (torch==2.13.0 CPU build, the package and
+# gunicorn), as a non-root user. Bake the real models in with
+#   docker build --build-arg TOMTAT_PULL_MODELS="VietAI/vit5-base-vietnews-summarization VietAI/envit5-translation" .
+# (needs internet access at build time); without it the image serves extractive
+# summaries and reports translation as unavailable until a model is mounted.
+
+FROM python:3.11-slim AS build
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
+RUN python -m venv /opt/venv
+ENV PATH=/opt/venv/bin:$PATH
+# CPU wheel of torch: the default index would pull a CUDA build of several GB.
+RUN pip install --index-url https://download.pytorch.org/whl/cpu torch==2.13.0
+WORKDIR /src
+COPY pyproject.toml README.md ./
+COPY models ./models
+COPY service ./service
+RUN pip install .
+
+FROM python:3.11-slim AS runtime
+ARG TOMTAT_PULL_MODELS=""
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONUNBUFFERED=1 \
+    HF_HOME=/home/tomtat/.cache/huggingface \
+    TOMTAT_HOST=0.0.0.0 \
+    TOMTAT_PORT=8080
+RUN useradd --create-home --uid 10001 tomtat
+COPY --from=build /opt/venv /opt/venv
+USER tomtat
+WORKDIR /home/tomtat
+RUN if [ -n "$TOMTAT_PULL_MODELS" ]; then tomtat models pull $TOMTAT_PULL_MODELS; fi
+EXPOSE 8080
+HEALTHCHECK --interval=30s --timeout=5s --start-period=120s --retries=3 \
+    CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8080/healthz', timeout=4).status == 200 else 1)"
+STOPSIGNAL SIGTERM
+CMD ["gunicorn", "--config", "python:service.gunicorn_conf", "service.wsgi:app"]

@@ -1,0 +1,182 @@
+"""Model profiles: one declarative entry per supported model.
+
+A profile says everything the rest of tomtat needs to know to feed a model
+correctly and to read its output: which architecture family it is, which task
+it serves, what to put in front of the input, what to strip from the output,
+which language codes the tokenizer wants, how Vietnamese tone marks must be
+placed, how many tokens fit in one input, and the generation defaults.
+
+Profiles are named by their Hugging Face id. A local directory can be served
+under any profile's conventions (``resolve_profile``).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Literal
+
+Task = Literal["summarization", "translation"]
+ToneStyle = Literal["nfc", "new"]
+
+
+@dataclass(frozen=True)
+class GenerationDefaults:
+    num_beams: int = 4
+    max_new_tokens: int = 256
+    min_new_tokens: int = 0
+    no_repeat_ngram_size: int = 0
+    length_penalty: float = 1.0
+
+
+@dataclass(frozen=True)
+class ModelProfile:
+    id: str
+    family: str  # transformers model_type: t5, marian, mbart, m2m_100
+    task: Task
+    license: str
+    description: str
+    input_prefix: str = ""
+    output_prefix: str = ""  # stripped from the decoded output when present
+    src_lang: str | None = None  # tokenizer source language code (mBART/NLLB)
+    tgt_lang: str | None = None  # target language token (mBART/NLLB)
+    # how the target language token is given to the decoder: VinAI's mBART starts
+    # decoding with it; NLLB starts with </s> and forces it as the first token.
+    target_token: Literal["decoder_start", "forced_bos"] = "forced_bos"
+    tone_style: ToneStyle = "nfc"
+    window: int = 512  # input window in tokens (prefix included)
+    source: str = "vi"
+    target: str = "vi"
+    generation: GenerationDefaults = field(default_factory=GenerationDefaults)
+    default: bool = False
+
+    def with_window(self, window: int) -> "ModelProfile":
+        return replace(self, window=window)
+
+
+PROFILES: dict[str, ModelProfile] = {
+    p.id: p
+    for p in [
+        ModelProfile(
+            id="VietAI/vit5-base-vietnews-summarization",
+            family="t5",
+            task="summarization",
+            license="MIT",
+            description="ViT5-base fine-tuned on VietNews (abstractive news summaries).",
+            window=1024,
+            generation=GenerationDefaults(num_beams=4, max_new_tokens=256, no_repeat_ngram_size=3),
+            default=True,
+        ),
+        ModelProfile(
+            id="VietAI/vit5-large-vietnews-summarization",
+            family="t5",
+            task="summarization",
+            license="MIT",
+            description="ViT5-large fine-tuned on VietNews; expects the 'vietnews: ' prefix.",
+            input_prefix="vietnews: ",
+            window=1024,
+            generation=GenerationDefaults(num_beams=4, max_new_tokens=256, no_repeat_ngram_size=3),
+        ),
+        ModelProfile(
+            id="VietAI/envit5-translation",
+            family="t5",
+            task="translation",
+            license="OpenRAIL",
+            description="EnViT5 (T5 v1.1, untied) vi<->en; input 'vi: ', output starts with 'en: '.",
+            input_prefix="vi: ",
+            output_prefix="en: ",
+            window=128,  # trained on inputs of at most 128 tokens: feed sentences
+            target="en",
+            generation=GenerationDefaults(num_beams=4, max_new_tokens=256),
+            default=True,
+        ),
+        ModelProfile(
+            id="Helsinki-NLP/opus-mt-vi-en",
+            family="marian",
+            task="translation",
+            license="Apache-2.0",
+            description="OPUS-MT Marian vi->en (small and fast).",
+            window=512,
+            target="en",
+            generation=GenerationDefaults(num_beams=4, max_new_tokens=256),
+        ),
+        ModelProfile(
+            id="vinai/vinai-translate-vi2en-v2",
+            family="mbart",
+            task="translation",
+            license="AGPL-3.0",
+            description="VinAI Translate vi->en (mBART-50); input must use new-style tone marks.",
+            src_lang="vi_VN",
+            tgt_lang="en_XX",
+            target_token="decoder_start",
+            tone_style="new",
+            window=1024,
+            target="en",
+            generation=GenerationDefaults(num_beams=4, max_new_tokens=256),
+        ),
+        ModelProfile(
+            id="facebook/nllb-200-distilled-600M",
+            family="m2m_100",
+            task="translation",
+            license="CC-BY-NC-4.0",
+            description="NLLB-200 distilled 600M (non-commercial license).",
+            src_lang="vie_Latn",
+            tgt_lang="eng_Latn",
+            window=512,
+            target="en",
+            generation=GenerationDefaults(num_beams=4, max_new_tokens=256),
+        ),
+    ]
+}
+
+
+class ProfileError(ValueError):
+    """A model reference cannot be matched to a profile."""
+
+
+def default_profile(task: Task) -> ModelProfile:
+    return next(p for p in PROFILES.values() if p.task == task and p.default)
+
+
+def profiles_for(task: Task) -> list[ModelProfile]:
+    return [p for p in PROFILES.values() if p.task == task]
+
+
+def resolve_profile(model: str, task: Task, profile_name: str | None = None) -> ModelProfile:
+    """Find the profile whose conventions apply to ``model``.
+
+    ``model`` is a profile name (HF id) or a local directory. For a directory,
+    ``profile_name`` picks the profile explicitly; otherwise it is inferred from
+    the directory's ``config.json`` when exactly one profile of the task has that
+    architecture family (an ambiguous family is an error that names the choices).
+    """
+    if profile_name:
+        if profile_name not in PROFILES:
+            raise ProfileError(f"unknown profile {profile_name!r}; known: {', '.join(PROFILES)}")
+        profile = PROFILES[profile_name]
+        if profile.task != task:
+            raise ProfileError(f"profile {profile_name!r} is a {profile.task} model, not {task}")
+        return profile
+    if model in PROFILES:
+        profile = PROFILES[model]
+        if profile.task != task:
+            raise ProfileError(f"{model!r} is a {profile.task} model, not {task}")
+        return profile
+    config_path = Path(model) / "config.json"
+    if not config_path.is_file():
+        raise ProfileError(
+            f"{model!r} is neither a known profile ({', '.join(p.id for p in profiles_for(task))}) "
+            "nor a local model directory with a config.json"
+        )
+    family = json.loads(config_path.read_text(encoding="utf-8")).get("model_type")
+    candidates = [p for p in profiles_for(task) if p.family == family]
+    if len(candidates) == 1:
+        return candidates[0]
+    if not candidates:
+        raise ProfileError(f"no {task} profile for model type {family!r} in {model}")
+    names = ", ".join(p.id for p in candidates)
+    env = "TOMTAT_SUMMARY_PROFILE" if task == "summarization" else "TOMTAT_TRANSLATION_PROFILE"
+    raise ProfileError(
+        f"{model} is a {family} model and several {task} profiles fit ({names}); set {env} to one of them"
+    )

@@ -1,0 +1,124 @@
+"""The loaded models of one process and what each capability can do.
+
+A ``Runtime`` is built once per process (the HTTP app, a CLI run, a batch
+worker) and shared by every thread. A model that cannot be loaded does not stop
+the process: its capability is reported as not ready, with the reason and the
+fix, and the pipeline answers accordingly (extractive summaries still work).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+
+from .abstractive import AbstractiveSummarizer
+from .backends import ModelNotAvailable, load_backend
+from .errors import CapabilityUnavailable
+from .extractive import ExtractiveSummarizer
+from .profiles import ProfileError, default_profile, resolve_profile
+from .seq2seq import Seq2SeqModel
+from .translate import Translator
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RuntimeConfig:
+    summary_model: str = field(default_factory=lambda: default_profile("summarization").id)
+    summary_profile: str | None = None
+    translation_model: str = field(default_factory=lambda: default_profile("translation").id)
+    translation_profile: str | None = None
+    device: str = "auto"
+    backend: str = "auto"
+    threads: int | None = None
+    batch_size: int = 16
+    load_summary: bool = True
+    load_translation: bool = True
+
+
+@dataclass
+class Capability:
+    name: str
+    ready: bool
+    model: str | None
+    reason: str = ""
+    how_to_fix: str = ""
+
+    def as_dict(self) -> dict:
+        data = {"ready": self.ready, "model": self.model}
+        if not self.ready:
+            data |= {"reason": self.reason, "how_to_fix": self.how_to_fix}
+        return data
+
+
+class Runtime:
+    def __init__(self, config: RuntimeConfig | None = None):
+        self.config = config or RuntimeConfig()
+        self.extractive = ExtractiveSummarizer()
+        self.summary_model: Seq2SeqModel | None = None
+        self.translation_model: Seq2SeqModel | None = None
+        self._status: dict[str, Capability] = {}
+        self._lock = threading.Lock()
+
+    # -- loading -----------------------------------------------------------
+    def load(self) -> "Runtime":
+        """Load every configured model; failures are recorded, not raised."""
+        with self._lock:
+            cfg = self.config
+            self._status["extractive_summary"] = Capability("extractive_summary", True, "extractive")
+            self.summary_model = self._load(
+                "abstractive_summary", "summarization", cfg.summary_model, cfg.summary_profile, cfg.load_summary,
+                "TOMTAT_SUMMARY_MODEL",
+            )
+            self.translation_model = self._load(
+                "translation", "translation", cfg.translation_model, cfg.translation_profile, cfg.load_translation,
+                "TOMTAT_TRANSLATION_MODEL",
+            )
+        return self
+
+    def _load(self, capability, task, ref, profile_name, enabled, env) -> Seq2SeqModel | None:
+        if not enabled:
+            self._status[capability] = Capability(
+                capability, False, None, "model loading is switched off", f"set {env} and TOMTAT_LOAD_MODELS=1"
+            )
+            return None
+        try:
+            profile = resolve_profile(ref, task, profile_name)
+            backend = load_backend(self.config.backend, ref, profile, self.config.device, self.config.threads)
+        except ProfileError as exc:
+            self._status[capability] = Capability(capability, False, ref, str(exc), f"fix {env} or its _PROFILE")
+            log.warning("%s unavailable: %s", capability, exc)
+            return None
+        except ModelNotAvailable as exc:
+            self._status[capability] = Capability(capability, False, ref, str(exc), exc.how_to_fix)
+            log.warning("%s unavailable: %s", capability, exc)
+            return None
+        model = Seq2SeqModel(ref, profile, backend, batch_size=self.config.batch_size)
+        self._status[capability] = Capability(capability, True, model.name)
+        log.info("%s ready: %s on %s (%s)", capability, model.name, backend.device, backend.name)
+        return model
+
+    # -- capabilities ---------------------------------------------------------
+    def capabilities(self) -> dict[str, Capability]:
+        return dict(self._status)
+
+    def abstractive(self) -> AbstractiveSummarizer:
+        if self.summary_model is None:
+            raise self._unavailable("abstractive_summary")
+        return AbstractiveSummarizer(self.summary_model)
+
+    def translator(self) -> Translator:
+        if self.translation_model is None:
+            raise self._unavailable("translation")
+        return Translator(self.translation_model)
+
+    def _unavailable(self, capability: str) -> CapabilityUnavailable:
+        status = self._status.get(capability) or Capability(
+            capability, False, None, "models are not loaded", "call Runtime.load()"
+        )
+        return CapabilityUnavailable(capability, status.reason, status.how_to_fix)
+
+    def models(self) -> list[dict]:
+        loaded = [m.describe() for m in (self.summary_model, self.translation_model) if m is not None]
+        return loaded + [{"name": "extractive", "task": "summarization", "backend": "none", "license": "MIT"}]

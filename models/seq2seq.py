@@ -1,0 +1,76 @@
+"""A loaded seq2seq model with its profile's conventions applied.
+
+Every backend gets the same treatment here: tone marks normalized the way the
+model was trained, the input prefix added, the output prefix stripped, and
+inputs sent in length-sorted batches (less padding, identical results).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .backends import Backend, GenerationOptions
+from .profiles import ModelProfile
+from .text.tone import normalize_tone
+
+
+@dataclass
+class Seq2SeqModel:
+    ref: str  # what the operator configured: a profile name or a directory
+    profile: ModelProfile
+    backend: Backend
+    batch_size: int = 16
+
+    @property
+    def name(self) -> str:
+        return self.profile.id if self.ref == self.profile.id else f"{self.ref} ({self.profile.id})"
+
+    @property
+    def revision(self) -> str:
+        return self.backend.revision
+
+    def describe(self) -> dict:
+        return {
+            "name": self.ref,
+            "profile": self.profile.id,
+            "family": self.profile.family,
+            "task": self.profile.task,
+            "license": self.profile.license,
+            "backend": self.backend.name,
+            "device": self.backend.device,
+            "revision": self.revision,
+            "window": self.profile.window,
+        }
+
+    def prepare(self, text: str) -> str:
+        return self.profile.input_prefix + normalize_tone(text, self.profile.tone_style)
+
+    def token_budget(self) -> int:
+        """Tokens left for the text once the prefix and special tokens are counted."""
+        return self.profile.window - self.backend.count_tokens(self.profile.input_prefix)
+
+    def count_tokens(self, text: str) -> int:
+        return self.backend.count_tokens(normalize_tone(text, self.profile.tone_style))
+
+    def defaults(self, **overrides) -> GenerationOptions:
+        values = self.profile.generation.__dict__ | {k: v for k, v in overrides.items() if v is not None}
+        if values["min_new_tokens"] > values["max_new_tokens"]:
+            values["min_new_tokens"] = values["max_new_tokens"]
+        return GenerationOptions(**values)
+
+    def generate(self, texts: list[str], options: GenerationOptions) -> list[str]:
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        results: list[str] = [""] * len(texts)
+        for start in range(0, len(order), self.batch_size):
+            idx = order[start : start + self.batch_size]
+            outputs = self.backend.generate([self.prepare(texts[i]) for i in idx], options)
+            for i, out in zip(idx, outputs):
+                results[i] = self._strip_output(out)
+        return results
+
+    def _strip_output(self, text: str) -> str:
+        text = text.strip()
+        prefix = self.profile.output_prefix.strip()
+        if prefix and text.startswith(prefix):
+            text = text[len(prefix) :].lstrip()
+        return text

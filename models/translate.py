@@ -1,0 +1,39 @@
+"""Sentence-by-sentence translation that keeps the article's paragraphs.
+
+Sentences go to the model in batches (models trained on sentence pairs, such as
+EnViT5 with its 128-token inputs, translate sentences far better than pages);
+a sentence longer than the window is split at clause boundaries and its pieces
+translated separately, then joined back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .backends import GenerationOptions
+from .seq2seq import Seq2SeqModel
+from .text.chunk import split_long_sentence
+
+
+@dataclass
+class Translator:
+    model: Seq2SeqModel
+
+    def translate_paragraphs(self, paragraphs: list[list[str]], options: GenerationOptions) -> list[str]:
+        """Translate paragraphs given as lists of sentences; returns one string per paragraph."""
+        budget = self.model.token_budget()
+        units: list[str] = []
+        layout: list[list[int]] = []  # per paragraph, the number of units of each sentence
+        for sentences in paragraphs:
+            counts = []
+            for sentence in sentences:
+                pieces = split_long_sentence(sentence, self.model.count_tokens, budget)
+                units.extend(pieces)
+                counts.append(len(pieces))
+            layout.append(counts)
+        translated = iter(self.model.generate(units, options))
+        out = []
+        for counts in layout:
+            sentences = [" ".join(next(translated) for _ in range(n)) for n in counts]
+            out.append(" ".join(s for s in sentences if s))
+        return out

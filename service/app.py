@@ -1,0 +1,31 @@
+"""The Flask application factory."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+from models.runtime import Runtime
+
+from .config import Settings
+from .errors import register_error_handlers
+
+
+def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> Flask:
+    """Build the app. ``runtime`` may be shared (tests, several apps); else it is loaded here."""
+    settings = settings or Settings.from_env()
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+    app.extensions["tomtat.settings"] = settings
+    app.extensions["tomtat.runtime"] = runtime or Runtime(settings.runtime_config()).load()
+
+    from . import api, health
+
+    app.register_blueprint(health.bp)
+    app.register_blueprint(api.bp)
+    register_error_handlers(app)
+    return app

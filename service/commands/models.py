@@ -1,0 +1,60 @@
+"""``tomtat models list|pull``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from models import hub
+from models.profiles import PROFILES
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("models", help="list supported models, pull real weights")
+    sub = parser.add_subparsers(dest="models_command", required=True)
+    ls = sub.add_parser("list", help="the supported model profiles, their licenses and local state")
+    ls.set_defaults(func=list_models)
+    pull = sub.add_parser("pull", help="download real weights (on a machine with internet access)")
+    pull.add_argument("names", nargs="*", help="profile names (default: the default summarizer and translator)")
+    pull.add_argument("--to", type=Path, help="write each model to DIR/<org>__<name> instead of the HF cache")
+    pull.add_argument("--if-online", action="store_true",
+                      help="skip quietly (exit 0) when the Hub cannot be reached")
+    pull.set_defaults(func=pull_models)
+
+
+def list_models(args) -> int:
+    rows = [("model", "task", "family", "license", "default", "cached")]
+    for p in PROFILES.values():
+        rows.append((p.id, p.task, p.family, p.license, "yes" if p.default else "", "yes" if hub.is_cached(p.id) else "no"))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+    print("\nNon-commercial or copyleft: check the license before serving a model in a product.")
+    return 0
+
+
+def pull_models(args) -> int:
+    names = args.names or [p.id for p in PROFILES.values() if p.default]
+    unknown = [n for n in names if n not in PROFILES]
+    if unknown:
+        print(f"tomtat: unknown model(s): {', '.join(unknown)}; see `tomtat models list`", file=sys.stderr)
+        return 2
+    if not hub.hub_reachable():
+        message = f"tomtat: the model hub ({hub.hub_endpoint()}) cannot be reached from this machine"
+        if args.if_online:
+            print(message + "; skipping the download (extractive summaries still work).", file=sys.stderr)
+            return 0
+        print(message + ". Pull on a connected machine with `tomtat models pull NAME --to DIR`, copy DIR "
+              "here and set TOMTAT_SUMMARY_MODEL / TOMTAT_TRANSLATION_MODEL to the copied directories.",
+              file=sys.stderr)
+        return 1
+    status = 0
+    for name in names:
+        try:
+            path = hub.pull(name, args.to)
+        except Exception as exc:  # noqa: BLE001 - report each model's failure and go on
+            print(f"tomtat: pulling {name} failed: {exc}", file=sys.stderr)
+            status = 1
+            continue
+        print(f"{name}: {path}")
+    return status

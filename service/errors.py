@@ -1,0 +1,106 @@
+"""Errors as RFC 9457 problem details (``application/problem+json``).
+
+Every error a client can cause is answered with ``type``, ``title``,
+``status``, a ``detail`` that says what was wrong and how to fix it, and, for
+validation failures, per-field ``errors``. Nothing a client sends produces a
+500 or a traceback; an unexpected server fault is a 500 problem without
+internals, logged with the request id.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, json, request
+from pydantic import ValidationError
+from werkzeug.exceptions import HTTPException
+
+from models.errors import CapabilityUnavailable, InputError
+
+log = logging.getLogger(__name__)
+
+PROBLEM_BASE = "https://tomtat.dev/problems/"  # stable identifiers; documented in docs/API.md
+PROBLEM_JSON = "application/problem+json"
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, title: str, detail: str, *, slug: str | None = None,
+                 errors: list[dict] | None = None, headers: dict | None = None, **extra):
+        super().__init__(detail)
+        self.status = status
+        self.title = title
+        self.detail = detail
+        self.slug = slug or title.lower().replace(" ", "-")
+        self.errors = errors
+        self.headers = headers or {}
+        self.extra = extra
+
+    def to_dict(self) -> dict:
+        body = {"type": PROBLEM_BASE + self.slug, "title": self.title, "status": self.status, "detail": self.detail}
+        if request:
+            body["instance"] = request.path
+        if self.errors:
+            body["errors"] = self.errors
+        return body | self.extra
+
+
+def problem_response(error: ApiError) -> Response:
+    response = Response(json.dumps(error.to_dict(), ensure_ascii=False), status=error.status, mimetype=PROBLEM_JSON)
+    for key, value in error.headers.items():
+        response.headers[key] = value
+    return response
+
+
+def validation_error(exc: ValidationError) -> ApiError:
+    errors = []
+    for err in exc.errors(include_url=False):
+        loc = ".".join(str(p) for p in err["loc"]) or "body"
+        message = err["msg"]
+        if err["type"] == "extra_forbidden":
+            message = "unknown field; remove it or check its spelling"
+        elif err["type"] == "missing":
+            message = "this field is required"
+        errors.append({"field": loc, "message": message})
+    fields = ", ".join(e["field"] for e in errors)
+    return ApiError(422, "Invalid request", f"the request body has invalid fields: {fields}; see 'errors'",
+                    slug="validation", errors=errors)
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(ApiError)
+    def _api_error(exc: ApiError):
+        return problem_response(exc)
+
+    @app.errorhandler(ValidationError)
+    def _validation(exc: ValidationError):
+        return problem_response(validation_error(exc))
+
+    @app.errorhandler(InputError)
+    def _input(exc: InputError):
+        return problem_response(ApiError(422, "Unprocessable text", str(exc), slug=exc.code,
+                                         errors=[{"field": exc.field, "message": str(exc)}], **exc.extra))
+
+    @app.errorhandler(CapabilityUnavailable)
+    def _unavailable(exc: CapabilityUnavailable):
+        return problem_response(ApiError(
+            503, "Capability unavailable", f"{exc.capability} has no model: {exc.reason}. To fix: {exc.how_to_fix}",
+            slug="capability-unavailable", capability=exc.capability, headers={"Retry-After": "3600"},
+        ))
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        details = {
+            404: "no such route; see /openapi.json for the API",
+            405: f"{request.method} is not allowed here; allowed: {', '.join(getattr(exc, 'valid_methods', None) or [])}",
+            413: f"the request body is over the limit of {app.config.get('MAX_CONTENT_LENGTH')} bytes; "
+                 "send a shorter text or split it",
+        }
+        detail = details.get(exc.code, exc.description or exc.name)
+        return problem_response(ApiError(exc.code or 500, exc.name, detail))
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return problem_response(ApiError(500, "Internal Server Error",
+                                         "the server failed while handling this request; it has been logged",
+                                         slug="internal"))

@@ -1,0 +1,127 @@
+"""Request and response schemas: one definition for validation and for OpenAPI.
+
+Request models forbid unknown fields, so a misspelt option (``max_sentence``) is
+a clear 422 instead of being silently ignored.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+SEED_EXAMPLE = (
+    "Chiều ngày 22/7, Công an và Ban Chỉ huy Quân sự Quận 3 đã tham mưu cho UBND quận tổ chức Hội nghị "
+    "Sơ kết 6 tháng đầu năm 2022 về thực hiện Nghị định 03/2019/NĐ-CP."
+)
+
+Format = Literal["auto", "text", "html"]
+
+
+class Request(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+
+def _not_blank(value: str | None, name: str = "text") -> str | None:
+    if value is not None and not value.strip():
+        raise ValueError(f"{name} is empty or only whitespace; send the article text")
+    return value
+
+
+class Generation(Request):
+    max_new_tokens: int | None = Field(None, ge=1, description="Most tokens to generate (server-bounded).")
+    min_new_tokens: int | None = Field(None, ge=0, description="Fewest tokens to generate.")
+    num_beams: int | None = Field(None, ge=1, description="Beam width (1 = greedy; server-bounded).")
+
+
+class SummarySpec(Generation):
+    method: Literal["auto", "abstractive", "extractive"] = Field(
+        "auto", description="`auto` uses the abstractive model when one is loaded, else extractive.")
+    max_sentences: int | None = Field(None, ge=1, le=50, description="Most sentences in the summary.")
+    max_words: int | None = Field(None, ge=5, le=2000, description="Most words in the summary.")
+
+
+class SummarizeRequest(SummarySpec):
+    text: str = Field(..., description="Article text or HTML.", examples=[SEED_EXAMPLE])
+    title: str | None = Field(None, description="Headline; helps pick the key sentences.")
+    format: Format = Field("auto", description="`text`, `html`, or `auto` (detect).")
+
+    _check_text = field_validator("text")(_not_blank)
+
+
+class TranslateRequest(Generation):
+    text: str | None = Field(None, description="One text to translate.", examples=[SEED_EXAMPLE])
+    texts: list[str] | None = Field(None, min_length=1, description="Several texts, translated in order.")
+    source: str = Field("vi", description="Source language (only `vi`).")
+    target: str = Field("en", description="Target language (only `en`).")
+    format: Format = "auto"
+
+    _check_text = field_validator("text")(_not_blank)
+
+    @field_validator("texts")
+    @classmethod
+    def _check_texts(cls, value):
+        for i, item in enumerate(value or []):
+            _not_blank(item, f"texts[{i}]")
+        return value
+
+    @model_validator(mode="after")
+    def _one_of(self):
+        if (self.text is None) == (self.texts is None):
+            raise ValueError("send exactly one of `text` (a string) or `texts` (a list of strings)")
+        return self
+
+    def items(self) -> list[str]:
+        return [self.text] if self.text is not None else list(self.texts or [])
+
+
+class ArticleRequest(Request):
+    id: str | None = Field(None, max_length=256, description="Your identifier, echoed back.")
+    title: str | None = None
+    text: str = Field(..., examples=[SEED_EXAMPLE])
+    format: Format = "auto"
+    summary: SummarySpec = Field(default_factory=SummarySpec)
+    translate: Literal["none", "summary", "full", "both"] = Field(
+        "summary", description="English for the summary, the full article, both, or none.")
+    translation: Generation = Field(default_factory=Generation, description="Generation settings for translation.")
+
+    _check_text = field_validator("text")(_not_blank)
+
+
+class Timings(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    total_ms: float
+
+
+class SummarizeResponse(BaseModel):
+    summary: str
+    sentences: list[str]
+    method: str
+    model: str
+    timings: Timings
+
+
+class TranslateResponse(BaseModel):
+    translation: str | None = None
+    translations: list[str] | None = None
+    model: str
+    timings: Timings
+
+
+class ArticleResponse(BaseModel):
+    id: str | None
+    summary_vi: str
+    summary_en: str | None
+    translation_en: str | None = None
+    method: str
+    models: dict[str, str]
+    timings: Timings
+
+
+class Problem(BaseModel):
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    errors: list[dict] | None = None

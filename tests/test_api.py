@@ -1,0 +1,247 @@
+"""Every endpoint's success and error cases, through Flask's test client and tiny models."""
+
+from __future__ import annotations
+
+import pytest
+
+from service.app import create_app
+from service.config import Settings
+
+FAST = {"max_new_tokens": 6, "min_new_tokens": 2, "num_beams": 1}
+ARTICLE = (
+    "Chiều 22/7, UBND TP.HCM họp bàn về giao thông. Ông Nguyễn Văn A cho biết thành phố sẽ mở rộng đường.\n\n"
+    "Dự án dự kiến hoàn thành năm 2025. Tổng vốn đầu tư là 1.500.000 tỷ đồng.\n\n"
+    "Người dân Q.3 đồng tình với kế hoạch này."
+)
+
+
+def problem(resp, status: int) -> dict:
+    assert resp.status_code == status, resp.get_data(as_text=True)
+    assert resp.mimetype == "application/problem+json"
+    body = resp.get_json(force=True)
+    assert body["status"] == status and body["title"] and body["detail"] and body["type"]
+    return body
+
+
+@pytest.fixture(scope="module")
+def client(tiny_runtime):
+    return create_app(Settings(max_chars=20_000, max_body_bytes=200_000, max_texts=4), tiny_runtime).test_client()
+
+
+@pytest.fixture(scope="module")
+def offline_client(offline_runtime):
+    return create_app(Settings(), offline_runtime).test_client()
+
+
+# -- health -------------------------------------------------------------------
+
+def test_healthz(client):
+    assert client.get("/healthz").get_json() == {"status": "ok"}
+
+
+def test_readyz_reports_every_capability_ready(client):
+    body = client.get("/readyz").get_json()
+    assert body["status"] == "ready"
+    assert set(body["capabilities"]) == {"extractive_summary", "abstractive_summary", "translation"}
+    assert all(c["ready"] for c in body["capabilities"].values())
+
+
+def test_readyz_offline_says_why_and_how(offline_client):
+    resp = offline_client.get("/readyz")
+    assert resp.status_code == 200
+    caps = resp.get_json()["capabilities"]
+    assert caps["extractive_summary"]["ready"] is True
+    translation = caps["translation"]
+    assert translation["ready"] is False
+    assert "VietAI/envit5-translation" in translation["reason"]
+    assert "tomtat models pull" in translation["how_to_fix"]
+    required = offline_client.get("/readyz?require=translation")
+    assert required.status_code == 503 and required.get_json()["missing"] == ["translation"]
+
+
+def test_models_lists_profiles_backend_device_license(client):
+    body = client.get("/v1/models").get_json()
+    by_task = {m["task"]: m for m in body["models"] if m["backend"] != "none"}
+    assert by_task["summarization"]["profile"] == "VietAI/vit5-base-vietnews-summarization"
+    assert by_task["translation"]["profile"] == "VietAI/envit5-translation"
+    assert by_task["translation"]["license"] == "OpenRAIL"
+    assert {m["backend"] for m in by_task.values()} == {"torch"}
+    assert {m["device"] for m in by_task.values()} == {"cpu"}
+
+
+# -- summarize ----------------------------------------------------------------
+
+def test_extractive_summary_of_seed_article_has_no_debris(client, seed_article):
+    resp = client.post("/v1/summarize", json={"text": seed_article, "method": "extractive"})
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+    body = resp.get_json()
+    assert body["method"] == "extractive" and body["model"] == "extractive"
+    assert 1 <= len(body["sentences"]) <= 2
+    assert body["summary"] == " ".join(body["sentences"])
+    for sentence in body["sentences"]:
+        assert sentence in seed_article  # extractive: verbatim sentences of the article
+    for debris in ("leftcenterrightdel", "Toàn cảnh Hội nghị", "Lê Minh Tuấn"):
+        assert debris not in body["summary"]
+    assert body["timings"]["total_ms"] >= 0
+
+
+def test_extractive_length_by_words(client, seed_article):
+    body = client.post("/v1/summarize", json={"text": seed_article, "method": "extractive", "max_words": 40}).get_json()
+    assert len(body["summary"].split()) <= 40 or len(body["sentences"]) == 1
+
+
+def test_abstractive_summary_with_tiny_model(client):
+    resp = client.post("/v1/summarize", json={"text": ARTICLE, "method": "abstractive", **FAST})
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+    body = resp.get_json()
+    assert body["method"] == "abstractive"
+    assert body["model"].endswith("(VietAI/vit5-base-vietnews-summarization)")
+    assert body["summary"].strip()
+
+
+def test_auto_uses_abstractive_when_loaded_and_extractive_offline(client, offline_client):
+    assert client.post("/v1/summarize", json={"text": ARTICLE, **FAST}).get_json()["method"] == "abstractive"
+    assert offline_client.post("/v1/summarize", json={"text": ARTICLE}).get_json()["method"] == "extractive"
+
+
+def test_abstractive_without_model_is_503_with_fix(offline_client):
+    body = problem(offline_client.post("/v1/summarize", json={"text": ARTICLE, "method": "abstractive"}), 503)
+    assert "tomtat models pull" in body["detail"]
+
+
+def test_html_input_is_cleaned(client):
+    html = "<html><body><p>Chiều 22/7, UBND TP.HCM họp bàn về giao thông.</p><p>Dự án hoàn thành năm 2025 &amp; đưa vào sử dụng.</p></body></html>"
+    body = client.post("/v1/summarize", json={"text": html, "method": "extractive", "max_sentences": 2}).get_json()
+    assert "<" not in body["summary"] and "&amp;" not in body["summary"]
+    assert "Dự án hoàn thành năm 2025 & đưa vào sử dụng." in body["sentences"]
+
+
+# -- translate ----------------------------------------------------------------
+
+def test_translate_keeps_paragraphs(client):
+    resp = client.post("/v1/translate", json={"text": ARTICLE, **FAST})
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+    body = resp.get_json()
+    paragraphs = body["translation"].split("\n\n")
+    assert len(paragraphs) == 3 and all(p.strip() for p in paragraphs)
+    assert body["model"].endswith("(VietAI/envit5-translation)")
+
+
+def test_translate_many_texts_in_order(client):
+    texts = ["Hà Nội mưa to.", "Giá xăng giảm 500 đồng.", "Đội tuyển thắng 2-0."]
+    body = client.post("/v1/translate", json={"texts": texts, **FAST}).get_json()
+    assert len(body["translations"]) == 3
+    single = [client.post("/v1/translate", json={"text": t, **FAST}).get_json()["translation"] for t in texts]
+    assert body["translations"] == single  # greedy: batching does not change results or order
+
+
+def test_translate_without_model_is_503(offline_client):
+    body = problem(offline_client.post("/v1/translate", json={"text": "Xin chào."}), 503)
+    assert body["capability"] == "translation"
+    assert "TOMTAT_TRANSLATION_MODEL" in body["detail"] or "tomtat models pull" in body["detail"]
+
+
+# -- articles -----------------------------------------------------------------
+
+def test_article_returns_every_field(client, seed_article):
+    resp = client.post("/v1/articles", json={
+        "id": "seed-1", "title": "Hội nghị sơ kết Nghị định 03", "text": seed_article, "translate": "both",
+        "summary": {"method": "extractive"}, "translation": FAST,
+    })
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+    body = resp.get_json()
+    assert body["id"] == "seed-1"
+    assert body["summary_vi"] and "leftcenterrightdel" not in body["summary_vi"]
+    assert body["summary_en"].strip()
+    assert body["translation_en"].count("\n\n") >= 2  # the article's paragraphs, kept
+    assert "leftcenterrightdel" not in body["translation_en"]
+    assert body["models"] == {"summary": "extractive", "translation": body["models"]["translation"]}
+    assert "translate_ms" in body["timings"]
+
+
+def test_article_summary_only_has_no_full_translation(client):
+    body = client.post("/v1/articles", json={"text": ARTICLE, "summary": {"method": "extractive"}, "translation": FAST}).get_json()
+    assert "translation_en" not in body and body["summary_en"]
+
+
+def test_article_offline_translation_is_503_but_none_works(offline_client):
+    problem(offline_client.post("/v1/articles", json={"text": ARTICLE}), 503)
+    body = offline_client.post("/v1/articles", json={"text": ARTICLE, "translate": "none"}).get_json()
+    assert body["summary_vi"] and body["summary_en"] is None
+
+
+# -- errors -------------------------------------------------------------------
+
+@pytest.mark.parametrize("route", ["/v1/summarize", "/v1/translate", "/v1/articles"])
+def test_malformed_json_is_400(client, route):
+    problem(client.post(route, data='{"text": "abc",', content_type="application/json"), 400)
+
+
+@pytest.mark.parametrize("route", ["/v1/summarize", "/v1/translate", "/v1/articles"])
+def test_wrong_content_type_is_415(client, route):
+    body = problem(client.post(route, data="text=abc", content_type="text/plain"), 415)
+    assert "application/json" in body["detail"]
+
+
+def test_body_over_limit_is_413(client):
+    problem(client.post("/v1/summarize", json={"text": "a " * 150_000}), 413)
+
+
+def test_text_over_char_limit_is_413_with_limit(client):
+    body = problem(client.post("/v1/summarize", json={"text": "Xin chào. " * 2_500}), 413)
+    assert "20000" in body["detail"] and body["limit"] == 20000
+
+
+@pytest.mark.parametrize("payload, field", [
+    ({"text": ""}, "text"),
+    ({"text": "   \n\t "}, "text"),
+    ({"text": 5}, "text"),
+    ({}, "text"),
+    ({"text": "Xin chào.", "method": "magic"}, "method"),
+    ({"text": "Xin chào.", "max_sentences": 0}, "max_sentences"),
+    ({"text": "Xin chào.", "max_sentence": 2}, "max_sentence"),
+    ({"text": "Xin chào.", "num_beams": "four"}, "num_beams"),
+])
+def test_summarize_validation_is_422_per_field(client, payload, field):
+    body = problem(client.post("/v1/summarize", json=payload), 422)
+    assert field in [e["field"] for e in body["errors"]]
+
+
+def test_json_array_body_is_422(client):
+    problem(client.post("/v1/summarize", json=["Xin chào."]), 422)
+
+
+def test_generation_over_server_bounds_is_422(client):
+    body = problem(client.post("/v1/summarize", json={"text": ARTICLE, "num_beams": 64, "max_new_tokens": 100_000}), 422)
+    assert {e["field"] for e in body["errors"]} == {"num_beams", "max_new_tokens"}
+
+
+@pytest.mark.parametrize("payload, field", [
+    ({"text": "Xin chào.", "target": "fr"}, "target"),
+    ({"text": "Xin chào.", "texts": ["Chào."]}, "body"),
+    ({"texts": []}, "texts"),
+    ({"texts": ["Chào.", " "]}, "texts"),
+])
+def test_translate_validation_is_422(client, payload, field):
+    body = problem(client.post("/v1/translate", json=payload), 422)
+    assert any(e["field"] == field or e["field"].startswith(field) for e in body["errors"]), body
+
+
+def test_translate_too_many_texts_is_413(client):
+    body = problem(client.post("/v1/translate", json={"texts": ["Chào."] * 5}), 413)
+    assert "4" in body["detail"]
+
+
+def test_article_unknown_translate_value_is_422(client):
+    body = problem(client.post("/v1/articles", json={"text": ARTICLE, "translate": "everything"}), 422)
+    assert body["errors"][0]["field"] == "translate"
+
+
+def test_text_that_is_only_debris_is_422(client):
+    body = problem(client.post("/v1/summarize", json={"text": "leftcenterrightdel", "method": "extractive"}), 422)
+    assert "sentences" in body["detail"]
+
+
+def test_unknown_route_and_method_are_problems(client):
+    problem(client.get("/v1/nope"), 404)
+    problem(client.get("/v1/summarize"), 405)

@@ -1,0 +1,70 @@
+"""Profiles resolution and the TOMTAT_* configuration table."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import fields
+from pathlib import Path
+
+import pytest
+
+from models.profiles import PROFILES, ProfileError, default_profile, resolve_profile
+from service.config import Settings, settings_markdown
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def model_dir(tmp_path: Path, model_type: str) -> str:
+    (tmp_path / "config.json").write_text(json.dumps({"model_type": model_type}))
+    return str(tmp_path)
+
+
+def test_defaults_are_the_issue_defaults():
+    assert default_profile("summarization").id == "VietAI/vit5-base-vietnews-summarization"
+    assert default_profile("translation").id == "VietAI/envit5-translation"
+
+
+def test_profiles_declare_their_conventions():
+    envit5 = PROFILES["VietAI/envit5-translation"]
+    assert (envit5.input_prefix, envit5.output_prefix, envit5.window) == ("vi: ", "en: ", 128)
+    assert PROFILES["VietAI/vit5-large-vietnews-summarization"].input_prefix == "vietnews: "
+    vinai = PROFILES["vinai/vinai-translate-vi2en-v2"]
+    assert (vinai.src_lang, vinai.tgt_lang, vinai.tone_style, vinai.target_token) == ("vi_VN", "en_XX", "new", "decoder_start")
+    nllb = PROFILES["facebook/nllb-200-distilled-600M"]
+    assert (nllb.src_lang, nllb.tgt_lang, nllb.target_token) == ("vie_Latn", "eng_Latn", "forced_bos")
+    assert {p.license for p in PROFILES.values()} >= {"AGPL-3.0", "CC-BY-NC-4.0"}
+
+
+def test_directory_profile_inferred_when_unambiguous(tmp_path):
+    assert resolve_profile(model_dir(tmp_path, "marian"), "translation").id == "Helsinki-NLP/opus-mt-vi-en"
+
+
+def test_ambiguous_directory_names_the_choices(tmp_path):
+    with pytest.raises(ProfileError) as err:
+        resolve_profile(model_dir(tmp_path, "t5"), "summarization")
+    assert "TOMTAT_SUMMARY_PROFILE" in str(err.value) and "vit5-large" in str(err.value)
+
+
+def test_explicit_profile_and_task_mismatch(tmp_path):
+    path = model_dir(tmp_path, "t5")
+    assert resolve_profile(path, "translation", "VietAI/envit5-translation").input_prefix == "vi: "
+    with pytest.raises(ProfileError):
+        resolve_profile(path, "summarization", "VietAI/envit5-translation")
+    with pytest.raises(ProfileError):
+        resolve_profile("no/such-model", "translation")
+
+
+def test_settings_from_env_parses_and_reports_bad_values():
+    s = Settings.from_env({"TOMTAT_MAX_CHARS": "500", "TOMTAT_LOAD_MODELS": "0", "TOMTAT_DEVICE": "cpu"})
+    assert (s.max_chars, s.load_models, s.device) == (500, False, "cpu")
+    assert s.runtime_config().load_translation is False
+    with pytest.raises(ValueError, match="TOMTAT_MAX_CHARS"):
+        Settings.from_env({"TOMTAT_MAX_CHARS": "many"})
+
+
+def test_every_setting_is_documented_in_the_readme():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = settings_markdown()
+    for f in fields(Settings):
+        assert f"`{f.metadata['env']}`" in table
+        assert f.metadata["env"] in readme, f"{f.metadata['env']} missing from README"
