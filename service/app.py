@@ -27,5 +27,6 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
     app.register_blueprint(health.bp)
     app.register_blueprint(api.bp)
+    # -- more blueprints --
     register_error_handlers(app)
     return app

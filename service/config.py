@@ -64,6 +64,9 @@ class Settings:
     server_threads: int = _env("TOMTAT_SERVER_THREADS", 8, "Request threads of the gunicorn worker (`tomtat serve`).")
     timeout: int = _env("TOMTAT_TIMEOUT", 300, "Seconds a request may run before gunicorn restarts the worker.")
     log_level: str = _env("TOMTAT_LOG_LEVEL", "INFO", "Logging level.")
+    # -- performance: batching, backends, cache --
+    # -- jobs and batch --
+    # -- access control, limits, observability --
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> "Settings":
