@@ -1,0 +1,29 @@
+"""Text pipeline for Vietnamese news: cleaning, tone normalization,
+sentence segmentation and token-aware chunking (pure Python, stdlib only)."""
+
+from .chunk import chunk_sentences, split_long_sentence
+from .clean import (
+    detect_format,
+    find_debris,
+    html_to_text,
+    normalize_unicode,
+    prepare_text,
+    strip_debris,
+)
+from .segment import split_paragraphs, split_sentences, split_text
+from .tone import normalize_tone
+
+__all__ = [
+    "chunk_sentences",
+    "detect_format",
+    "find_debris",
+    "html_to_text",
+    "normalize_tone",
+    "normalize_unicode",
+    "prepare_text",
+    "split_long_sentence",
+    "split_paragraphs",
+    "split_sentences",
+    "split_text",
+    "strip_debris",
+]

@@ -1,0 +1,500 @@
+"""Ingress cleaning for Vietnamese news text: HTML → text, Unicode
+normalization, repair of scraped line breaks, and removal of page debris.
+
+Two levels:
+
+* :func:`prepare_text` — applied to every input (summary *and* translation):
+  lossless apart from markup and invisible characters.
+* :func:`strip_debris` — applied to the summary input only: drops widget
+  text, photo captions, bylines, "related news" lists, promotional lines,
+  outlet tags and a sapo repeated at the end.  :func:`find_debris` reports
+  exactly what :func:`strip_debris` would remove (same pattern table, same
+  scan), so evaluation can measure a debris rate on model outputs.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from typing import Literal
+
+from .segment import split_paragraphs, split_sentences
+
+__all__ = [
+    "detect_format",
+    "html_to_text",
+    "normalize_unicode",
+    "prepare_text",
+    "strip_debris",
+    "find_debris",
+    "DEBRIS_LINE_PATTERNS",
+    "DEBRIS_INLINE_PATTERNS",
+]
+
+# ==========================================================================
+# HTML
+
+BLOCK_TAGS = frozenset(
+    "p div li ul ol h1 h2 h3 h4 h5 h6 tr table blockquote section article figure "
+    "figcaption header main dl dt dd pre hr".split()
+)
+DROP_CONTENT_TAGS = frozenset(
+    "script style noscript iframe svg figcaption head template nav footer aside form button".split()
+)
+KNOWN_TAGS = BLOCK_TAGS | DROP_CONTENT_TAGS | frozenset(
+    "html body br span a b i u s em strong small sup sub img picture source video audio "
+    "td th tbody thead tfoot caption font center label input meta link title time mark "
+    "abbr cite code q".split()
+)
+_TAG_RE = re.compile(r"</?([a-zA-Z][a-zA-Z0-9]*)\b[^<>]*>")
+_ENTITY_RE = re.compile(r"&(?:[a-zA-Z][a-zA-Z0-9]{1,9}|#[0-9]{2,7}|#[xX][0-9a-fA-F]{2,6});")
+
+
+def detect_format(text: str) -> Literal["text", "html"]:
+    """``"html"`` if the text contains a tag with a real HTML name (``<p>``,
+    ``<br/>``, ``</div>``…), or entities in a text without line breaks.
+
+    Pseudo-tags found in Vietnamese scraped text (``<số tiền>``, ``<tên>``)
+    are not HTML.  Entities alone in multi-line text (``&quot;`` left in
+    scraped articles) do not make it HTML: treating it as HTML would collapse
+    its line structure; :func:`prepare_text` decodes those entities anyway.
+    """
+    if any(m.group(1).lower() in KNOWN_TAGS for m in _TAG_RE.finditer(text)):
+        return "html"
+    if "\n" not in text.strip() and _ENTITY_RE.search(text):
+        return "html"
+    return "text"
+
+
+class _TextExtractor(HTMLParser):
+    """Collects text; blocks → blank line, ``<br>`` → newline."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skip_depth = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag not in KNOWN_TAGS:
+            self._data(self.get_starttag_text() or "")  # "<số tiền>" is text
+        elif tag in DROP_CONTENT_TAGS:
+            self._skip_depth += 1
+        else:
+            self._break(tag)
+
+    def handle_startendtag(self, tag, attrs):
+        if tag not in KNOWN_TAGS:
+            self._data(self.get_starttag_text() or "")
+        elif tag not in DROP_CONTENT_TAGS:
+            self._break(tag)
+
+    def handle_endtag(self, tag):
+        if tag not in KNOWN_TAGS:
+            self._data(f"</{tag}>")
+        elif tag in DROP_CONTENT_TAGS:
+            self._skip_depth = max(0, self._skip_depth - 1)
+        else:
+            self._break(tag)
+
+    def handle_data(self, data):
+        self._data(re.sub(r"\s+", " ", data))
+
+    def _data(self, data: str) -> None:
+        if not self._skip_depth:
+            self.parts.append(data)
+
+    def _break(self, tag: str) -> None:
+        if tag == "br":
+            self._data("\n")
+        elif tag in BLOCK_TAGS:
+            self._data("\n\n")
+
+
+def html_to_text(html_text: str) -> str:
+    """Convert HTML to plain text (see module docstring); not normalized."""
+    parser = _TextExtractor()
+    parser.feed(html_text)
+    parser.close()
+    text = "".join(parser.parts)
+    text = re.sub(r"[ \t]*\n[ \t]*", "\n", text)
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+# ==========================================================================
+# Unicode and layout
+
+_INVISIBLE_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+# C0/C1 controls except \t and \n (\r is converted before this runs)
+_CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# NBSP, ideographic and all other Unicode space separators
+_SPACE_RE = re.compile("[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
+
+
+def _normalize_chars(text: str) -> str:
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = unicodedata.normalize("NFC", text)
+    text = _INVISIBLE_RE.sub("", text)
+    text = _CONTROL_RE.sub("", text)
+    return _SPACE_RE.sub(" ", text)
+
+
+def _normalize_layout(text: str) -> str:
+    lines = [re.sub(r"[ \t]+", " ", line).strip() for line in text.split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def normalize_unicode(text: str) -> str:
+    """NFC, drop zero-width/soft-hyphen/control characters, unify line
+    breaks and spaces, trim lines, keep paragraphs (max one blank line)."""
+    return _normalize_layout(_normalize_chars(text))
+
+
+# Scraped pages lose inline tags (<a>, <strong>) as line breaks:
+# "Viết cho \nCẩm nang tuyển sinh\n của \nThanh Niên\n, ông …"
+_SENTENCE_END_RE = re.compile(r"[.!?…:][”\"’)\]]*$")
+_CLOSING_PUNCT = ",.;:)]!?…”’"
+
+
+def _starts_continuation(line: str) -> bool:
+    """Next line starts lower-case or with closing punctuation."""
+    s = line.lstrip()
+    if not s:
+        return False
+    if s[0] == '"':
+        return len(s) == 1 or not s[1].isalnum()  # closing straight quote
+    return s[0].islower() or s[0] in _CLOSING_PUNCT
+
+
+def _join_broken_lines(text: str) -> str:
+    """Join single line breaks that split a sentence (see module docstring).
+
+    A break is joined when the line does not end a sentence and the next line
+    starts lower-case or with closing punctuation.  A break with a space on
+    either side (where an inline tag was stripped) before a capitalised line
+    is joined only if that next line is itself a fragment (``"Viết cho \\nCẩm nang tuyển sinh\\n
+    của"``) or the line ends with a comma, so captions and subheadings such as
+    ``"Hiện trường vụ tai nạn \\nTheo đó, …"`` stay separate.
+    """
+    lines = text.split("\n")
+    n = len(lines)
+
+    def mid_sentence(i: int) -> bool:
+        return bool(lines[i].strip()) and bool(lines[i + 1].strip()) and not _SENTENCE_END_RE.search(
+            lines[i].rstrip()
+        )
+
+    strong = [i < n - 1 and mid_sentence(i) and _starts_continuation(lines[i + 1]) for i in range(n)]
+    weak = [
+        i < n - 1
+        and mid_sentence(i)
+        and (lines[i][-1:] in " \t" or lines[i + 1][:1] in " \t")
+        and (strong[i + 1] or lines[i].rstrip().endswith(","))
+        for i in range(n)
+    ]
+    out = [lines[0]]
+    for i in range(1, n):
+        if strong[i - 1] or weak[i - 1]:
+            nxt = lines[i].strip()
+            sep = "" if nxt[:1] in _CLOSING_PUNCT or nxt[:1] == '"' else " "
+            out[-1] = out[-1].rstrip() + sep + nxt
+        else:
+            out.append(lines[i])
+    return "\n".join(out)
+
+
+def prepare_text(raw: str, format: str | None = None) -> str:
+    """Ingress cleaning for any input text.
+
+    ``format``: ``"html"``, ``"text"`` or ``None``/``"auto"`` (detect).
+    HTML is converted with :func:`html_to_text`; plain text has stray
+    entities decoded (``&quot;`` in scraped articles).  Then Unicode is
+    normalized and lines broken mid-sentence are joined.
+    """
+    fmt = detect_format(raw) if format in (None, "auto") else format
+    if fmt == "html":
+        text = html_to_text(raw)
+    elif fmt == "text":
+        text = _ENTITY_RE.sub(lambda m: html.unescape(m.group()), raw)
+    else:
+        raise ValueError(f"unknown format: {format!r}")
+    text = _normalize_chars(text)
+    text = re.sub(r"[ \t]*\n[ \t]*\n\s*", "\n\n", text)  # whitespace-only lines are blank
+    return _normalize_layout(_join_broken_lines(text))
+
+
+# ==========================================================================
+# Debris
+
+# Whole lines that are page furniture, not article text (fullmatch on a
+# stripped line).
+DEBRIS_LINE_PATTERNS: dict[str, re.Pattern[str]] = {
+    # image widgets: "leftcenterrightdel", "(Nhấp chuột để xem kích thước chuẩn)"
+    "image_widget": re.compile(
+        r"(?i)(?:left|center|right|del|top|bottom){2,}|\(?(?:nhấp chuột|click|bấm) (?:vào |để )?"
+        r"(?:ảnh |để )?(?:xem|phóng to)[^()\n]{0,40}\)?|phóng to|thu nhỏ"
+    ),
+    # "Ảnh minh họa", "Ảnh minh hoạ. Nguồn: internet."
+    "illustration": re.compile(r"(?i)\(?ảnh minh h(?:ọa|oạ)\)?(?: *[.:]? *(?:nguồn|ảnh) *:[^\n]{0,40})?\.?"),
+    # "Ảnh: Reuters", "(Ảnh: TTXVN)", "Video: …", "Clip: …", "Nguồn ảnh: …"
+    "photo_credit_line": re.compile(r"(?i)\(?(?:ảnh|nguồn ảnh|video|clip|đồ họa|biểu đồ|infographic) *:.*"),
+    # "Tin liên quan", "Xem thêm: …", "Đọc thêm", "Bài liên quan"
+    "related_news": re.compile(r"(?i)(?:tin|bài) liên quan *:?.*|(?:xem|đọc) thêm *:.*|(?:xem|đọc) thêm|tin cùng chuyên mục.*"),
+    # sharing / print / comments / ads
+    "share_print": re.compile(
+        r"(?i)(?:chia sẻ|share|tweet|in bài(?: viết)?|bản in|gửi bài|lưu bài|bình luận|"
+        r"quảng cáo|advertisement|đăng ký nhận (?:tin|bản tin)|theo dõi [^\n]{0,40} trên (?:facebook|zalo|google news))"
+        r"(?: *[:(]?\d*\)?)?"
+    ),
+    # promotions and newsroom contact lines (searched, not fullmatched)
+    "promo": re.compile(
+        r"(?i)hotline *:? *[\d(+]|mời (?:quý )?(?:độc giả|bạn đọc)|mọi (?:phản ánh|ý kiến|thông tin).{0,80}gửi"
+        r"|liên hệ quảng cáo|email *: *\S+@"
+    ),
+    # lottery tables: "XSMB", "Kết quả xổ số …", "Giải ĐB: 12345"
+    "lottery": re.compile(
+        r"(?i)(?:kết quả xổ số|xs[a-z]{1,4}\b)(?:\S*\s*){0,10}"
+        r"|g(?:iải|\.) ?(?:đb|đặc biệt|nhất|nhì|ba|tư|năm|sáu|bảy|tám|\d)\s*:?[\d\s|,.–-]+"
+    ),
+    # "Ngọa Long - Thể thao Việt Nam | 09:00 07/02/2017"
+    "dated_byline": re.compile(r".{2,80}\| *\d{1,2}:\d{2} +\d{1,2}/\d{1,2}/\d{4}"),
+}
+
+# Fragments removed from inside lines.
+DEBRIS_INLINE_PATTERNS: dict[str, re.Pattern[str]] = {
+    "image_widget": re.compile(r"(?i)\s*\b(?:left|center|right|del){3,}\b"),
+    # "(Ảnh: Facebook nhân vật)", "(Ảnh minh họa)", "(Nguồn: Internet)", "(Video: VTV)"
+    "photo_credit": re.compile(r"(?i)\s*\(\s*(?:ảnh(?: minh h(?:ọa|oạ))?|nguồn ảnh|video|clip)\s*(?::[^()\n]{0,80})?\)"),
+    # ". Ảnh: Reuters" at the end of a line (up to 6 words)
+    "photo_credit_tail": re.compile(r"(?:(?<=[.!?…”\"])|^)\s*Ảnh\s*:\s*(?:\S+\s+){0,5}\S+\s*$"),
+    # inside a line: a caption sentence ("Ảnh: Tàu sân bay USS Enterprise …
+    # Đại Tây Dương.", the 2nd word is lower-case) or else just the credit
+    # token (". Ảnh: RT.com Ông Putin…")
+    "photo_credit_mid": re.compile(
+        r"(?:(?<=[.!?…”\"])|^)\s*Ảnh\s*:\s*(?:[A-ZĐÀ-Ỹ]\w*\s+[a-zđà-ỹ][^.!?\n]{0,200}[.!?](?=\s)|[^\s\"“]+(?=[\"“]?\s))"
+    ),
+    # outlet tag at the start of the article: "TPO –", "(Dân trí) -", "VOV.VN -"
+    "outlet_tag": re.compile(
+        r"^\( *[A-ZĐ][^()\s]*(?: [^()\s]+){0,3} *\) *(?:[-–—]|\.(?=\s))\s*"
+        r"|^(?:(?:TPO|TTO|ANTĐ|NDĐT|KTĐT|QĐND|PNO|VOV|SGGPO?|HNMO?|NLĐO|PLO|GDVN|ĐSPL|ĐS&PL|CAO|VTC|VNA|TTXVN"
+        r"|VTV|NNVN|TBKTSG|ICTnews|VietNamNet|VnExpress|Infonet|Zing|Dân trí)(?: ?Online)?"
+        r"|[\w-]+\.(?:vn|VN|net|com)(?:\.vn)?) *[-–—]\s+"
+    ),
+}
+
+_SEARCHED_KINDS = frozenset({"promo"})  # line patterns that may match anywhere
+_TERMINAL_RE = re.compile(r"[.!?…][”\"’)\]]*$")
+_MAX_CAPTION_WORDS = 30
+_MAX_PROMO_LINE_WORDS = 40
+_MAX_LINE_WORDS = {"promo": _MAX_PROMO_LINE_WORDS, "photo_credit_line": 15}
+_BYLINE_PAREN_RE = re.compile(r"\s*\((?:[^()\n]{1,60})\)$")
+_BYLINE_PREFIX_RE = re.compile(r"^(?:\(?Theo\b|Nguồn *:|Bài(?: và|,)? ảnh *:|Bài *:|Ảnh *:)\s*", re.I)
+_BYLINE_TOKEN_RE = re.compile(r"[^\s\-–—/,&]+")
+
+
+@dataclass
+class _Scan:
+    """Result of one debris scan: kept blocks of lines, removed fragments."""
+
+    blocks: list[list[str]]
+    removed: list[str] = field(default_factory=list)
+
+    def text(self) -> str:
+        blocks = ["\n".join(ln for ln in b if ln.strip()) for b in self.blocks]
+        return "\n\n".join(b for b in blocks if b.strip())
+
+
+def strip_debris(text: str, title: str | None = None) -> str:
+    """Remove page debris from article text meant for summarization.
+
+    Expects text from :func:`prepare_text`.  Paragraph structure is kept.
+    Removed (Vietnamese news specifics): image-widget words
+    (``leftcenterrightdel``), "Ảnh minh họa", photo captions (the short line
+    under an image widget, lines starting ``Ảnh:``/``(Ảnh: …)``, and the
+    credit alone — ``(Ảnh: …)``, trailing ``Ảnh: X`` — when it follows a real
+    sentence, since photo-gallery articles are made of captioned sentences), "Tin liên quan"/"Xem thêm" blocks,
+    share/print/ads lines, promotional and hotline lines, lottery tables,
+    the title repeated as the first line, the outlet tag at the start
+    (``TPO –``, ``(Dân trí) -``), a sapo repeated as the last paragraph and
+    the trailing byline (``Lê Minh Tuấn``, ``T.N``, ``PV``, ``Theo VnExpress``).
+    """
+    return _scan(text, title).text()
+
+
+def find_debris(text: str, title: str | None = None) -> list[str]:
+    """The debris fragments :func:`strip_debris` would remove, in scan order.
+
+    An empty list means the text is clean by the same rules.
+    """
+    return [d for d in _scan(text, title).removed if d.strip()]
+
+
+def _scan(text: str, title: str | None) -> _Scan:
+    scan = _Scan([p.split("\n") for p in split_paragraphs(text)])
+    _drop_repeated_title(scan, title)
+    for block in scan.blocks:
+        _drop_debris_lines(block, scan.removed)
+    _drop_repeated_sapo(scan)
+    _drop_trailing_bylines(scan)
+    _strip_inline(scan)
+    return scan
+
+
+def _words(s: str) -> list[str]:
+    return re.findall(r"\w+", s.casefold())
+
+
+def _drop_repeated_title(scan: _Scan, title: str | None) -> None:
+    if not title or not scan.blocks:
+        return
+    first = scan.blocks[0]
+    if first and _words(first[0]) == _words(title):
+        scan.removed.append(first.pop(0))
+
+
+def _line_debris_kind(line: str) -> str | None:
+    for name, pattern in DEBRIS_LINE_PATTERNS.items():
+        if (pattern.search if name in _SEARCHED_KINDS else pattern.fullmatch)(line):
+            if len(line.split()) > _MAX_LINE_WORDS.get(name, 10**9):
+                continue  # real text glued to it: handled per sentence / inline
+            return name
+    if _is_lottery_table(line):
+        return "lottery"
+    return None
+
+
+def _is_lottery_table(line: str) -> bool:
+    """Rows of prize numbers: ≥4 numbers and few letters."""
+    chars = [c for c in line if not c.isspace()]
+    letters = sum(c.isalpha() for c in chars)
+    return len(re.findall(r"\d{2,}", line)) >= 4 and letters < 0.3 * len(chars)
+
+
+def _drop_debris_lines(block: list[str], removed: list[str]) -> None:
+    """Line-level pass over one paragraph block (in place)."""
+    keep: list[str] = []
+    after_widget = False
+    for i, line in enumerate(block):
+        kind = _line_debris_kind(line)
+        if kind == "related_news" and not re.search(r":\s*\S", line):
+            removed.extend(block[i:])  # header of a related-news list: drop the rest
+            break
+        if kind is None and after_widget and len(line.split()) <= _MAX_CAPTION_WORDS // 2:
+            kind = "caption"  # the line under an image widget is its caption
+        if kind == "image_widget" and keep and _is_short_fragment(keep[-1]):
+            removed.append(keep.pop())  # caption written above the widget
+        after_widget = kind == "image_widget"
+        if kind:
+            removed.append(line)
+        else:
+            keep.append(_strip_promo_sentences(line, removed))
+    block[:] = keep
+
+
+def _is_short_fragment(line: str) -> bool:
+    return len(line.split()) <= 12 and not _TERMINAL_RE.search(line)
+
+
+def _strip_promo_sentences(line: str, removed: list[str]) -> str:
+    if len(line.split()) <= _MAX_PROMO_LINE_WORDS or not DEBRIS_LINE_PATTERNS["promo"].search(line):
+        return line
+    kept = []
+    for sentence in split_sentences(line):
+        if DEBRIS_LINE_PATTERNS["promo"].search(sentence):
+            removed.append(sentence)
+        else:
+            kept.append(sentence)
+    return " ".join(kept)
+
+
+def _drop_repeated_sapo(scan: _Scan) -> None:
+    """The crawler appends the sapo (lead) after the body; drop it when its
+    content already appears earlier (≥ 80 % of its word trigrams)."""
+    nonempty = [b for b in scan.blocks if any(ln.strip() for ln in b)]
+    if len(nonempty) < 2:
+        return
+    last = nonempty[-1]
+    if len(last) != 1:
+        return
+    grams = _trigrams(last[0])
+    earlier = set().union(*(_trigrams(ln) for b in nonempty[:-1] for ln in b))
+    if grams and len(grams & earlier) >= 0.8 * len(grams):
+        scan.removed.append(last.pop())
+
+
+def _trigrams(s: str) -> set[tuple[str, ...]]:
+    w = _words(s)
+    return {tuple(w[i:i + 3]) for i in range(len(w) - 2)}
+
+
+def looks_like_byline(line: str) -> bool:
+    """A signature: up to 8 capitalised name tokens or initials, optionally
+    after "Theo"/"Nguồn:"/"Bài, ảnh:" and with a trailing parenthetical
+    ("(t/h)", "(tổng hợp)", "(theo CNN)", an e-mail); no sentence punctuation.
+
+    Examples: ``Lê Minh Tuấn``, ``T.N``, ``PV``, ``Đức Phạm - Tiến Tuấn``,
+    ``Theo VnExpress``, ``Đỗ Tuấn Anh/VOV-Phnom Penh``, ``NGUYỆT PHƯƠNG``.
+    """
+    s = line.strip()
+    if not s or len(s) > 80:
+        return False
+    s = _BYLINE_PAREN_RE.sub("", s).strip()
+    prefix = _BYLINE_PREFIX_RE.match(s)
+    body = (s[prefix.end():] if prefix else s).strip(" ()")
+    if not body or re.search(r"[!?;:\"“”…]|\d{3,}", body):
+        return False
+    if body.endswith(".") and not re.search(r"(?:^|[\s.])[A-ZĐ]\.$", body):
+        return False  # a sentence, unless it ends with an initial ("T.N.")
+    tokens = _BYLINE_TOKEN_RE.findall(body)
+    if not 1 <= len(tokens) <= 8:
+        return False
+    if prefix:
+        return len(tokens) <= 6 and (tokens[0][0].isupper() or tokens[0] in ("báo", "tạp", "trang"))
+    return all(t[0].isupper() for t in tokens)
+
+
+def _drop_trailing_bylines(scan: _Scan) -> None:
+    """Byline lines at the end of the text, and at the end of the body when a
+    paragraph follows it (the crawler appends the sapo after the byline).
+
+    At most two lines per block ("Tên tác giả" + "Theo báo X"), and a second
+    one only next to a "Theo …" line, so that a list of short capitalised items
+    ("MIUI 6", "MIUI 7", "OxygenOS") is not eaten line by line.
+    """
+    blocks = [b for b in scan.blocks if b]
+    for block in blocks[-2:]:
+        for _ in range(2):
+            if not (block and looks_like_byline(block[-1])) or sum(len(b) for b in blocks) <= 1:
+                break  # never reduce the text to nothing
+            line = block.pop()
+            scan.removed.append(line)
+            if not (_BYLINE_PREFIX_RE.match(line) or (block and _BYLINE_PREFIX_RE.match(block[-1]))):
+                break
+
+
+def _strip_inline(scan: _Scan) -> None:
+    """Remove inline fragments; outlet tags only on the first lines."""
+    line_no = 0
+    for block in scan.blocks:
+        for i, line in enumerate(block):
+            for name, pattern in DEBRIS_INLINE_PATTERNS.items():
+                if name == "outlet_tag" and line_no >= 3:
+                    continue
+                line = pattern.sub(lambda m: scan.removed.append(m.group().strip()) or "", line)
+            block[i] = re.sub(r" {2,}", " ", line).strip()
+            line_no += 1
+    _strip_inline_byline(scan)
+
+
+def _strip_inline_byline(scan: _Scan) -> None:
+    """One-line articles end with the byline glued on: "…năm tới. Vũ Nam"."""
+    blocks = [b for b in scan.blocks if b]
+    if not blocks:
+        return
+    last = blocks[-1]
+    m = re.match(r".*[.!?…”\"]\s+(.{2,60})$", last[-1])
+    if m and looks_like_byline(m.group(1)) and len(m.group(1).split()) <= 6:
+        scan.removed.append(m.group(1))
+        last[-1] = last[-1][: m.start(1)].rstrip()

@@ -1,0 +1,108 @@
+"""Vietnamese sentence segmentation: hand-written expectations."""
+
+import pytest
+
+from models.text.segment import split_paragraphs, split_sentences, split_text
+
+CASES = [
+    # --- plain splits
+    ("Trời mưa to. Đường ngập nặng.", ["Trời mưa to.", "Đường ngập nặng."]),
+    ("Anh đi đâu? Tôi về nhà!", ["Anh đi đâu?", "Tôi về nhà!"]),
+    ("Thật không thể tin được! Đội nhà đã thắng.", ["Thật không thể tin được!", "Đội nhà đã thắng."]),
+    ("Ông ấy đến lúc 8 giờ. 10 phút sau, ông rời đi.", ["Ông ấy đến lúc 8 giờ.", "10 phút sau, ông rời đi."]),
+    ("Dòng thứ nhất\nDòng thứ hai", ["Dòng thứ nhất", "Dòng thứ hai"]),
+    ("Một câu duy nhất không có dấu chấm", ["Một câu duy nhất không có dấu chấm"]),
+    ("Giá tăng mạnh. Đặc biệt là xăng.", ["Giá tăng mạnh.", "Đặc biệt là xăng."]),
+    ("Câu hỏi đặt ra là gì?! Chưa ai trả lời.", ["Câu hỏi đặt ra là gì?!", "Chưa ai trả lời."]),
+    ("Hội nghị kết thúc./. Tin bài liên quan sẽ được cập nhật.",
+     ["Hội nghị kết thúc./.", "Tin bài liên quan sẽ được cập nhật."]),
+    # --- administrative abbreviations
+    ("Ông sống tại TP.HCM. Bà sống ở Hà Nội.", ["Ông sống tại TP.HCM.", "Bà sống ở Hà Nội."]),
+    ("Công an TP. HCM đã vào cuộc.", ["Công an TP. HCM đã vào cuộc."]),
+    ("Anh ấy ở Tp.HCM từ năm 2010.", ["Anh ấy ở Tp.HCM từ năm 2010."]),
+    ("Nhà tôi ở Q.3, gần chợ.", ["Nhà tôi ở Q.3, gần chợ."]),
+    ("Trụ sở đặt tại P.5, Q. Bình Thạnh. Công ty có 20 nhân viên.",
+     ["Trụ sở đặt tại P.5, Q. Bình Thạnh.", "Công ty có 20 nhân viên."]),
+    ("Nhiều vụ xảy ra ở ven TP. Những đối tượng này đã bị bắt.",
+     ["Nhiều vụ xảy ra ở ven TP.", "Những đối tượng này đã bị bắt."]),
+    # --- titles
+    ("TS. Nguyễn Văn An phát biểu.", ["TS. Nguyễn Văn An phát biểu."]),
+    ("ThS. Lê Thị Hoa là giảng viên.", ["ThS. Lê Thị Hoa là giảng viên."]),
+    ("PGS.TS. Trần Văn Bình cho biết như vậy.", ["PGS.TS. Trần Văn Bình cho biết như vậy."]),
+    ("Theo GS.TSKH. Đặng Vũ Minh, kinh tế sẽ phục hồi.", ["Theo GS.TSKH. Đặng Vũ Minh, kinh tế sẽ phục hồi."]),
+    ("BS. Phạm Hùng khám cho bệnh nhân. Bệnh nhân đã ổn định.",
+     ["BS. Phạm Hùng khám cho bệnh nhân.", "Bệnh nhân đã ổn định."]),
+    ("Th.S Nguyễn Mai trình bày báo cáo.", ["Th.S Nguyễn Mai trình bày báo cáo."]),
+    ("Sách do NXB. Trẻ phát hành.", ["Sách do NXB. Trẻ phát hành."]),
+    ("Nhà thờ St. Paul rất đẹp. Du khách đến đông.", ["Nhà thờ St. Paul rất đẹp.", "Du khách đến đông."]),
+    ("Mr. Smith đã tới Hà Nội.", ["Mr. Smith đã tới Hà Nội."]),
+    # --- numbers, dates, legal references
+    ("Ngày 22/7, hội nghị diễn ra. Có 300 người dự.", ["Ngày 22/7, hội nghị diễn ra.", "Có 300 người dự."]),
+    ("Theo Nghị định 03/2019/NĐ-CP, lực lượng được tăng cường.",
+     ["Theo Nghị định 03/2019/NĐ-CP, lực lượng được tăng cường."]),
+    ("Giá là 1.500.000 đồng. Rẻ hơn năm ngoái.", ["Giá là 1.500.000 đồng.", "Rẻ hơn năm ngoái."]),
+    ("Lãi suất tăng 3,5% so với năm trước.", ["Lãi suất tăng 3,5% so với năm trước."]),
+    ("Chỉ số đạt 12.5 điểm.", ["Chỉ số đạt 12.5 điểm."]),
+    ("Cuộc họp bắt đầu lúc 9.30 sáng nay.", ["Cuộc họp bắt đầu lúc 9.30 sáng nay."]),
+    ("Phiên bản 2.1.3 đã ra mắt. Người dùng nên cập nhật.", ["Phiên bản 2.1.3 đã ra mắt.", "Người dùng nên cập nhật."]),
+    ("Đội U.23 Việt Nam thắng đậm.", ["Đội U.23 Việt Nam thắng đậm."]),
+    # --- initials, enumerations
+    ("Ông Trần Đức L. (45 tuổi) bị bắt.", ["Ông Trần Đức L. (45 tuổi) bị bắt."]),
+    ("Nạn nhân là chị Nguyễn Thị H. Gia đình đã trình báo.", ["Nạn nhân là chị Nguyễn Thị H. Gia đình đã trình báo."]),
+    ("Cả tuần nay, H. Q. T. không ngủ được.", ["Cả tuần nay, H. Q. T. không ngủ được."]),
+    ("Có rau, củ, quả v.v. được bày bán.", ["Có rau, củ, quả v.v. được bày bán."]),
+    ("1. Tăng cường kiểm tra. 2. Xử lý nghiêm vi phạm.", ["1. Tăng cường kiểm tra.", "2. Xử lý nghiêm vi phạm."]),
+    # --- URLs, e-mails, domains
+    ("Xem tại https://vnexpress.net/abc.html để biết thêm.", ["Xem tại https://vnexpress.net/abc.html để biết thêm."]),
+    ("Liên hệ qua email hotro@tomtat.vn. Chúng tôi sẽ trả lời.",
+     ["Liên hệ qua email hotro@tomtat.vn.", "Chúng tôi sẽ trả lời."]),
+    ("Theo VnExpress.net, vụ việc đang được điều tra.", ["Theo VnExpress.net, vụ việc đang được điều tra."]),
+    # --- ellipses
+    ("Anh ấy im lặng... rồi bỏ đi.", ["Anh ấy im lặng... rồi bỏ đi."]),
+    ("Chờ mãi… cuối cùng xe cũng tới.", ["Chờ mãi… cuối cùng xe cũng tới."]),
+    ("Có rau, thịt, cá... Tất cả đều tươi.", ["Có rau, thịt, cá...", "Tất cả đều tươi."]),
+    ("Mọi thứ đã thay đổi… Không ai còn nhớ.", ["Mọi thứ đã thay đổi…", "Không ai còn nhớ."]),
+    # --- quotations and parentheses
+    ("Ông nói: “Tôi sẽ đi. Mai về.” rồi bỏ đi.", ["Ông nói: “Tôi sẽ đi. Mai về.” rồi bỏ đi."]),
+    ("Bà hỏi: “Con đi đâu?” Nó không trả lời.", ["Bà hỏi: “Con đi đâu?”", "Nó không trả lời."]),
+    ('Anh kể: "Tôi rất sợ." Sau đó anh khóc.', ['Anh kể: "Tôi rất sợ."', "Sau đó anh khóc."]),
+    ("“Chúng tôi sẽ làm rõ. Sai đâu xử đó”, ông Hùng nói.", ["“Chúng tôi sẽ làm rõ. Sai đâu xử đó”, ông Hùng nói."]),
+    ("Sản lượng tăng (so với năm 2020. Số liệu sơ bộ) và còn tăng.",
+     ["Sản lượng tăng (so với năm 2020. Số liệu sơ bộ) và còn tăng."]),
+    ("Kết quả khả quan (tăng 5%). Lãnh đạo tỉnh hài lòng.", ["Kết quả khả quan (tăng 5%).", "Lãnh đạo tỉnh hài lòng."]),
+    ("Câu trả lời là “không”. Vậy là xong.", ["Câu trả lời là “không”.", "Vậy là xong."]),
+    ("“Xin chào.” – Linh nói.", ["“Xin chào.” – Linh nói."]),
+    ("Bà hỏi sao vậy? - Tôi không biết, anh đáp.", ["Bà hỏi sao vậy?", "- Tôi không biết, anh đáp."]),
+    # --- space-tokenized VietNews style
+    ("Bị cáo lĩnh 12 năm tù . Sau đó , gia đình kháng cáo .",
+     ["Bị cáo lĩnh 12 năm tù .", "Sau đó , gia đình kháng cáo ."]),
+    ("Công an TP. Thủ Dầu Một ( tỉnh Bình Dương ) cho biết . Hai đối tượng bị bắt .",
+     ["Công an TP. Thủ Dầu Một ( tỉnh Bình Dương ) cho biết .", "Hai đối tượng bị bắt ."]),
+    ('Ông nói : " Tôi sẽ đi . Mai về . " rồi bỏ đi .', ['Ông nói : " Tôi sẽ đi . Mai về . " rồi bỏ đi .']),
+    ('Anh kể : " Tôi sợ . " Sau đó anh khóc .', ['Anh kể : " Tôi sợ . "', "Sau đó anh khóc ."]),
+]
+
+
+@pytest.mark.parametrize("text,expected", CASES, ids=[c[0][:40] for c in CASES])
+def test_split_sentences(text, expected):
+    assert split_sentences(text) == expected
+
+
+def test_case_table_is_large():
+    assert len(CASES) >= 40
+
+
+def test_split_paragraphs_and_text():
+    text = "Đoạn một. Câu hai.\n\n\n  Đoạn hai.  \n \n"
+    assert split_paragraphs(text) == ["Đoạn một. Câu hai.", "Đoạn hai."]
+    assert split_text(text) == [["Đoạn một.", "Câu hai."], ["Đoạn hai."]]
+
+
+def test_empty_input():
+    assert split_sentences("") == []
+    assert split_text("  \n\n ") == []
+
+
+def test_nothing_lost():
+    text = "Ông A. Nguyễn đến TP. HCM... rồi về! Sau đó “Tôi đi.” Anh nói (xem 1.2). Kết thúc"
+    assert "".join(split_sentences(text)).replace(" ", "") == text.replace(" ", "")

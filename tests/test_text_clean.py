@@ -1,0 +1,212 @@
+"""Cleaning, debris removal and tone normalization (offline, fast)."""
+
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from models.text.clean import (
+    detect_format,
+    find_debris,
+    html_to_text,
+    normalize_unicode,
+    prepare_text,
+    strip_debris,
+)
+from models.text.tone import normalize_tone
+
+SEED = (Path(__file__).parent / "fixtures" / "seed_article.txt").read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------- HTML
+
+def test_detect_format():
+    assert detect_format("<p>Xin chào</p>") == "html"
+    assert detect_format("Dòng một<br/>Dòng hai") == "html"
+    assert detect_format("Tin &quot;nóng&quot; hôm nay") == "html"
+    assert detect_format("Tiền phạt <số tiền> đồng.\nDòng hai") == "text"
+    assert detect_format("Giá tăng 5% so với năm 2021 (a < b).") == "text"
+
+
+def test_html_entities_br_and_paragraphs():
+    html = "<p>Ông A nói &quot;xin chào&quot; &amp; đi.<br>Dòng mới</p><p>Đoạn&nbsp;hai</p>"
+    assert html_to_text(html) == 'Ông A nói "xin chào" & đi.\nDòng mới\n\nĐoạn hai'
+    assert prepare_text(html) == 'Ông A nói "xin chào" & đi.\nDòng mới\n\nĐoạn hai'
+
+
+def test_html_nested_blocks_and_inline_tags():
+    html = "<div><h1>Tiêu đề</h1><div><p>Câu <b>đậm</b> và <a href='x'>liên kết</a>.</p><ul><li>Một</li><li>Hai</li></ul></div></div>"
+    assert prepare_text(html, format="html") == "Tiêu đề\n\nCâu đậm và liên kết.\n\nMột\n\nHai"
+
+
+def test_html_drops_script_style_and_captions():
+    html = (
+        "<article><script>var x = '<p>no</p>';</script><style>p{color:red}</style>"
+        "<p>Nội dung chính.</p><figure><img src='a.jpg'><figcaption>Toàn cảnh Hội nghị.</figcaption></figure>"
+        "<noscript>bật JS</noscript><iframe>quảng cáo</iframe><p>Đoạn cuối.</p></article>"
+    )
+    assert prepare_text(html) == "Nội dung chính.\n\nĐoạn cuối."
+
+
+def test_html_keeps_pseudo_tags():
+    html = "<p>Phạt tiền <số tiền> đồng đối với <tên cá nhân>.</p>"
+    assert html_to_text(html) == "Phạt tiền <số tiền> đồng đối với <tên cá nhân>."
+
+
+def test_text_format_decodes_stray_entities():
+    assert prepare_text("Anh nói &quot;không&quot;.\nDòng hai", format="text") == 'Anh nói "không".\nDòng hai'
+
+
+# ---------------------------------------------------------------- Unicode
+
+def test_normalize_unicode_nfd_to_nfc():
+    nfd = unicodedata.normalize("NFD", "Việt Nam vô địch")
+    assert nfd != "Việt Nam vô địch"
+    assert normalize_unicode(nfd) == "Việt Nam vô địch"
+
+
+def test_normalize_unicode_invisible_and_spaces():
+    raw = "Hà\u200b Nội\u00a0\u00a0mưa\u00ad to\ufeff.\x07\r\nDòng\u2060 hai\u3000 ."
+    assert normalize_unicode(raw) == "Hà Nội mưa to.\nDòng hai ."
+
+
+def test_normalize_unicode_keeps_paragraphs():
+    raw = "  Đoạn một.  \r\n\r\n\r\n\r\nĐoạn\thai.\n\n\n"
+    assert normalize_unicode(raw) == "Đoạn một.\n\nĐoạn hai."
+
+
+def test_prepare_text_joins_lines_broken_by_inline_tags():
+    raw = "Viết cho \nCẩm nang tuyển sinh\n của \nThanh Niên\n, ông Nguyễn Quốc Lịch nhận định.\nCâu mới."
+    assert prepare_text(raw) == "Viết cho Cẩm nang tuyển sinh của Thanh Niên, ông Nguyễn Quốc Lịch nhận định.\nCâu mới."
+
+
+def test_prepare_text_keeps_real_line_breaks():
+    raw = "Cuộc đua đang đến hồi kết\nTrong 11 tháng, doanh thu tăng.\nHiện trường vụ tai nạn \nTheo đó, xe tải lao tới."
+    assert prepare_text(raw) == raw.replace(" \n", "\n")
+
+
+# ---------------------------------------------------------------- debris
+
+def test_seed_article_debris_removed():
+    clean = strip_debris(prepare_text(SEED))
+    assert "leftcenterrightdel" not in clean
+    assert "Toàn cảnh Hội nghị" not in clean
+    assert "Lê Minh Tuấn" not in clean
+    assert clean.startswith("Chiều ngày 22/7, Công an và Ban Chỉ huy Quân sự Quận 3")
+    assert clean.endswith("tăng cường giáo dục chính trị tư tưởng,…")
+    assert len(clean.split("\n\n")) == 4
+
+
+def test_seed_article_find_debris():
+    found = find_debris(prepare_text(SEED))
+    assert set(found) == {"leftcenterrightdel", "Toàn cảnh Hội nghị.", "Lê Minh Tuấn"}
+    assert find_debris(strip_debris(prepare_text(SEED))) == []
+
+
+SYNTHETIC = """Giá xăng giảm mạnh từ chiều nay
+
+TPO – Chiều 5/2, liên Bộ Công Thương – Tài chính điều chỉnh giá xăng dầu. Xăng RON95 giảm 500 đồng mỗi lít.
+
+Ảnh minh họa
+
+leftcenterrightdel
+Người dân đổ xăng tại một cửa hàng ở Hà Nội
+
+Theo cơ quan điều hành, giá thế giới đã giảm liên tục trong kỳ. Ảnh: Reuters
+Mức giảm được áp dụng từ 15 giờ cùng ngày (Ảnh: Như Ý), các doanh nghiệp phải niêm yết giá mới.
+
+Xem thêm: Giá vàng hôm nay tăng mạnh
+Mời quý độc giả xem video về thị trường xăng dầu.
+Hotline: 0914 926 900
+
+Tin liên quan
+Giá dầu thế giới lao dốc
+Xăng E5 bán chạy kỷ lục
+
+Minh Anh (tổng hợp)
+
+Chiều 5/2, liên Bộ Công Thương – Tài chính điều chỉnh giá xăng dầu. Xăng RON95 giảm 500 đồng mỗi lít."""
+
+
+def test_synthetic_article_debris():
+    clean = strip_debris(prepare_text(SYNTHETIC), title="Giá xăng giảm mạnh từ chiều nay")
+    assert clean == (
+        "Chiều 5/2, liên Bộ Công Thương – Tài chính điều chỉnh giá xăng dầu. Xăng RON95 giảm 500 đồng mỗi lít."
+        "\n\nTheo cơ quan điều hành, giá thế giới đã giảm liên tục trong kỳ."
+        "\nMức giảm được áp dụng từ 15 giờ cùng ngày, các doanh nghiệp phải niêm yết giá mới."
+    )
+
+
+def test_synthetic_find_debris_reports_each_kind():
+    found = find_debris(prepare_text(SYNTHETIC), title="Giá xăng giảm mạnh từ chiều nay")
+    for fragment in ("Giá xăng giảm mạnh từ chiều nay", "TPO – ", "Ảnh minh họa", "leftcenterrightdel",
+                     "Người dân đổ xăng tại một cửa hàng ở Hà Nội", "Ảnh: Reuters", "(Ảnh: Như Ý)",
+                     "Xem thêm: Giá vàng hôm nay tăng mạnh", "Hotline: 0914 926 900",
+                     "Giá dầu thế giới lao dốc", "Minh Anh (tổng hợp)"):
+        assert any(fragment.strip() in f for f in found), fragment
+
+
+@pytest.mark.parametrize("tagged", [
+    "(Dân trí) - Sáng nay, Quốc hội khai mạc kỳ họp.",
+    "ANTĐ - Sáng nay, Quốc hội khai mạc kỳ họp.",
+    "VOV.VN - Sáng nay, Quốc hội khai mạc kỳ họp.",
+    "( NLĐO ) - Sáng nay, Quốc hội khai mạc kỳ họp.",
+])
+def test_outlet_tags(tagged):
+    assert strip_debris(tagged) == "Sáng nay, Quốc hội khai mạc kỳ họp."
+
+
+@pytest.mark.parametrize("byline", ["T.N", "PV", "Theo VnExpress", "Đức Phạm - Tiến Tuấn", "NGUYỆT PHƯƠNG"])
+def test_trailing_bylines(byline):
+    body = "Cơ quan chức năng đang điều tra vụ việc.\nNgười dân được khuyến cáo cẩn trọng."
+    assert strip_debris(body + "\n" + byline) == body
+    assert strip_debris(body + " " + byline) == body  # glued on one-line articles
+
+
+def test_clean_text_untouched():
+    text = (
+        "Hà Nội – Sáng 5/2, TP.HCM ghi nhận mưa trái mùa.\nÔng Nguyễn Văn A cho biết: “Tôi chưa từng thấy.”\n\n"
+        "Theo Trung tâm Dự báo, mưa sẽ kéo dài đến cuối tuần. Người dân cần chú ý."
+    )
+    assert strip_debris(text) == text
+    assert find_debris(text) == []
+
+
+def test_inline_caption_sentence_and_credit():
+    text = ("Chiếc tàu được đưa vào hoạt động năm 1962. Ảnh: Tàu sân bay USS Enterprise trên biển. "
+            "Con tàu dài 342 m. Ảnh: RT.com Ông Putin cho biết như vậy.")
+    assert strip_debris(text) == "Chiếc tàu được đưa vào hoạt động năm 1962. Con tàu dài 342 m. Ông Putin cho biết như vậy."
+
+
+def test_vietnews_like_lines_survive():
+    text = "Kết quả xét nghiệm cho thấy anh ta dương tính với ma tuý .\nVụ việc đang được điều tra làm rõ ."
+    assert strip_debris(text) == text
+
+
+# ---------------------------------------------------------------- tone
+
+TONE_PAIRS = [
+    ("hòa", "hoà"), ("Hòa Bình", "Hoà Bình"), ("thủy", "thuỷ"), ("khỏe", "khoẻ"),
+    ("tòa án", "toà án"), ("hóa đơn", "hoá đơn"), ("xõa", "xoã"), ("họa sĩ", "hoạ sĩ"),
+    ("xòe", "xoè"), ("ủy ban", "uỷ ban"), ("lũy tre", "luỹ tre"), ("HÒA", "HOÀ"),
+    # must not change
+    ("hoàng", "hoàng"), ("quý", "quý"), ("quỳnh", "quỳnh"), ("giá", "giá"),
+    ("ngoài", "ngoài"), ("khuya", "khuya"), ("thuyết", "thuyết"), ("hoặc", "hoặc"),
+    ("thuở", "thuở"), ("Việt Nam", "Việt Nam"), ("hoà", "hoà"),
+]
+
+
+@pytest.mark.parametrize("old,new", TONE_PAIRS)
+def test_normalize_tone_new(old, new):
+    assert normalize_tone(old, "new") == new
+    assert normalize_tone(unicodedata.normalize("NFD", old), "new") == new
+
+
+def test_normalize_tone_nfc_only():
+    assert normalize_tone(unicodedata.normalize("NFD", "hòa thuận"), "nfc") == "hòa thuận"
+    with pytest.raises(ValueError):
+        normalize_tone("x", "old")
+
+
+def test_tone_pairs_table_size():
+    assert len(TONE_PAIRS) >= 12
