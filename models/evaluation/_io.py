@@ -1,0 +1,68 @@
+"""Shared helpers: JSONL read/append (resumable runs), progress bar on a TTY."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Iterable, Iterator
+
+
+def read_jsonl(path: str | Path, limit: int | None = None) -> list[dict]:
+    out = []
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                out.append(json.loads(line))
+                if limit is not None and len(out) >= limit:
+                    break
+    return out
+
+
+def load_done(path: Path) -> dict[str, dict]:
+    """Per-record results already written by an earlier (possibly interrupted) run."""
+    done: dict[str, dict] = {}
+    if path.exists():
+        with open(path, encoding="utf-8") as fh:
+            for line in fh:
+                try:
+                    rec = json.loads(line)
+                except json.JSONDecodeError:  # a line cut by an interrupted run
+                    continue
+                done[str(rec["id"])] = rec
+    return done
+
+
+class Appender:
+    def __init__(self, path: Path | None):
+        self.fh = None
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.fh = open(path, "a", encoding="utf-8")
+
+    def write(self, rec: dict) -> None:
+        if self.fh:
+            self.fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+            self.fh.flush()
+
+    def close(self) -> None:
+        if self.fh:
+            self.fh.close()
+
+
+def progress(items: Iterable, total: int | None = None, desc: str = "", enabled: bool | None = None) -> Iterator:
+    if enabled is None:
+        enabled = sys.stderr.isatty()
+    if enabled:
+        try:
+            from tqdm import tqdm
+
+            return iter(tqdm(items, total=total, desc=desc, file=sys.stderr))
+        except ImportError:  # pragma: no cover
+            pass
+    return iter(items)
+
+
+def write_json(path: Path, obj) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(obj, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")

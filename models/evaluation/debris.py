@@ -1,0 +1,124 @@
+"""Debris check of summaries on raw scraped articles (``raw_articles_baomoi.jsonl``).
+
+For every article: run ``summarize_fn(raw_text) -> summary`` (default: the offline pipeline
+``prepare_text`` -> ``strip_debris`` -> ``split_sentences`` -> extractive), then look for
+debris in the summary: whatever ``models.text.clean.find_debris`` flags, plus our own checks
+for HTML entities/tags, photo captions (``Ảnh:``), bylines, a sentence repeated (repeated
+sapo) and promotional lines. Reports the share of summaries with any debris.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Callable, Sequence
+
+from ._io import Appender, load_done, progress, write_json
+
+_HTML_RE = re.compile(r"&(?:[a-zA-Z]{2,8}|#\d{2,5}|#x[0-9a-fA-F]{2,4});|</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?>")
+_CAPTION_RE = re.compile(r"(?i)(?:^|[.!?]\s+|\()\s*(?:ảnh|ành|nguồn ảnh|photo|video|clip)\s*(?:minh\s*h[ọo][aạ]\s*)?:"
+                         r"|ảnh minh h[ọo][aạ]|leftcenterrightdel")
+_CAPTION_TAIL_RE = re.compile(r"\b[Ảả]nh\s*:\s*[A-ZĐ][^.:]{0,40}\.?\s*$")
+_BYLINE_RE = re.compile(r"(?:^|[.!?]\s+|\n)(?:theo\s+[A-ZĐ][\w.]*(?:\s+[A-ZĐ][\w.]*){0,3}|"
+                        r"[A-ZĐ]{1,3}\.?[A-ZĐ]{0,3}\.?|PV|CTV|Nhóm PV)\s*\.?\s*$")
+_PROMO_RE = re.compile(r"(?i)mời (?:quý )?(?:độc giả|bạn đọc)|(?:^|[.!?]\s+)(?:xem thêm|đọc thêm|tin liên quan)\b"
+                       r"|bấm vào đây|nhấn vào đây|click (?:vào|here)|tải (?:app|ứng dụng)|theo dõi (?:fanpage|kênh)"
+                       r"|hotline|đăng ký (?:nhận tin|kênh)|liên hệ quảng cáo|\bfanpage\b")
+
+
+def _sentences(text: str) -> list[str]:
+    return [s.strip() for s in re.split(r"(?<=[.!?…])\s+|\n+", text) if len(s.strip().split()) >= 4]
+
+
+def check_summary(summary: str, title: str | None = None) -> list[str]:
+    """Kinds of debris found in one summary (empty list: clean)."""
+    kinds = []
+    try:
+        from models.text.clean import find_debris
+
+        if find_debris(summary, title):
+            kinds.append("find_debris")
+    except ImportError:  # pragma: no cover - sibling module not available
+        pass
+    if _HTML_RE.search(summary):
+        kinds.append("html")
+    if _CAPTION_RE.search(summary) or _CAPTION_TAIL_RE.search(summary):
+        kinds.append("caption")
+    if _BYLINE_RE.search(summary.strip()):
+        kinds.append("byline")
+    sents = [re.sub(r"\W+", " ", s.lower()).strip() for s in _sentences(summary)]
+    if len(sents) != len(set(sents)):
+        kinds.append("repeated_sentence")
+    if _PROMO_RE.search(summary):
+        kinds.append("promo")
+    return kinds
+
+
+def split_title(raw: str) -> tuple[str | None, str]:
+    """Raw baomoi text starts with the title line."""
+    head, _, rest = raw.strip().partition("\n")
+    if rest and len(head.split()) <= 40:
+        return head.strip(), rest
+    return None, raw
+
+
+def default_summarize_fn() -> Callable[[str], str]:
+    from models.extractive import ExtractiveSummarizer
+    from models.text.clean import prepare_text, strip_debris
+    from models.text.segment import split_sentences
+
+    summ = ExtractiveSummarizer()
+
+    def fn(raw: str) -> str:
+        title, body = split_title(raw)
+        text = strip_debris(prepare_text(body, "text"), title)
+        sents = [s for s in split_sentences(text) if s.strip()]
+        return " ".join(sents[i] for i in summ.summarize(sents, title))
+    return fn
+
+
+def evaluate_debris(records: Sequence[dict], summarize_fn: Callable[[str], str] | None = None,
+                    limit: int | None = None, out_dir: str | Path | None = None, name: str = "debris",
+                    progress_bar: bool | None = None) -> dict:
+    fn = summarize_fn or default_summarize_fn()
+    recs = list(records)[:limit] if limit is not None else list(records)
+    out_path = Path(out_dir) if out_dir else None
+    rec_path = out_path / f"{name}.records.jsonl" if out_path else None
+    done = load_done(rec_path) if rec_path else {}
+    app = Appender(rec_path)
+    rows = []
+    t0 = time.perf_counter()
+    try:
+        for rec in progress(recs, total=len(recs), desc="debris", enabled=progress_bar):
+            rid = str(rec["id"])
+            if rid in done:
+                rows.append(done[rid])
+                continue
+            raw = rec.get("text") or rec.get("article") or ""
+            summary = fn(raw)
+            title, _ = split_title(raw)
+            row = {"id": rid, "summary": summary, "debris": check_summary(summary, title)}
+            app.write(row)
+            rows.append(row)
+    finally:
+        app.close()
+    kinds = Counter(k for r in rows for k in r["debris"])
+    n_bad = sum(1 for r in rows if r["debris"])
+    result = {"name": name, "n_records": len(rows), "n_with_debris": n_bad,
+              "debris_rate": n_bad / len(rows) if rows else 0.0, "by_kind": dict(kinds.most_common()),
+              "examples": [{"id": r["id"], "debris": r["debris"], "summary": r["summary"][:300]}
+                           for r in rows if r["debris"]][:10],
+              "seconds": round(time.perf_counter() - t0, 2)}
+    if out_path:
+        write_json(out_path / f"{name}.json", result)
+        (out_path / f"{name}.md").write_text(markdown_table(result), encoding="utf-8")
+    return result
+
+
+def markdown_table(result: dict) -> str:
+    lines = ["| articles | summaries with debris | rate | by kind |", "|---:|---:|---:|---|",
+             f"| {result['n_records']} | {result['n_with_debris']} | {100 * result['debris_rate']:.1f}% "
+             f"| {', '.join(f'{k}: {v}' for k, v in result['by_kind'].items()) or '—'} |"]
+    return "\n".join(lines) + "\n"

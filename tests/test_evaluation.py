@@ -1,0 +1,104 @@
+import json
+
+import pytest
+
+from models.evaluation.debris import check_summary, evaluate_debris
+from models.evaluation.summarization import evaluate_summarization, extractive_fn, lead_fn
+from models.evaluation.translation import evaluate_translation
+
+RECORDS = [
+    {"id": "a1", "title": "Bắt giữ đối tượng vận chuyển ma tuý",
+     "article": "Công an bắt giữ hai đối tượng vận chuyển ma tuý .\nHai đối tượng bỏ chạy khi thấy tổ tuần tra .\n"
+                "Tổ tuần tra đã thu giữ tang vật .",
+     "summary": "Công an bắt giữ hai đối tượng vận chuyển ma tuý ."},
+    {"id": "a2", "title": "Giá xăng giảm",
+     "article": "Thời tiết hôm nay đẹp .\nGiá xăng giảm mạnh từ chiều nay theo quyết định của liên Bộ .\n"
+                "Nhiều người đi đổ xăng .",
+     "summary": "Giá xăng giảm mạnh từ chiều nay ."},
+]
+
+
+def test_lead_and_extractive(tmp_path):
+    res = evaluate_summarization(RECORDS, lead_fn(1), out_dir=tmp_path, name="lead1", n_resamples=50)
+    assert res["system"]["rouge1"]["n"] == 2
+    assert set(res["baselines"]) == {"lead-1", "lead-2", "lead-3"}
+    # a1 LEAD-1 is the reference exactly -> F1 = 1; a2 lead shares nothing -> mean < 1
+    assert res["baselines"]["lead-1"]["rouge1"]["f"] == pytest.approx(res["system"]["rouge1"]["f"])
+    assert (tmp_path / "lead1.json").exists() and (tmp_path / "lead1.md").exists()
+    ext = evaluate_summarization(RECORDS, extractive_fn(), n_resamples=50, baselines=())
+    assert ext["system"]["rouge1"]["f"] > res["system"]["rouge1"]["f"]
+    assert "mean_words" in ext["system"]
+
+
+def test_resumable(tmp_path):
+    calls = []
+
+    def fn(rec):
+        calls.append(rec["id"])
+        return rec["summary"]
+
+    evaluate_summarization(RECORDS[:1], fn, out_dir=tmp_path, name="r", n_resamples=10)
+    res = evaluate_summarization(RECORDS, fn, out_dir=tmp_path, name="r", n_resamples=10)
+    assert calls == ["a1", "a2"]  # a1 was not recomputed
+    assert res["n_computed_now"] == 1 and res["system"]["rouge1"]["f"] == pytest.approx(1.0)
+    lines = (tmp_path / "r.records.jsonl").read_text(encoding="utf-8").splitlines()
+    assert [json.loads(x)["id"] for x in lines] == ["a1", "a2"]
+
+
+def test_translation_scores_and_resume(tmp_path):
+    recs = [
+        {"id": "t1", "vi": "Xin chào.", "en": "Hello there, my friend.", "source": "iwslt15-ted-tst2012"},
+        {"id": "t2", "vi": "Cảm ơn.", "en": "Thank you very much indeed.", "source": "iwslt15-ted-tst2012"},
+        {"id": "t3", "vi": "Tin tức.", "en": "The news of the day is good.", "source": "ntrex-128"},
+    ]
+    table = {r["vi"]: r["en"] for r in recs}
+    seen = []
+
+    def tr(batch):
+        seen.extend(batch)
+        return [table[x] for x in batch]
+
+    res = evaluate_translation(recs[:2], tr, out_dir=tmp_path, name="tr", model="dummy", settings={"num_beams": 1})
+    res = evaluate_translation(recs, tr, out_dir=tmp_path, name="tr", model="dummy", settings={"num_beams": 1})
+    assert len(seen) == 3
+    assert set(res["by_source"]) == {"iwslt15-ted", "ntrex-128"}
+    assert res["by_source"]["ntrex-128"]["bleu"] == pytest.approx(100.0)
+    assert res["by_source"]["iwslt15-ted"]["chrf++"] == pytest.approx(100.0)
+    assert res["model"] == "dummy" and res["settings"] == {"num_beams": 1}
+
+
+def test_debris_checks():
+    assert check_summary("Giá xăng giảm mạnh từ chiều nay theo quyết định của liên Bộ.") == []
+    assert "html" in check_summary("Giá &quot;xăng&quot; giảm mạnh từ chiều nay.")
+    assert "html" in check_summary("Giá xăng <b>giảm</b> mạnh từ chiều nay.")
+    assert "caption" in check_summary("Toàn cảnh hội nghị diễn ra sáng nay. Ảnh: Lê Minh")
+    assert "promo" in check_summary("Mời quý độc giả theo dõi các tin tức mới nhất trên trang.")
+    s = "Giá xăng giảm mạnh từ chiều nay. Giá xăng giảm mạnh từ chiều nay."
+    assert "repeated_sentence" in check_summary(s)
+
+
+def test_debris_rate(tmp_path):
+    recs = [{"id": "b1", "text": "Tiêu đề\n\nĐoạn văn một."}, {"id": "b2", "text": "Tiêu đề\n\nĐoạn văn hai."}]
+    outs = {"b1": "Giá xăng giảm mạnh từ chiều nay.", "b2": "Giá &amp; xăng giảm mạnh."}
+    res = evaluate_debris(recs, lambda raw: outs["b1" if "một" in raw else "b2"], out_dir=tmp_path)
+    assert res["n_with_debris"] == 1 and res["debris_rate"] == pytest.approx(0.5)
+    assert (tmp_path / "debris.json").exists()
+
+
+def test_cli_eval_summarize_lead(tmp_path, capsys):
+    import argparse
+
+    from service.commands import eval as ev
+
+    data = tmp_path / "d.jsonl"
+    data.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in RECORDS) + "\n", encoding="utf-8")
+    parser = argparse.ArgumentParser()
+    sub = parser.add_subparsers(dest="command")
+    ev.register(sub)
+    for method in ("lead-2", "extractive"):
+        args = parser.parse_args(["eval", "summarize", "--data", str(data), "--method", method, "--out", str(tmp_path)])
+        assert args.func(args) == 0
+    assert "ROUGE-1" in capsys.readouterr().out
+    args = parser.parse_args(["eval", "quality", "--data-dir", str(tmp_path / "missing"),
+                              "--output", str(tmp_path / "Q.md")])
+    assert args.func(args) == 2
