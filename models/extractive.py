@@ -242,10 +242,16 @@ class ExtractiveSummarizer:
 
     def summarize(self, sentences: list[str], title: str | None = None, max_sentences: int | None = None,
                   max_words: int | None = None) -> list[int]:
-        """Indices (ascending, i.e. article order) of the chosen sentences."""
+        """Indices (ascending, i.e. article order) of the chosen sentences.
+
+        With neither limit given, the default short summary applies (two sentences, at
+        most ~60 words, and a second sentence only when it scores close to the first).
+        A caller who asks for a length gets it, as far as the article allows.
+        """
         n = len(sentences)
         if n == 0:
             return []
+        asked = max_sentences is not None or max_words is not None
         max_sentences = self.selection["max_sentences"] if max_sentences is None else max_sentences
         max_words = self.selection["max_words"] if max_words is None else max_words
         if max_sentences <= 0:
@@ -255,11 +261,11 @@ class ExtractiveSummarizer:
         junk = [is_junk_sentence(s) for s in sentences]
         cand = [i for i in range(n) if not junk[i]] or [i for i in range(n) if _LETTER_RE.search(sentences[i])] \
             or list(range(n))
-        return self._select(cand, scores, toks, [len(s.split()) for s in sentences], max_sentences, max_words)
+        ratio = 0.0 if asked else float(self.selection.get("second_ratio", 0.6))
+        return self._select(cand, scores, toks, [len(s.split()) for s in sentences], max_sentences, max_words, ratio)
 
-    def _select(self, cand, scores, toks, nwords, max_sentences, max_words) -> list[int]:
+    def _select(self, cand, scores, toks, nwords, max_sentences, max_words, ratio) -> list[int]:
         lam = float(self.selection.get("mmr_lambda", 0.5))
-        ratio = float(self.selection.get("second_ratio", 0.6))
         order = sorted(cand, key=lambda i: (-scores[i], i))
         first = order[0]
         # If even the best sentence overflows the budget, still return it (never empty).
@@ -272,7 +278,7 @@ class ExtractiveSummarizer:
             for i in order:
                 if i in chosen or used + nwords[i] > max_words:
                     continue
-                if scores[i] < top - (1.0 - ratio) * abs(top):
+                if ratio and scores[i] < top - (1.0 - ratio) * abs(top):
                     continue
                 red = max(_jacc(sets[i], sets[j]) for j in chosen)
                 if red > 0.7:  # near-duplicate (repeated sapo, quoted twice)

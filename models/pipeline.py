@@ -13,6 +13,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
+from .cache import make_key
 from .errors import CapabilityUnavailable, InputError
 from .runtime import Runtime
 from .text.clean import prepare_text, strip_debris
@@ -21,8 +22,7 @@ from .text.segment import split_sentences, split_text
 Method = Literal["auto", "abstractive", "extractive"]
 TranslateWhat = Literal["none", "summary", "full", "both"]
 
-DEFAULT_SENTENCES = 2
-DEFAULT_MAX_WORDS = 60
+CACHE_VERSION = 1  # bump when the pipeline's output for the same input changes
 
 
 @dataclass(frozen=True)
@@ -114,6 +114,40 @@ def _limit_length(sentences: list[str], max_sentences: int | None, max_words: in
     return sentences
 
 
+# -- result cache (models/cache.py): keyed by models, options and the cleaned text -------------
+
+def _summary_key(runtime: Runtime, options: SummaryOptions) -> str:
+    method = options.method
+    if method == "auto":
+        method = "abstractive" if runtime.summary_model is not None else "extractive"
+    if method == "extractive":
+        return "extractive"
+    return runtime.summary_model.cache_key if runtime.summary_model is not None else "none"
+
+
+def _translation_key(runtime: Runtime) -> str:
+    return runtime.translation_model.cache_key if runtime.translation_model is not None else "none"
+
+
+def _cache_get(runtime: Runtime, kind: str, *parts) -> tuple[str | None, dict | None]:
+    cache = runtime.cache
+    if cache is None:
+        return None, None
+    key = make_key(kind, CACHE_VERSION, *parts)
+    return key, cache.get(key)
+
+
+def _cache_put(runtime: Runtime, key: str | None, value: dict) -> None:
+    if key is not None and runtime.cache is not None:
+        runtime.cache.put(key, value)
+
+
+def _mark(timings: dict, key: str | None, hit: bool) -> dict:
+    if key is not None:
+        timings["cache"] = "hit" if hit else "miss"
+    return timings
+
+
 def summarize_sentences(
     runtime: Runtime, sentences: list[str], title: str | None, options: SummaryOptions, clock: _Clock
 ) -> SummaryResult:
@@ -121,9 +155,10 @@ def summarize_sentences(
     if method == "auto":
         method = "abstractive" if runtime.summary_model is not None else "extractive"
     if method == "extractive":
-        max_sentences = options.max_sentences or (None if options.max_words else DEFAULT_SENTENCES)
-        max_words = options.max_words or (None if options.max_sentences else DEFAULT_MAX_WORDS)
-        chosen = runtime.extractive.summarize(sentences, title=title, max_sentences=max_sentences, max_words=max_words)
+        chosen = runtime.extractive.summarize(
+            sentences, title=title, max_sentences=options.max_sentences,
+            max_words=options.max_words or (10_000 if options.max_sentences else None),
+        )
         picked = [sentences[i] for i in chosen]
         model = "extractive"
     else:
@@ -143,8 +178,12 @@ def summarize(
     clock = _Clock()
     sentences = [s for p in clean_article(text, title, format) for s in p]
     clock.lap("clean_ms")
+    key, hit = _cache_get(runtime, "summarize", _summary_key(runtime, options), sentences, title, asdict(options))
+    if hit is not None:
+        return SummaryResult(**hit, timings=_mark(clock.done(), key, True))
     result = summarize_sentences(runtime, sentences, title, options, clock)
-    result.timings = clock.done()
+    _cache_put(runtime, key, {k: v for k, v in asdict(result).items() if k != "timings"})
+    result.timings = _mark(clock.done(), key, False)
     return result
 
 
@@ -162,11 +201,17 @@ def translate(
     translator = runtime.translator()  # fail before any work when there is no model
     docs = [split_text(prepare_text(t, format)) for t in texts]
     clock.lap("clean_ms")
-    flat = [p for doc in docs for p in doc]
-    translated = iter(_translate_paragraphs(runtime, flat, generation))
-    out = ["\n\n".join(next(translated) for _ in doc) for doc in docs]
+    lookups = [_cache_get(runtime, "translate", _translation_key(runtime), doc, asdict(generation)) for doc in docs]
+    out: list[str | None] = [None if hit is None else hit["translation"] for _, hit in lookups]
+    missing = [i for i, o in enumerate(out) if o is None]
+    flat = [p for i in missing for p in docs[i]]
+    translated = iter(_translate_paragraphs(runtime, flat, generation) if flat else [])
+    for i in missing:
+        out[i] = "\n\n".join(next(translated) for _ in docs[i])
+        _cache_put(runtime, lookups[i][0], {"translation": out[i]})
     clock.lap("translate_ms")
-    return TranslationResult(out, translator.model.name, clock.done())
+    key = lookups[0][0] if lookups else None
+    return TranslationResult(out, translator.model.name, _mark(clock.done(), key, bool(lookups) and not missing))
 
 
 def process_article(
@@ -187,6 +232,12 @@ def process_article(
     paragraphs = clean_article(text, title, format)
     sentences = [s for p in paragraphs for s in p]
     clock.lap("clean_ms")
+    key, hit = _cache_get(
+        runtime, "article", _summary_key(runtime, summary), _translation_key(runtime) if translate != "none" else None,
+        paragraphs, title, asdict(summary), translate, asdict(translation),
+    )
+    if hit is not None:
+        return ArticleResult(id=id, **hit, timings=_mark(clock.done(), key, True))
     result = summarize_sentences(runtime, sentences, title, summary, clock)
     models = {"summary": result.model}
     summary_en = translation_en = None
@@ -201,7 +252,7 @@ def process_article(
             translation_en = "\n\n".join(out)
         models["translation"] = runtime.translation_model.name
         clock.lap("translate_ms")
-    return ArticleResult(
+    article = ArticleResult(
         id=id,
         summary_vi=result.summary,
         summary_sentences=result.sentences,
@@ -209,8 +260,11 @@ def process_article(
         translation_en=translation_en,
         method=result.method,
         models=models,
-        timings=clock.done(),
+        timings={},
     )
+    _cache_put(runtime, key, {k: v for k, v in asdict(article).items() if k not in ("id", "timings")})
+    article.timings = _mark(clock.done(), key, False)
+    return article
 
 
 __all__ = [

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from .abstractive import AbstractiveSummarizer
 from .backends import ModelNotAvailable, load_backend
+from .cache import MemoryCache, make_cache
 from .errors import CapabilityUnavailable
 from .extractive import ExtractiveSummarizer
 from .profiles import ProfileError, default_profile, resolve_profile
@@ -32,9 +33,21 @@ class RuntimeConfig:
     device: str = "auto"
     backend: str = "auto"
     threads: int | None = None
-    batch_size: int = 16
+    batch_size: int = 16  # most units in one model call (the batcher's max_batch_size)
     load_summary: bool = True
     load_translation: bool = True
+    # -- performance (see models/batcher.py, models/cache.py, models/backends/ct2_backend.py)
+    batching: bool = True
+    max_batch_tokens: int = 8192
+    max_wait_ms: float = 5.0
+    max_queue: int = 4096
+    queue_timeout: float | None = 120.0
+    quantization: str = "auto"  # CTranslate2 compute type
+    inter_threads: int | None = None
+    torch_dtype: str = "auto"
+    cache: str = "memory"  # memory | sqlite | off
+    cache_size: int = 1024
+    cache_path: str | None = None
 
 
 @dataclass
@@ -60,6 +73,7 @@ class Runtime:
         self.translation_model: Seq2SeqModel | None = None
         self._status: dict[str, Capability] = {}
         self._lock = threading.Lock()
+        self.cache: MemoryCache | None = make_cache(self.config.cache, self.config.cache_size, self.config.cache_path)
 
     # -- loading -----------------------------------------------------------
     def load(self) -> "Runtime":
@@ -85,7 +99,9 @@ class Runtime:
             return None
         try:
             profile = resolve_profile(ref, task, profile_name)
-            backend = load_backend(self.config.backend, ref, profile, self.config.device, self.config.threads)
+            cfg = self.config
+            backend = load_backend(cfg.backend, ref, profile, cfg.device, cfg.threads, quantization=cfg.quantization,
+                                   inter_threads=cfg.inter_threads, torch_dtype=cfg.torch_dtype)
         except ProfileError as exc:
             self._status[capability] = Capability(capability, False, ref, str(exc), f"fix {env} or its _PROFILE")
             log.warning("%s unavailable: %s", capability, exc)
@@ -95,6 +111,11 @@ class Runtime:
             log.warning("%s unavailable: %s", capability, exc)
             return None
         model = Seq2SeqModel(ref, profile, backend, batch_size=self.config.batch_size)
+        if self.config.batching:
+            cfg = self.config
+            model.make_batcher(max_batch_size=cfg.batch_size, max_batch_tokens=cfg.max_batch_tokens,
+                               max_wait_ms=cfg.max_wait_ms, max_queue=cfg.max_queue,
+                               default_timeout_s=cfg.queue_timeout or None)
         self._status[capability] = Capability(capability, True, model.name)
         log.info("%s ready: %s on %s (%s)", capability, model.name, backend.device, backend.name)
         return model
@@ -118,6 +139,12 @@ class Runtime:
             capability, False, None, "models are not loaded", "call Runtime.load()"
         )
         return CapabilityUnavailable(capability, status.reason, status.how_to_fix)
+
+    def close(self) -> None:
+        """Stop the models' inference threads (queued units are still served first)."""
+        for model in (self.summary_model, self.translation_model):
+            if model is not None and model.batcher is not None:
+                model.batcher.close()
 
     def models(self) -> list[dict]:
         loaded = [m.describe() for m in (self.summary_model, self.translation_model) if m is not None]

@@ -3,6 +3,10 @@
 Every backend gets the same treatment here: tone marks normalized the way the
 model was trained, the input prefix added, the output prefix stripped, and
 inputs sent in length-sorted batches (less padding, identical results).
+
+With a ``batcher`` (``models.batcher.MicroBatcher``, set up by the runtime), the
+units of every concurrent caller share batches; without one, each call batches
+only its own units.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .backends import Backend, GenerationOptions
+from .batcher import MicroBatcher
 from .profiles import ModelProfile
 from .text.tone import normalize_tone
 
@@ -20,6 +25,7 @@ class Seq2SeqModel:
     profile: ModelProfile
     backend: Backend
     batch_size: int = 16
+    batcher: MicroBatcher | None = None
 
     @property
     def name(self) -> str:
@@ -40,7 +46,26 @@ class Seq2SeqModel:
             "device": self.backend.device,
             "revision": self.revision,
             "window": self.profile.window,
-        }
+            "batching": self.batcher is not None,
+        } | (self.backend.describe() if hasattr(self.backend, "describe") else {})
+
+    @property
+    def cache_key(self) -> str:
+        """Identifies what this model would answer: profile, weights, backend and precision."""
+        return f"{self.profile.id}@{self.revision}/{self.backend.name}/{self.backend.device}"
+
+    def make_batcher(self, **settings) -> MicroBatcher:
+        """Attach a micro-batcher (one inference thread) to this model and return it."""
+        limit = getattr(self.backend, "max_batch", None)
+        capability = "abstractive_summary" if self.profile.task == "summarization" else "translation"
+        self.batcher = MicroBatcher(self.profile.id, self._run_batch, batch_limit=limit, capability=capability, **settings)
+        return self.batcher
+
+    def _run_batch(self, texts: list[str], options: GenerationOptions) -> tuple[list[str], int | None]:
+        detailed = getattr(self.backend, "generate_detailed", None)
+        if detailed is not None:
+            return detailed(texts, options)
+        return self.backend.generate(texts, options), None
 
     def prepare(self, text: str) -> str:
         return self.profile.input_prefix + normalize_tone(text, self.profile.tone_style)
@@ -59,11 +84,21 @@ class Seq2SeqModel:
         return GenerationOptions(**values)
 
     def generate(self, texts: list[str], options: GenerationOptions) -> list[str]:
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        if not texts:
+            return []
+        prepared = [self.prepare(t) for t in texts]
+        if self.batcher is not None:
+            tokens = [self.backend.count_tokens(p) for p in prepared]
+            return [self._strip_output(out) for out in self.batcher.run(prepared, tokens, options)]
+        order = sorted(range(len(texts)), key=lambda i: len(prepared[i]))
+        size = self.batch_size
+        limit = getattr(self.backend, "max_batch", None)
+        if limit is not None:
+            size = max(1, limit(options, size))
         results: list[str] = [""] * len(texts)
-        for start in range(0, len(order), self.batch_size):
-            idx = order[start : start + self.batch_size]
-            outputs = self.backend.generate([self.prepare(texts[i]) for i in idx], options)
+        for start in range(0, len(order), size):
+            idx = order[start : start + size]
+            outputs = self.backend.generate([prepared[i] for i in idx], options)
             for i, out in zip(idx, outputs):
                 results[i] = self._strip_output(out)
         return results

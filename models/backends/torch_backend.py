@@ -58,10 +58,24 @@ def weights_revision(model_dir: Path) -> str:
     return digest.hexdigest()[:12]
 
 
+# transformers' beam search reorders the whole cross-attention cache every step: past a few
+# sequences, bigger beam batches get slower per item. Beam batches are capped at this size.
+MAX_BEAM_BATCH = 4
+
+
+def cpu_has_bf16() -> bool:
+    """Whether this CPU computes bf16 in hardware (AVX512-BF16 or AMX); without it bf16 is ~8x slower."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text(errors="replace")
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
 class TorchBackend:
     name = "torch"
 
-    def __init__(self, model: str, profile, device: str = "auto", threads: int | None = None):
+    def __init__(self, model: str, profile, device: str = "auto", threads: int | None = None, dtype: str = "auto"):
         import torch
         from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
 
@@ -85,8 +99,11 @@ class TorchBackend:
             # Windows are enforced by chunking (models.text.chunk), not by the tokenizer's warning.
             self.tokenizer.model_max_length = 1 << 30
             # fp16 on GPUs; fp32 on CPUs (bf16 without hardware support is several times slower).
-            dtype = torch.float16 if device == "cuda" else torch.float32
-            self.model = AutoModelForSeq2SeqLM.from_pretrained(self.model_dir, dtype=dtype).to(device).eval()
+            self.dtype = self._pick_dtype(dtype, device)
+            torch_dtype = {"fp16": torch.float16, "bf16": torch.bfloat16}.get(self.dtype, torch.float32)
+            self.model = AutoModelForSeq2SeqLM.from_pretrained(self.model_dir, dtype=torch_dtype).to(device).eval()
+            if self.dtype == "int8":
+                self.model = torch.ao.quantization.quantize_dynamic(self.model, {torch.nn.Linear}, dtype=torch.qint8)
         except (OSError, ValueError) as exc:
             raise ModelNotAvailable(
                 f"cannot load {self.model_dir}: {exc}",
@@ -103,16 +120,49 @@ class TorchBackend:
             key = "decoder_start_token_id" if profile.target_token == "decoder_start" else "forced_bos_token_id"
             self._target_kwargs[key] = code
 
+        if self.dtype != "fp32":
+            self.revision = f"{self.revision}-{self.dtype}"
+
+    @staticmethod
+    def _pick_dtype(requested: str, device: str) -> str:
+        requested = (requested or "auto").lower().replace("float16", "fp16").replace("float32", "fp32")
+        if requested in ("auto", ""):
+            return "fp16" if device == "cuda" else "fp32"
+        if requested not in ("fp32", "fp16", "bf16", "int8"):
+            raise ModelNotAvailable(f"unknown torch dtype {requested!r}", "set TOMTAT_TORCH_DTYPE to auto, fp32, fp16, bf16 or int8")
+        if device == "cpu" and requested == "fp16":
+            return "fp32"
+        if device == "cpu" and requested == "bf16" and not cpu_has_bf16():
+            import logging
+
+            logging.getLogger(__name__).warning("this CPU has no bf16 hardware support (~8x slower); using fp32")
+            return "fp32"
+        if device == "cuda" and requested == "int8":
+            return "fp16"  # dynamic int8 quantization is a CPU feature
+        return requested
+
+    def describe(self) -> dict:
+        return {"dtype": self.dtype}
+
+    def max_batch(self, options: GenerationOptions, limit: int) -> int:
+        return min(limit, MAX_BEAM_BATCH) if options.num_beams > 1 and self.device == "cpu" else limit
+
     def count_tokens(self, text: str) -> int:
         with self._tokenizer_lock:
             return len(self.tokenizer(text, add_special_tokens=True)["input_ids"])
 
     def generate(self, texts: list[str], options: GenerationOptions) -> list[str]:
+        return self.generate_detailed(texts, options)[0]
+
+    def generate_detailed(self, texts: list[str], options: GenerationOptions) -> tuple[list[str], int]:
+        """Decoded outputs and the number of generated tokens (padding excluded)."""
         if not texts:
-            return []
+            return [], 0
         output = self.generate_ids(texts, options)
+        pad = self.tokenizer.pad_token_id
+        generated = int((output[:, 1:] != pad).sum()) if pad is not None else int(output[:, 1:].numel())
         with self._tokenizer_lock:
-            return self.tokenizer.batch_decode(output, skip_special_tokens=True)
+            return self.tokenizer.batch_decode(output, skip_special_tokens=True), generated
 
     def generate_ids(self, texts: list[str], options: GenerationOptions):
         """Token ids out of ``model.generate`` for a batch of model-ready strings."""

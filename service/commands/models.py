@@ -1,4 +1,4 @@
-"""``tomtat models list|pull``."""
+"""``tomtat models list|pull|convert``."""
 
 from __future__ import annotations
 
@@ -20,6 +20,16 @@ def register(subparsers) -> None:
     pull.add_argument("--if-online", action="store_true",
                       help="skip quietly (exit 0) when the Hub cannot be reached")
     pull.set_defaults(func=pull_models)
+    convert = sub.add_parser("convert", help="convert models to CTranslate2 once (cached next to each model)")
+    convert.add_argument("names", nargs="*",
+                         help="profile names or model directories (default: TOMTAT_SUMMARY_MODEL and "
+                              "TOMTAT_TRANSLATION_MODEL)")
+    convert.add_argument("--quantization", default=None,
+                         help="int8, int8_float16, float16, float32… (default TOMTAT_CT2_QUANTIZATION: int8 on "
+                              "CPU, float16 on CUDA)")
+    convert.add_argument("--device", default=None, help="cpu or cuda: picks the auto quantization")
+    convert.add_argument("--force", action="store_true", help="convert again even when cached")
+    convert.set_defaults(func=convert_models)
 
 
 def list_models(args) -> int:
@@ -57,4 +67,33 @@ def pull_models(args) -> int:
             status = 1
             continue
         print(f"{name}: {path}")
+    return status
+
+
+def convert_models(args) -> int:
+    from models.backends import ModelNotAvailable
+    from models.backends.ct2_backend import default_quantization
+    from models.backends.convert import convert
+
+    from ..config import Settings
+
+    settings = Settings.from_env()
+    names = args.names or [settings.summary_model, settings.translation_model]
+    device = args.device or (settings.device if settings.device != "auto" else "cpu")
+    quantization = args.quantization or settings.ct2_quantization
+    if quantization == "auto":
+        quantization = default_quantization(device)
+    status = 0
+    for name in names:
+        try:
+            path = convert(name, quantization, force=args.force)
+        except ModelNotAvailable as exc:
+            print(f"tomtat: {name}: {exc}" + (f" ({exc.how_to_fix})" if exc.how_to_fix else ""), file=sys.stderr)
+            status = 1
+            continue
+        except Exception as exc:  # noqa: BLE001 - report each model's failure and go on
+            print(f"tomtat: converting {name} failed: {exc}", file=sys.stderr)
+            status = 1
+            continue
+        print(f"{name}: {path} ({quantization})")
     return status

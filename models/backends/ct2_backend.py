@@ -1,0 +1,163 @@
+"""CTranslate2 backend: int8 on CPUs (float16 / int8_float16 on CUDA), same profile semantics.
+
+The model directory is converted once (``models.backends.convert``, cached next
+to the model); the transformers tokenizer of the original directory turns text
+into tokens and back, so special tokens, language codes and the
+``en: `` output prefix (stripped by ``Seq2SeqModel``) behave as with torch.
+
+Target language: NLLB (``forced_bos``) decodes from ``</s>`` with the target
+code as a forced prefix; VinAI's mBART (``decoder_start``) starts decoding with
+the code itself. Both are the ``target_prefix`` CTranslate2 takes; the prefix
+counts towards ``max_new_tokens`` only where transformers counts it (NLLB).
+
+Threads: ``intra_threads`` defaults to every core this process may use,
+``inter_threads`` to 1 (the micro-batcher already sends one batch at a time).
+``CT2_USE_MKL`` is never set here: on AMD CPUs forcing MKL is 2-10x slower.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from pathlib import Path
+
+from .base import GenerationOptions, ModelNotAvailable
+from .convert import convert
+from .torch_backend import resolve_model_dir, weights_revision
+
+log = logging.getLogger(__name__)
+
+
+def cpu_vendor() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text(errors="replace").splitlines():
+            if line.startswith("vendor_id"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "unknown"
+
+
+def default_quantization(device: str) -> str:
+    return "float16" if device == "cuda" else "int8"
+
+
+def cpu_count() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - non-Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _generation_config(model_dir: Path) -> dict:
+    import json
+
+    for name in ("generation_config.json", "config.json"):
+        path = model_dir / name
+        if path.is_file():
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if name == "generation_config.json" or "forced_eos_token_id" in data:
+                return data
+    return {}
+
+
+class CT2Backend:
+    name = "ctranslate2"
+
+    def __init__(
+        self,
+        model: str,
+        profile,
+        device: str = "auto",
+        threads: int | None = None,
+        quantization: str = "auto",
+        inter_threads: int | None = None,
+    ):
+        try:
+            import ctranslate2
+        except ImportError as exc:
+            raise ModelNotAvailable("ctranslate2 is not installed", "pip install 'ctranslate2>=4.5,<5' or set TOMTAT_BACKEND=torch") from exc
+        from transformers import AutoTokenizer
+
+        if os.environ.get("CT2_USE_MKL") == "1" and "AMD" in cpu_vendor():
+            log.warning("CT2_USE_MKL=1 on an AMD CPU: CTranslate2 runs 2-10x slower; unset it")
+        self.profile = profile
+        self.model_dir = resolve_model_dir(model)
+        if device == "auto":
+            device = "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
+        if device == "cuda" and ctranslate2.get_cuda_device_count() == 0:
+            raise ModelNotAvailable("TOMTAT_DEVICE=cuda but CTranslate2 sees no CUDA device", "set TOMTAT_DEVICE=cpu or auto")
+        self.device = device
+        if quantization in ("auto", "", None):
+            quantization = default_quantization(device)
+        self.quantization = quantization
+        self.ct2_dir = convert(self.model_dir, quantization)
+        self.revision = f"{weights_revision(self.model_dir)}-ct2-{quantization}"
+        self.intra_threads = threads or (cpu_count() if device == "cpu" else 1)
+        self.inter_threads = inter_threads or 1
+        self.translator = ctranslate2.Translator(
+            str(self.ct2_dir), device=device, compute_type=quantization,
+            inter_threads=self.inter_threads, intra_threads=self.intra_threads,
+        )
+        tokenizer_kwargs = {}
+        if profile.src_lang:
+            tokenizer_kwargs["src_lang"] = profile.src_lang
+        if profile.tgt_lang:
+            tokenizer_kwargs["tgt_lang"] = profile.tgt_lang
+        self.tokenizer = AutoTokenizer.from_pretrained(self.model_dir, **tokenizer_kwargs)
+        self.tokenizer.model_max_length = 1 << 30
+        self._tokenizer_lock = threading.Lock()
+        self._prefix: list[str] | None = [profile.tgt_lang] if profile.tgt_lang else None
+        # transformers counts a forced first token as generated; a decoder start token is not.
+        self._prefix_counts = profile.tgt_lang is not None and profile.target_token == "forced_bos"
+        # Marian and mBART force </s> as the last possible token (generation_config.forced_eos_token_id):
+        # transformers then leaves one position fewer for text than max_new_tokens.
+        self._forced_eos = _generation_config(self.model_dir).get("forced_eos_token_id") is not None
+
+    def count_tokens(self, text: str) -> int:
+        with self._tokenizer_lock:
+            return len(self.tokenizer(text, add_special_tokens=True)["input_ids"])
+
+    def max_batch(self, options: GenerationOptions, limit: int) -> int:
+        return limit
+
+    def describe(self) -> dict:
+        return {"quantization": self.quantization, "intra_threads": self.intra_threads,
+                "inter_threads": self.inter_threads}
+
+    def _tokens(self, texts: list[str]) -> list[list[str]]:
+        with self._tokenizer_lock:
+            ids = self.tokenizer(texts, add_special_tokens=True, truncation=True, max_length=self.profile.window)["input_ids"]
+            return [self.tokenizer.convert_ids_to_tokens(seq) for seq in ids]
+
+    def translate(self, texts: list[str], options: GenerationOptions, **extra):
+        """The raw CTranslate2 results for model-ready strings."""
+        source = self._tokens(texts)
+        offset = 0 if self._prefix_counts or not self._prefix else len(self._prefix)
+        longest = max(1, options.max_new_tokens - (1 if self._forced_eos else 0))
+        kwargs = dict(
+            beam_size=options.num_beams,
+            max_decoding_length=longest + offset,
+            min_decoding_length=min(options.min_new_tokens, longest) + offset,
+            no_repeat_ngram_size=options.no_repeat_ngram_size,
+            length_penalty=options.length_penalty,
+            max_input_length=0,  # windows are enforced by chunking upstream
+            return_scores=True,
+        )
+        kwargs.update(extra)
+        prefix = [list(self._prefix) for _ in texts] if self._prefix else None
+        return self.translator.translate_batch(source, prefix, **kwargs)
+
+    def generate_detailed(self, texts: list[str], options: GenerationOptions) -> tuple[list[str], int]:
+        if not texts:
+            return [], 0
+        results = self.translate(texts, options)
+        hyps = [r.hypotheses[0] for r in results]
+        with self._tokenizer_lock:
+            ids = [self.tokenizer.convert_tokens_to_ids(h) for h in hyps]
+            outputs = self.tokenizer.batch_decode(ids, skip_special_tokens=True)
+        return outputs, sum(len(h) for h in hyps)
+
+    def generate(self, texts: list[str], options: GenerationOptions) -> list[str]:
+        return self.generate_detailed(texts, options)[0]

@@ -1,0 +1,179 @@
+"""The CTranslate2 backend: conversion (cached, with the untied-T5 and mBART fixes), profile semantics,
+and equality with torch: greedy outputs on every family, beam scores on an untied T5."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+ctranslate2 = pytest.importorskip("ctranslate2")
+
+from models.backends import GenerationOptions, load_backend  # noqa: E402
+from models.backends import convert as conversion  # noqa: E402
+from models.profiles import PROFILES  # noqa: E402
+from models.seq2seq import Seq2SeqModel  # noqa: E402
+
+TEXTS = ["Chiều ngày 22/7, Công an Quận 3 họp báo.", "Giá vàng trong nước biến động mạnh theo thị trường thế giới."]
+ENVIT5 = "VietAI/envit5-translation"
+
+
+def backends(replica, profile_id, quantization="float32"):
+    profile = PROFILES[profile_id]
+    path = str(replica(profile_id))
+    torch_backend = load_backend("torch", path, profile, device="cpu", threads=1)
+    ct2_backend = load_backend("ctranslate2", path, profile, device="cpu", threads=1, quantization=quantization)
+    return profile, torch_backend, ct2_backend
+
+
+@pytest.mark.parametrize("profile_id", list(PROFILES))
+def test_greedy_outputs_match_torch_on_every_family(replica, profile_id):
+    profile, torch_backend, ct2_backend = backends(replica, profile_id)
+    assert ct2_backend.name == "ctranslate2"
+    prepared = [profile.input_prefix + t for t in TEXTS]
+    for options in (GenerationOptions(num_beams=1, max_new_tokens=6, min_new_tokens=6),
+                    GenerationOptions(num_beams=1, max_new_tokens=8)):
+        assert ct2_backend.generate(prepared, options) == torch_backend.generate(prepared, options)
+
+
+def test_beam_scores_match_torch_on_untied_t5(replica):
+    """EnViT5 is an untied T5 v1.1: without the converter fix, CT2 scales the decoder output
+    by d_model**-0.5 and its scores (hence beam search) differ from torch."""
+    import torch
+
+    profile, torch_backend, ct2_backend = backends(replica, ENVIT5)
+    model = torch_backend.model
+    assert model.lm_head.weight.data_ptr() != model.shared.weight.data_ptr()  # really untied
+    prepared = [profile.input_prefix + t for t in TEXTS]
+    for length_penalty in (1.0, 0.0):
+        options = GenerationOptions(num_beams=4, max_new_tokens=8, min_new_tokens=8, length_penalty=length_penalty)
+        batch = torch_backend.tokenizer(prepared, padding=True, return_tensors="pt")
+        with torch.inference_mode():
+            out = model.generate(**batch, num_beams=4, max_new_tokens=8, min_new_tokens=8, do_sample=False,
+                                 length_penalty=length_penalty, early_stopping=True,
+                                 output_scores=True, return_dict_in_generate=True)
+        torch_scores = out.sequences_scores.tolist()
+        results = ct2_backend.translate(prepared, options)
+        ct2_scores = [r.scores[0] for r in results]
+        assert ct2_scores == pytest.approx(torch_scores, rel=1e-4, abs=1e-4)
+        torch_tokens = [torch_backend.tokenizer.convert_ids_to_tokens(seq[1:]) for seq in out.sequences.tolist()]
+        assert [r.hypotheses[0] for r in results] == torch_tokens
+
+    # the unfixed converter really gets it wrong (this is what the fix is for)
+    raw = ctranslate2.converters.TransformersConverter(str(replica(ENVIT5)))
+    raw_dir = ct2_backend.ct2_dir.parent / "unfixed-for-test"
+    raw.convert(str(raw_dir), quantization="float32", force=True)
+    unfixed = ctranslate2.Translator(str(raw_dir), device="cpu", intra_threads=1)
+    source = [torch_backend.tokenizer.convert_ids_to_tokens(ids) for ids in batch["input_ids"].tolist()]
+    source = [[t for t in s if t != "<pad>"] for s in source]
+    wrong = [r.scores[0] for r in unfixed.translate_batch(source, beam_size=4, max_decoding_length=8,
+                                                          min_decoding_length=8, return_scores=True)]
+    assert wrong != pytest.approx(ct2_scores, rel=1e-2)
+
+
+def test_conversion_is_cached_and_keyed_by_quantization(replica):
+    path = replica("Helsinki-NLP/opus-mt-vi-en")
+    first = conversion.convert(path, "int8")
+    marker = first / conversion.MARKER
+    stamp = marker.stat().st_mtime_ns
+    assert conversion.convert(path, "int8") == first and marker.stat().st_mtime_ns == stamp  # not converted again
+    other = conversion.convert(path, "float32")
+    assert other != first and other.parent == first.parent  # same place next to the model, another key
+    meta = json.loads(marker.read_text())
+    assert meta["quantization"] == "int8" and meta["revision"] in first.name
+    assert first.parent == path.parent / f"{path.name}.ct2"
+
+
+def test_target_language_prefix_for_mbart_and_nllb(replica):
+    _, _, nllb = backends(replica, "facebook/nllb-200-distilled-600M")
+    options = GenerationOptions(num_beams=1, max_new_tokens=4, min_new_tokens=4)
+    result = nllb.translate(["Xin chào."], options)[0].hypotheses[0]
+    assert result[0] == "eng_Latn" and len(result) == 4  # forced first token, counted as generated
+    _, _, mbart = backends(replica, "vinai/vinai-translate-vi2en-v2")
+    result = mbart.translate(["Xin chào."], options)[0].hypotheses[0]
+    assert result[0] == "en_XX"  # decoding starts with the target code
+
+
+def test_profile_conventions_through_seq2seq(replica):
+    profile, _, ct2_backend = backends(replica, ENVIT5)
+    seen = []
+    original = ct2_backend.generate_detailed
+
+    def recording(texts, options):
+        seen.extend(texts)
+        return original(texts, options)
+
+    ct2_backend.generate_detailed = recording
+    model = Seq2SeqModel(ENVIT5, profile, ct2_backend)
+    model.make_batcher(max_wait_ms=0)
+    model.generate(["hòa bình"], GenerationOptions(num_beams=1, max_new_tokens=3))
+    assert seen == ["vi: hòa bình"]
+    assert model._strip_output("en: Peace.") == "Peace."
+    assert model.describe()["backend"] == "ctranslate2" and model.describe()["quantization"] == "float32"
+    assert "ct2-float32" in model.cache_key
+    model.batcher.close()
+
+
+def test_auto_prefers_ctranslate2_and_falls_back_to_torch(replica, monkeypatch):
+    profile = PROFILES["VietAI/vit5-base-vietnews-summarization"]
+    path = str(replica(profile.id))
+    assert load_backend("auto", path, profile, device="cpu", threads=1).name == "ctranslate2"
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("unsupported architecture")
+
+    import models.backends.ct2_backend as ct2_module
+
+    monkeypatch.setattr(ct2_module, "convert", broken)
+    assert load_backend("auto", path, profile, device="cpu", threads=1).name == "torch"
+    with pytest.raises(Exception, match="CTranslate2"):
+        load_backend("ctranslate2", path, profile, device="cpu", threads=1)
+
+
+def test_never_forces_mkl_and_threads_come_from_the_machine(replica):
+    before = os.environ.get("CT2_USE_MKL")
+    profile = PROFILES["Helsinki-NLP/opus-mt-vi-en"]
+    backend = load_backend("ctranslate2", str(replica(profile.id)), profile, device="cpu")
+    assert os.environ.get("CT2_USE_MKL") == before
+    assert backend.intra_threads == len(os.sched_getaffinity(0)) and backend.inter_threads == 1
+    assert backend.quantization == "int8"  # auto on CPU
+
+
+def test_bf16_is_refused_without_hardware_support(monkeypatch):
+    from models.backends import torch_backend
+
+    monkeypatch.setattr(torch_backend, "cpu_has_bf16", lambda: False)
+    assert torch_backend.TorchBackend._pick_dtype("bf16", "cpu") == "fp32"
+    assert torch_backend.TorchBackend._pick_dtype("auto", "cpu") == "fp32"
+    assert torch_backend.TorchBackend._pick_dtype("auto", "cuda") == "fp16"
+    assert torch_backend.TorchBackend._pick_dtype("int8", "cpu") == "int8"
+
+
+def test_torch_dynamic_int8_option(replica):
+    profile = PROFILES["Helsinki-NLP/opus-mt-vi-en"]
+    backend = load_backend("torch", str(replica(profile.id)), profile, device="cpu", threads=1, torch_dtype="int8")
+    assert backend.dtype == "int8" and backend.revision.endswith("-int8")
+    assert len(backend.generate(TEXTS, GenerationOptions(num_beams=1, max_new_tokens=4))) == 2
+
+
+def test_models_convert_command(replica, capsys):
+    from service.cli import main
+
+    path = replica("VietAI/vit5-base-vietnews-summarization")
+    assert main(["models", "convert", str(path), "--quantization", "int8"]) == 0
+    out = capsys.readouterr().out
+    assert str(path) in out and ".ct2" in out and "int8" in out
+
+
+def test_tokenizer_larger_than_the_model_is_cut_for_conversion(replica):
+    """ViT5's tokenizer has 36,100 tokens for 36,096 embedding rows: the converter keeps the reachable ids."""
+    from transformers import AutoTokenizer
+
+    from models.backends.convert import _TruncatedVocab
+
+    tok = AutoTokenizer.from_pretrained(str(replica("VietAI/vit5-base-vietnews-summarization")))
+    cut = _TruncatedVocab(tok, len(tok) - 4)
+    vocab = cut.get_vocab()
+    assert len(cut) == len(vocab) == len(tok) - 4 and max(vocab.values()) == len(tok) - 5
+    assert cut.eos_token == tok.eos_token and cut.convert_ids_to_tokens(1) == tok.convert_ids_to_tokens(1)
