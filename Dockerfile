@@ -23,14 +23,21 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     HF_HOME=/home/tomtat/.cache/huggingface \
     TOMTAT_HOST=0.0.0.0 \
-    TOMTAT_PORT=8080
-RUN useradd --create-home --uid 10001 tomtat
+    TOMTAT_PORT=8080 \
+    TOMTAT_DB=/home/tomtat/var/tomtat.sqlite3 \
+    TOMTAT_LOG_JSON=1
+RUN useradd --create-home --uid 10001 tomtat \
+    && mkdir -p /home/tomtat/var \
+    && chown 10001:10001 /home/tomtat/var
 COPY --from=build /opt/venv /opt/venv
-USER tomtat
+USER 10001:10001
 WORKDIR /home/tomtat
 RUN if [ -n "$TOMTAT_PULL_MODELS" ]; then tomtat models pull $TOMTAT_PULL_MODELS; fi
+VOLUME ["/home/tomtat/var"]
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=5s --start-period=120s --retries=3 \
-    CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8080/healthz', timeout=4).status == 200 else 1)"
+    CMD ["python", "-c", "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8080/healthz', timeout=4).status == 200 else 1)"]
+# gunicorn reads service/gunicorn_conf.py: one worker, TOMTAT_SERVER_THREADS threads, TOMTAT_TIMEOUT,
+# graceful shutdown on SIGTERM (in-flight requests finish, running jobs are checkpointed).
 STOPSIGNAL SIGTERM
 CMD ["gunicorn", "--config", "python:service.gunicorn_conf", "service.wsgi:app"]

@@ -28,5 +28,18 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.register_blueprint(health.bp)
     app.register_blueprint(api.bp)
     # -- more blueprints --
+    from . import auth, limits, logs, metrics, openapi, web
+
+    # hook order matters: request id and timing first, then the key, then the limits that count by it
+    logs.init_app(app, settings)
+    metrics.init_app(app, settings)
+    auth.init_app(app, settings)
+    limits.init_app(app, settings)
+    web.init_app(app)
+    app.register_blueprint(openapi.bp)
+    from . import jobs
+
+    jobs.init_app(app, start_workers=runtime is None)  # an app that loads its own models serves: resume jobs now
+    from . import libretranslate; app.register_blueprint(libretranslate.bp)  # noqa: E702 - LibreTranslate-compatible API at /
     register_error_handlers(app)
     return app

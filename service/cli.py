@@ -8,7 +8,7 @@ import sys
 
 from .config import settings_markdown
 
-COMMANDS = ["serve", "text", "models", "eval"]
+COMMANDS = ["serve", "text", "models", "eval", "batch", "keys"]
 
 
 def build_parser() -> argparse.ArgumentParser:

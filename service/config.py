@@ -53,7 +53,10 @@ class Settings:
         "TOMTAT_LOAD_MODELS", True,
         "Load the neural models at start-up (0: extractive summaries only, translation answers 503).", _bool)
     device: str = _env("TOMTAT_DEVICE", "auto", "`auto`, `cpu` or `cuda`.")
-    backend: str = _env("TOMTAT_BACKEND", "auto", "Inference backend: `auto` or `torch`.")
+    backend: str = _env(
+        "TOMTAT_BACKEND", "auto",
+        "Inference backend: `auto` (CTranslate2 when installed and the model converts, else torch), "
+        "`torch` or `ctranslate2`.")
     threads: int = _env("TOMTAT_THREADS", 0, "CPU threads for inference (0: every core this process may use).")
     batch_size: int = _env("TOMTAT_BATCH_SIZE", 16, "Most sentences or sections sent to a model in one call.")
     max_chars: int = _env("TOMTAT_MAX_CHARS", 100_000, "Most characters in one text; longer texts get 413.")
@@ -65,8 +68,86 @@ class Settings:
     timeout: int = _env("TOMTAT_TIMEOUT", 300, "Seconds a request may run before gunicorn restarts the worker.")
     log_level: str = _env("TOMTAT_LOG_LEVEL", "INFO", "Logging level.")
     # -- performance: batching, backends, cache --
+    batching: bool = _env(
+        "TOMTAT_BATCHING", True,
+        "Cross-request micro-batching: one inference thread per model serves the units of all callers.", _bool)
+    max_batch_size: int = _env(
+        "TOMTAT_MAX_BATCH_SIZE", 0,
+        "Most units (sentences, sections) in one batched model call (0: TOMTAT_BATCH_SIZE).")
+    max_batch_tokens: int = _env(
+        "TOMTAT_MAX_BATCH_TOKENS", 8192, "Most padded input tokens (units x longest unit) in one batched call.")
+    max_wait_ms: float = _env(
+        "TOMTAT_MAX_WAIT_MS", 5.0, "Longest a unit waits for company before its batch runs, in milliseconds.")
+    max_queue: int = _env("TOMTAT_MAX_QUEUE", 4096, "Most units queued per model; beyond it requests get 503.")
+    queue_timeout: float = _env(
+        "TOMTAT_QUEUE_TIMEOUT", 120.0,
+        "Seconds an interactive unit may wait in the queue before it fails with 503 (0: no limit; "
+        "background job units have none).")
+    ct2_quantization: str = _env(
+        "TOMTAT_CT2_QUANTIZATION", "auto",
+        "CTranslate2 compute type: `auto` (int8 on CPU, float16 on CUDA), `int8`, `int8_float16`, `float16`, "
+        "`float32`…")
+    inter_threads: int = _env(
+        "TOMTAT_INTER_THREADS", 0,
+        "CTranslate2 batches run in parallel per model (0: 1; TOMTAT_THREADS sets the threads per batch).")
+    torch_dtype: str = _env(
+        "TOMTAT_TORCH_DTYPE", "auto",
+        "torch backend precision: `auto` (fp16 on CUDA, fp32 on CPU), `fp32`, `fp16`, `bf16` (refused on CPUs "
+        "without bf16 hardware) or `int8` (dynamic int8 on CPU).")
+    cache: str = _env(
+        "TOMTAT_CACHE", "memory",
+        "Result cache: `memory` (LRU), `sqlite` (persistent, TOMTAT_CACHE_PATH) or `off`.")
+    cache_size: int = _env("TOMTAT_CACHE_SIZE", 1024, "Most cached results (entries; rows for sqlite).")
+    cache_path: str = _env(
+        "TOMTAT_CACHE_PATH", "", "SQLite file of TOMTAT_CACHE=sqlite (empty: the TOMTAT_DB file, table result_cache).")
     # -- jobs and batch --
+    jobs: bool = _env(
+        "TOMTAT_JOBS", True,
+        "Serve /v1/jobs (async batch jobs stored in TOMTAT_DB) and run job workers in this process.", _bool)
+    job_workers: int = _env(
+        "TOMTAT_JOB_WORKERS", 1,
+        "Job worker threads in this process (0: accept jobs but leave the work to another process).")
+    max_job_articles: int = _env("TOMTAT_MAX_JOB_ARTICLES", 100_000, "Most articles in one POST /v1/jobs (413 above).")
+    max_job_bytes: int = _env(
+        "TOMTAT_MAX_JOB_BYTES", 256 * 1024 * 1024, "Largest POST /v1/jobs body in bytes (413 above).")
+    job_lease_s: float = _env(
+        "TOMTAT_JOB_LEASE_S", 60.0,
+        "Seconds a job item stays claimed without a heartbeat; then a crashed worker's items are redone.")
+    job_max_yield_s: float = _env(
+        "TOMTAT_JOB_MAX_YIELD_S", 30.0,
+        "Longest a job worker waits for in-flight interactive requests to finish before taking one item anyway.")
     # -- access control, limits, observability --
+    db_path: str = _env("TOMTAT_DB", "var/tomtat.sqlite3",
+                        "SQLite file for API keys and HTTP jobs (created on first use).")
+    auth: bool = _env(
+        "TOMTAT_AUTH", False,
+        "Require an API key on /v1 routes and apply per-key limits (`tomtat keys create`).", _bool)
+    rate_limit: str = _env(
+        "TOMTAT_RATE_LIMIT", "60/minute",
+        "Default request rate of an API key (a key may carry its own), e.g. `60/minute;1000/day`.")
+    char_quota: str = _env(
+        "TOMTAT_CHAR_QUOTA", "2000000/day",
+        "Default character quota of an API key: characters of text sent per period, e.g. `2000000/day`.")
+    anon_rate_limit: str | None = _env(
+        "TOMTAT_ANON_RATE_LIMIT", None,
+        "Request rate per client address when TOMTAT_AUTH is off, e.g. `30/minute` (empty: no limit).", _optional_str)
+    anon_char_quota: str | None = _env(
+        "TOMTAT_ANON_CHAR_QUOTA", None,
+        "Character quota per client address when TOMTAT_AUTH is off, e.g. `500000/day` (empty: no quota).",
+        _optional_str)
+    limits_storage: str = _env(
+        "TOMTAT_LIMITS_STORAGE", "memory://",
+        "Where rate-limit counters live: `memory://` (one process) or `redis://host:6379/0` (shared by replicas).")
+    limits_prefix: str = _env("TOMTAT_LIMITS_PREFIX", "tomtat", "Key prefix of the rate-limit counters in storage.")
+    trusted_proxies: int = _env(
+        "TOMTAT_TRUSTED_PROXIES", 0,
+        "Reverse proxies in front of the service whose X-Forwarded-For is trusted for client addresses.")
+    metrics_token: str | None = _env(
+        "TOMTAT_METRICS_TOKEN", None, "Bearer token required by /metrics (empty: /metrics is open).", _optional_str)
+    log_json: bool = _env("TOMTAT_LOG_JSON", True, "Structured JSON logs, one object a line (0: plain text).", _bool)
+    log_text: bool = _env(
+        "TOMTAT_LOG_TEXT", False,
+        "Debug switch: include request bodies (article text) in the logs. Never on in production.", _bool)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> "Settings":
@@ -91,9 +172,20 @@ class Settings:
             device=self.device,
             backend=self.backend,
             threads=self.threads or None,
-            batch_size=self.batch_size,
+            batch_size=self.max_batch_size or self.batch_size,
             load_summary=self.load_models,
             load_translation=self.load_models,
+            batching=self.batching,
+            max_batch_tokens=self.max_batch_tokens,
+            max_wait_ms=self.max_wait_ms,
+            max_queue=self.max_queue,
+            queue_timeout=self.queue_timeout or None,
+            quantization=self.ct2_quantization,
+            inter_threads=self.inter_threads or None,
+            torch_dtype=self.torch_dtype,
+            cache=self.cache,
+            cache_size=self.cache_size,
+            cache_path=self.cache_path or getattr(self, "db_path", None),
         )
 
 

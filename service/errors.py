@@ -92,11 +92,13 @@ def register_error_handlers(app: Flask) -> None:
         details = {
             404: "no such route; see /openapi.json for the API",
             405: f"{request.method} is not allowed here; allowed: {', '.join(getattr(exc, 'valid_methods', None) or [])}",
-            413: f"the request body is over the limit of {app.config.get('MAX_CONTENT_LENGTH')} bytes; "
+            413: f"the request body is over the limit of {request.max_content_length} bytes "
+                 f"({'TOMTAT_MAX_BODY_BYTES' if request.max_content_length == app.config.get('MAX_CONTENT_LENGTH') else 'TOMTAT_MAX_JOB_BYTES'}); "
                  "send a shorter text or split it",
         }
         detail = details.get(exc.code, exc.description or exc.name)
-        return problem_response(ApiError(exc.code or 500, exc.name, detail))
+        extra = {"limit": request.max_content_length} if exc.code == 413 else {}
+        return problem_response(ApiError(exc.code or 500, exc.name, detail, **extra))
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

@@ -19,10 +19,25 @@ def options(settings: Settings) -> dict:
         "timeout": settings.timeout,
         "graceful_timeout": 60,
         "keepalive": 5,
-        "accesslog": "-",
+        # the app writes one JSON access record per request (service/logs.py); gunicorn's own only in plain mode
+        "accesslog": None if settings.log_json else "-",
         "errorlog": "-",
         "loglevel": settings.log_level.lower(),
+        "worker_exit": worker_exit,
     }
+
+
+def worker_exit(server, worker) -> None:
+    """SIGTERM: gunicorn stops accepting, lets in-flight requests finish (graceful_timeout), then calls
+    this: job workers put their running items back in the queue (a checkpoint) before the process exits."""
+    app = getattr(worker, "wsgi", None)
+    extensions = getattr(app, "extensions", None) or {}
+    if "tomtat.jobs" in extensions:
+        from service import jobs
+
+        jobs.shutdown(app, timeout=max(1.0, worker.cfg.graceful_timeout / 2))
+    for hook in extensions.get("tomtat.on_shutdown", []):
+        hook()
 
 
 globals().update(options(Settings.from_env()))

@@ -1,0 +1,196 @@
+"""``tomtat batch --engine ray``: the same pipeline on Ray Data (``pip install 'tomtat[ray]'``).
+
+Plan of a run::
+
+    read_binary_files(INPUT)        local paths or object storage URIs (s3://, gs://, ...): one row per file
+      → flat_map(parse)             the local engine's readers: same ids, same bad-row rows
+      → map_batches(ArticleMapper)  an actor pool; each actor loads the models once (GPUs per actor when present)
+      → OUTPUT                      a local .jsonl file: written (resumably) by the driver with the local writer;
+                                    a directory or URI: write_json / write_parquet from the workers
+
+Files are read whole as bytes and parsed with ``service.batch.records`` rather than with Arrow's
+``read_json``/``read_csv``: Arrow aborts the whole dataset on the first malformed line and infers column
+types (an id ``007`` would become ``7``), while the shared readers turn each bad row into an error row and
+keep ids as written, so the Ray output equals the local engine's row for row. Shard big archives into
+many files (e.g. 100k articles each): each file is one read task.
+
+Ray is imported lazily: the rest of tomtat does not need it.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import sys
+import time
+from dataclasses import asdict
+
+from models.runtime import RuntimeConfig
+
+from .records import TEXT_SUFFIXES, InputFormatError, Record, iter_csv, iter_jsonl, record_from_file_bytes
+from .runner import ArticleOptions, BatchStats, process_record
+from .writer import ResultWriter, scan_output
+
+ROW_COLUMNS = ("id", "summary_vi", "summary_en", "translation_en", "models", "error", "reason", "extra")
+
+
+def _import_ray():
+    try:
+        import ray
+        import ray.data  # noqa: F401
+    except ImportError as exc:
+        raise ImportError("the Ray engine needs Ray: pip install 'tomtat[ray]' (ray[data])") from exc
+    return ray
+
+
+def _strip_scheme(path: str) -> str:
+    return path.split("://", 1)[1] if "://" in path else os.path.abspath(path)
+
+
+def input_format(path: str, fmt: str) -> str:
+    if fmt != "auto":
+        return fmt
+    if "://" not in path and os.path.isdir(path):
+        return "dir"
+    suffix = os.path.splitext(path.rstrip("/"))[1].lower()
+    if suffix in (".jsonl", ".ndjson", ".json"):
+        return "jsonl"
+    if suffix in (".csv", ".tsv"):
+        return "csv"
+    if "://" in path:
+        return "dir"
+    from .records import detect_format
+
+    return detect_format(path)
+
+
+def parse_file(row: dict, fmt: str, root: str, max_chars: int, skip: frozenset) -> list[dict]:
+    """One file (``path``, ``bytes``) → its records, as rows ``{"id", "record"}`` (a JSON string)."""
+    path, data = row["path"], row["bytes"]
+    if fmt == "dir":
+        rel = path[len(root) + 1:] if path.startswith(root + "/") else os.path.basename(path)
+        records = [record_from_file_bytes(data, rel, os.path.splitext(path)[1], max_chars)]
+    elif fmt == "jsonl":
+        records = iter_jsonl(io.BytesIO(data), os.path.basename(path), max_chars)
+    else:
+        records = iter_csv(io.BytesIO(data), os.path.basename(path), max_chars)
+    return [{"id": r.id, "record": json.dumps(r.to_dict(), ensure_ascii=False)} for r in records if r.id not in skip]
+
+
+class ArticleMapper:
+    """A Ray actor: loads the models once, then turns batches of records into output rows."""
+
+    def __init__(self, config: dict, options: dict):
+        from models.runtime import Runtime
+
+        self.runtime = Runtime(RuntimeConfig(**config)).load()
+        self.options = ArticleOptions.from_dict(options)
+        self.options.check(self.runtime)
+
+    def __call__(self, batch: dict) -> dict:
+        rows = [process_record(self.runtime, Record.from_dict(json.loads(r)), self.options) for r in batch["record"]]
+        return {"id": [r["id"] for r in rows], "row": [json.dumps(r, ensure_ascii=False) for r in rows]}
+
+
+def to_columns(batch: dict) -> dict:
+    """Serialized rows → fixed columns (for Parquet/JSON directories: one schema for every block)."""
+    out = {name: [] for name in ROW_COLUMNS}
+    for text in batch["row"]:
+        row = json.loads(text)
+        for name in ROW_COLUMNS[:-1]:
+            value = row.pop(name, None)
+            out[name].append(json.dumps(value, ensure_ascii=False) if name == "models" and value else value)
+        out["extra"].append(json.dumps(row, ensure_ascii=False) if row else None)
+    return out
+
+
+def build(input_path: str, fmt: str, config: RuntimeConfig, options: ArticleOptions, *, max_chars: int,
+          actors: int = 2, gpus_per_actor: float | None = None, cpus_per_actor: float = 1.0,
+          batch_size: int = 16, skip: frozenset = frozenset()):
+    """The dataset of serialized output rows (``id``, ``row``) of ``input_path``."""
+    ray = _import_ray()
+    fmt = input_format(input_path, fmt)
+    if fmt == "dir":
+        extensions = [s.lstrip(".") for s in TEXT_SUFFIXES]
+    else:
+        extensions = ["jsonl", "ndjson", "json"] if fmt == "jsonl" else ["csv", "tsv"]
+    ds = ray.data.read_binary_files(input_path, include_paths=True, file_extensions=extensions)
+    root = _strip_scheme(input_path).rstrip("/")
+    ds = ds.flat_map(parse_file, fn_kwargs={"fmt": fmt, "root": root, "max_chars": max_chars, "skip": skip})
+    if gpus_per_actor is None:
+        gpus_per_actor = 1.0 if ray.cluster_resources().get("GPU", 0) > 0 else 0.0
+    return ds.map_batches(
+        ArticleMapper, fn_constructor_kwargs={"config": asdict(config), "options": options.to_dict()},
+        batch_size=batch_size, concurrency=actors, num_gpus=gpus_per_actor, num_cpus=cpus_per_actor,
+        batch_format="numpy",
+    )
+
+
+def run(input_path: str, output: str, config: RuntimeConfig, options: ArticleOptions, *, fmt: str = "auto",
+        max_chars: int = 100_000, output_format: str | None = None, actors: int = 2,
+        gpus_per_actor: float | None = None, cpus_per_actor: float = 1.0, batch_size: int = 16,
+        fsync_interval: float = 5.0, progress=None) -> BatchStats:
+    """Run on the Ray instance this process is connected to (``ray.init`` first)."""
+    output_format = output_format or ("parquet" if output.endswith(".parquet") else "jsonl")
+    local_jsonl = output_format == "jsonl" and "://" not in output and not os.path.isdir(output) \
+        and output.endswith((".jsonl", ".ndjson", ".json"))
+    resume = scan_output(output) if local_jsonl else None
+    stats = BatchStats(skipped=len(resume.done) if resume else 0)
+    ds = build(input_path, fmt, config, options, max_chars=max_chars, actors=actors, gpus_per_actor=gpus_per_actor,
+               cpus_per_actor=cpus_per_actor, batch_size=batch_size,
+               skip=frozenset(resume.done) if resume else frozenset())
+    if not local_jsonl:
+        ds = ds.map_batches(to_columns, batch_format="numpy")
+        if output_format == "parquet":
+            ds.write_parquet(output)
+        else:
+            ds.write_json(output, force_ascii=False)
+        stats.elapsed = time.monotonic() - stats.started
+        return stats
+    seen = set(resume.done)
+    with ResultWriter(output, fsync_interval) as writer:
+        for batch in ds.iter_batches(batch_size=batch_size, batch_format="numpy"):
+            for rid, text in zip(batch["id"], batch["row"]):
+                if rid in seen:
+                    stats.duplicates += 1
+                    continue
+                seen.add(rid)
+                row = json.loads(text)
+                stats.failed += bool(row.get("error"))
+                stats.done += not row.get("error")
+                writer.write(row)
+                if progress:
+                    progress(stats)
+    stats.elapsed = time.monotonic() - stats.started
+    return stats
+
+
+def run_from_args(args, config: RuntimeConfig, options: ArticleOptions, max_chars: int) -> int:
+    ray = _import_ray()
+    if args.input == "-":
+        raise InputFormatError("the Ray engine reads files or URIs, not stdin")
+    if "://" not in args.input and not os.path.exists(args.input):
+        raise InputFormatError(f"{args.input}: no such file or directory")
+    address = args.ray_address or os.environ.get("RAY_ADDRESS")
+    ray.init(address=address, ignore_reinit_error=True, log_to_driver=False,
+             **({} if address else {"include_dashboard": False}))
+    from .runner import Progress
+
+    progress = Progress(None, args.progress, args.progress_interval) if args.progress != "none" else None
+    stats = BatchStats()
+    try:
+        stats = run(args.input, args.output, config, options, fmt=args.input_format, max_chars=max_chars,
+                    output_format=args.output_format, actors=args.ray_actors, gpus_per_actor=args.ray_gpus_per_actor,
+                    cpus_per_actor=args.ray_cpus_per_actor, batch_size=args.ray_batch_size,
+                    fsync_interval=args.fsync_interval, progress=progress)
+    except KeyboardInterrupt:
+        stats.stopped = "interrupted"
+        return 130
+    finally:
+        if progress is not None:
+            progress.close(stats)
+        else:
+            print(json.dumps(stats.as_dict()), file=sys.stderr)
+        ray.shutdown()
+    return 0

