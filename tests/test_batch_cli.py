@@ -6,7 +6,6 @@ Run as a user runs it: a subprocess of the CLI (``python -m service.cli batch``)
 from __future__ import annotations
 
 import csv
-import importlib.util
 import json
 import os
 import signal
@@ -18,16 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from service.cli import COMMANDS
 from tests.test_cli import tiny_env
 
 ROOT = Path(__file__).resolve().parents[1]
-RAW = ROOT.parent / "shared" / "data" / "raw_articles_baomoi.jsonl"
 FAST = ["--method", "extractive", "--translate", "none"]
 
-# the whole CLI when every command module is there; else the batch command alone (same code)
-_FULL_CLI = all(importlib.util.find_spec(f"service.commands.{name}") for name in COMMANDS)
-ENTRY = ["-m", "service.cli", "batch"] if _FULL_CLI else ["-m", "service.commands.batch"]
+ENTRY = ["-m", "service.cli", "batch"]
 
 
 def batch(*args, env=None, stdin=None, timeout=180):
