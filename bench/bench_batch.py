@@ -31,7 +31,7 @@ def make_archive(path: Path, n: int, chars: int) -> None:
 
 
 def run(src: Path, out: Path, args) -> dict:
-    cmd = [sys.executable, "-m", "service.commands.batch", str(src), "-o", str(out), "--method", args.method,
+    cmd = [sys.executable, "-m", "service.cli", "batch", str(src), "-o", str(out), "--method", args.method,
            "--translate", args.translate, "--workers", str(args.workers), "--progress", "none"]
     start = time.monotonic()
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

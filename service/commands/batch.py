@@ -153,22 +153,3 @@ def _fail(exc: Exception) -> int:
         return 3
     print(f"tomtat batch: {exc}", file=sys.stderr)
     return 1
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m service.commands.batch ...``: the same command without the rest of the CLI."""
-    import argparse
-
-    parser = argparse.ArgumentParser(prog="tomtat")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(["batch", *(sys.argv[1:] if argv is None else argv)])
-    try:
-        return args.func(args)
-    except KeyboardInterrupt:
-        return 130
-    except BrokenPipeError:
-        return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
