@@ -35,6 +35,7 @@ from typing import Literal
 from flask import Blueprint, Flask, Response, current_app, jsonify, request, url_for
 from pydantic import Field
 
+from models import batcher
 from models.errors import CapabilityUnavailable
 
 from .batch.records import Record, parse_jsonl_line, record_from_mapping
@@ -145,7 +146,8 @@ class JobWorkers:
                 try:
                     options = ArticleOptions.from_dict(claim.options)
                     try:
-                        row = process_record(self.runtime, Record.from_dict(claim.record), options)
+                        with batcher.priority("background"):  # queued interactive units overtake these
+                            row = process_record(self.runtime, Record.from_dict(claim.record), options)
                     except CapabilityUnavailable as exc:
                         store.fail_job(claim.job_id, f"{exc}. To fix: {exc.how_to_fix}")
                         continue

@@ -7,9 +7,10 @@ uses the models while no interactive request is running. To keep jobs moving
 under constant traffic, a worker waits at most ``max_wait`` seconds
 (``TOMTAT_JOB_MAX_YIELD_S``) and then takes one item anyway.
 
-The granularity is one article: an item that has started is not preempted. A
-per-model micro-batcher with priority queues can replace this gate: job workers
-only depend on ``wait_idle``.
+The gate works between articles: an item that has started is not preempted.
+Inside an article, the per-model micro-batcher finishes the job: job workers mark
+their units ``batcher.priority("background")``, so an interactive request that
+arrives mid-article has its sentences scheduled before the job's queued ones.
 """
 
 from __future__ import annotations
