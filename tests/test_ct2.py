@@ -177,3 +177,87 @@ def test_tokenizer_larger_than_the_model_is_cut_for_conversion(replica):
     vocab = cut.get_vocab()
     assert len(cut) == len(vocab) == len(tok) - 4 and max(vocab.values()) == len(tok) - 5
     assert cut.eos_token == tok.eos_token and cut.convert_ids_to_tokens(1) == tok.convert_ids_to_tokens(1)
+
+
+SERVE_WITHOUT_TORCH = r"""
+import sys
+from models.backends import GenerationOptions, load_backend
+from models.profiles import PROFILES
+profile = PROFILES[sys.argv[2]]
+backend = load_backend("ctranslate2", sys.argv[1], profile, device="cpu", threads=1, quantization="float32")
+out = backend.generate(["Chiều ngày 22/7, Công an Quận 3 họp báo."], GenerationOptions(num_beams=1, max_new_tokens=4))
+assert len(out) == 1 and backend.count_tokens("Xin chào.") > 0
+print(sorted(m for m in sys.modules if m.split(".")[0] in ("torch", "transformers")))
+"""
+
+
+@pytest.mark.parametrize("profile_id", ["VietAI/vit5-base-vietnews-summarization", ENVIT5])
+def test_ct2_serving_imports_neither_torch_nor_transformers(replica, profile_id):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    path = replica(profile_id)
+    ct2_dir = conversion.convert(path, "float32", src_lang=PROFILES[profile_id].src_lang)  # converted beforehand
+    assert conversion.saved_tokenizer(ct2_dir, None) is not None
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    done = subprocess.run([sys.executable, "-c", SERVE_WITHOUT_TORCH, str(path), profile_id],
+                          capture_output=True, text=True, cwd=root, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+TOKENIZER_TEXTS = TEXTS + ["", "Xin chào , thế giới ! Bạn có khỏe không ? It's fine, isn't it .", "ạ" * 3000]
+
+
+@pytest.mark.parametrize("profile_id", list(PROFILES))
+def test_saved_tokenizer_matches_transformers(replica, profile_id):
+    """Token strings, counts and decoded text from the saved tokenizer equal the transformers tokenizer's."""
+    from models.backends.ct2_backend import SavedTokenizer
+
+    profile = PROFILES[profile_id]
+    _, torch_backend, ct2_backend = backends(replica, profile_id)
+    tok = torch_backend.tokenizer
+    ct2_dir = conversion.convert(replica(profile_id), "float32", src_lang=profile.src_lang)
+    saved = conversion.saved_tokenizer(ct2_dir, profile.src_lang)
+    if profile.family == "marian":
+        assert saved is None and not isinstance(ct2_backend.tokenizer, SavedTokenizer)  # no fast tokenizer
+        return
+    assert saved is not None and isinstance(ct2_backend.tokenizer, SavedTokenizer)
+    expected = [tok.convert_ids_to_tokens(ids) for ids in
+                tok(TOKENIZER_TEXTS, truncation=True, max_length=profile.window)["input_ids"]]
+    assert ct2_backend._tokens(TOKENIZER_TEXTS) == expected
+    for text in TOKENIZER_TEXTS:
+        assert ct2_backend.count_tokens(text) == torch_backend.count_tokens(text)
+    vocab = len(tok)
+    sequences = [list(range(i, min(vocab, i + 40))) for i in range(0, vocab, 37)]
+    sequences += [tok(t)["input_ids"] for t in TOKENIZER_TEXTS]
+    hyps = [tok.convert_ids_to_tokens(ids) for ids in sequences]
+    assert ct2_backend.tokenizer.decode(hyps) == tok.batch_decode(sequences, skip_special_tokens=True)
+
+
+def test_older_conversion_without_saved_tokenizer(replica, monkeypatch):
+    """A conversion made before tokenizers were saved is augmented on load; if that fails,
+    the transformers tokenizer serves it, with the same outputs."""
+    from models.backends.ct2_backend import SavedTokenizer
+
+    profile = PROFILES[ENVIT5]
+    path = replica(ENVIT5)
+    ct2_dir = conversion.convert(path, "float32")
+    for name in conversion.tokenizer_files(None):
+        (ct2_dir / name).unlink()
+    options = GenerationOptions(num_beams=1, max_new_tokens=6)
+    prepared = [profile.input_prefix + t for t in TEXTS]
+
+    def failing(*args, **kwargs):
+        raise OSError("read-only cache")
+
+    monkeypatch.setattr(conversion, "save_tokenizer", failing)
+    old = load_backend("ctranslate2", str(path), profile, device="cpu", threads=1, quantization="float32")
+    assert not isinstance(old.tokenizer, SavedTokenizer) and conversion.saved_tokenizer(ct2_dir, None) is None
+    monkeypatch.undo()
+    new = load_backend("ctranslate2", str(path), profile, device="cpu", threads=1, quantization="float32")
+    assert isinstance(new.tokenizer, SavedTokenizer)  # augmented in place, not reconverted
+    assert new.generate(prepared, options) == old.generate(prepared, options)
+    assert new.count_tokens(TEXTS[0]) == old.count_tokens(TEXTS[0])

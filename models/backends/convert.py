@@ -17,6 +17,14 @@ Fixes applied before CTranslate2's own converter runs:
   search match the torch model.
 * **mBART.** The converter reads ``config.normalize_before``, which 5.x configs
   no longer carry; mBART is pre-norm, so it is set to ``True``.
+* **Tokenizer saved for serving without transformers.** A fast tokenizer is saved
+  next to the weights as ``tokenizer[.<src_lang>].json`` (for mBART/NLLB with the
+  source-language template already applied) plus a small sidecar
+  (``tomtat_tokenizer[.<src_lang>].json``: special tokens, pad/eos, clean-up
+  flag), so ``ct2_backend`` serves with the ``tokenizers`` package alone and never
+  imports transformers or torch. Marian has no fast tokenizer: it keeps the
+  transformers path. Conversions made before this (``TOKENIZER_VERSION``) are
+  augmented in place on first use.
 * **Tokenizer larger than the embedding matrix (ViT5: 36,100 tokens, 36,096
   rows).** Ids past the model's vocabulary cannot be produced by the model;
   they are left out of the CTranslate2 vocabulary instead of failing the
@@ -40,6 +48,60 @@ log = logging.getLogger(__name__)
 
 QUANTIZATIONS = ("int8", "int8_float32", "int8_float16", "int8_bfloat16", "float16", "bfloat16", "float32")
 MARKER = "tomtat_ct2.json"
+TOKENIZER_VERSION = 1  # bump when the saved tokenizer files change: old conversions are augmented again
+
+
+def tokenizer_files(src_lang: str | None) -> tuple[str, str]:
+    """Names of the saved tokenizer and its sidecar inside a converted directory."""
+    suffix = f".{src_lang}" if src_lang else ""
+    return f"tokenizer{suffix}.json", f"tomtat_tokenizer{suffix}.json"
+
+
+def saved_tokenizer(ct2_dir: Path, src_lang: str | None) -> tuple[Path, dict] | None:
+    """The saved tokenizer file and its sidecar, or None (not saved, stale, or not a fast tokenizer)."""
+    name, meta_name = tokenizer_files(src_lang)
+    try:
+        meta = json.loads((ct2_dir / meta_name).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if meta.get("version") != TOKENIZER_VERSION or not meta.get("fast") or not (ct2_dir / name).is_file():
+        return None
+    return ct2_dir / name, meta
+
+
+def save_tokenizer(model_dir: Path, ct2_dir: Path, src_lang: str | None = None) -> bool:
+    """Save ``model_dir``'s tokenizer for transformers-free serving; False when it has no fast tokenizer."""
+    from transformers import AutoTokenizer
+
+    name, meta_name = tokenizer_files(src_lang)
+    kwargs = {"src_lang": src_lang} if src_lang else {}
+    tokenizer = AutoTokenizer.from_pretrained(str(model_dir), **kwargs)
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    meta = {"version": TOKENIZER_VERSION, "src_lang": src_lang, "class": type(tokenizer).__name__, "fast": False}
+    if backend is not None and getattr(tokenizer, "is_fast", False):
+        if src_lang:
+            tokenizer.src_lang = src_lang  # the post-processor template puts the code where transformers does
+        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=ct2_dir)
+        os.close(fd)
+        backend.save(tmp)
+        os.replace(tmp, ct2_dir / name)
+        clean_up = bool(tokenizer.clean_up_tokenization_spaces)
+        if clean_up and type(backend.model).__name__ == "BPE" and not getattr(
+                tokenizer, "clean_up_tokenization_spaces_for_bpe_even_though_it_will_corrupt_output", False):
+            clean_up = False  # transformers skips the clean-up for BPE tokenizers
+        meta.update({
+            "fast": True,
+            "special_tokens": list(tokenizer.all_special_tokens),
+            "special_ids": sorted(set(tokenizer.all_special_ids)),
+            "pad_token_id": tokenizer.pad_token_id,
+            "eos_token_id": tokenizer.eos_token_id,
+            "clean_up_tokenization_spaces": clean_up,
+        })
+    fd, tmp = tempfile.mkstemp(prefix=f".{meta_name}.", dir=ct2_dir)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(meta, handle, indent=2)
+    os.replace(tmp, ct2_dir / meta_name)
+    return meta["fast"]
 
 
 def available() -> bool:
@@ -119,8 +181,20 @@ def _make_converter(model_dir: Path):
     return Converter(str(model_dir))
 
 
-def convert(model: str | Path, quantization: str = "int8", *, force: bool = False) -> Path:
-    """Convert ``model`` (directory or cached HF id) to CTranslate2 at ``quantization``; cached."""
+def _tokenizer_is_current(ct2_dir: Path, src_lang: str | None) -> bool:
+    try:
+        meta = json.loads((ct2_dir / tokenizer_files(src_lang)[1]).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return meta.get("version") == TOKENIZER_VERSION
+
+
+def convert(model: str | Path, quantization: str = "int8", *, force: bool = False, src_lang: str | None = None) -> Path:
+    """Convert ``model`` (directory or cached HF id) to CTranslate2 at ``quantization``; cached.
+
+    The tokenizer (with ``src_lang``'s template for mBART/NLLB) is saved alongside; a cached
+    conversion without it (older ``TOKENIZER_VERSION``) gets it added.
+    """
     if quantization not in QUANTIZATIONS:
         raise ValueError(f"unknown quantization {quantization!r}; choose one of {', '.join(QUANTIZATIONS)}")
     if not available():
@@ -129,12 +203,18 @@ def convert(model: str | Path, quantization: str = "int8", *, force: bool = Fals
     revision = weights_revision(model_dir)
     final = converted_dir(model_dir, quantization, revision)
     if (final / MARKER).is_file() and not force:
+        if not _tokenizer_is_current(final, src_lang):
+            try:
+                save_tokenizer(model_dir, final, src_lang)
+            except Exception as exc:  # noqa: BLE001 - serving falls back to the transformers tokenizer
+                log.warning("cannot save the tokenizer of %s for CTranslate2: %s", model_dir, exc)
         return final
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=final.parent))
     started = time.perf_counter()
     try:
         _make_converter(model_dir).convert(str(tmp), quantization=quantization, force=True)
+        save_tokenizer(model_dir, tmp, src_lang)
         (tmp / MARKER).write_text(json.dumps({
             "source": str(model_dir), "revision": revision, "quantization": quantization,
             "seconds": round(time.perf_counter() - started, 2),
