@@ -188,7 +188,8 @@ def translate_html(
     timings: dict[str, float] = {}
 
     def run(units: list[str]) -> list[str]:
-        result = pipeline_translate(runtime, units, "text", generation)
+        # text nodes are fragments ("OK", "2024"): the caller checks the document's language
+        result = pipeline_translate(runtime, units, "text", generation, allow_other_language=True)
         timings.update(result.timings)
         return result.translations
 

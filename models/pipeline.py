@@ -15,6 +15,7 @@ from typing import Literal
 
 from .cache import make_key
 from .errors import CapabilityUnavailable, InputError
+from .langid import detect_language
 from .runtime import Runtime
 from .text.clean import prepare_text, strip_debris
 from .text.segment import split_sentences, split_text
@@ -22,7 +23,8 @@ from .text.segment import split_sentences, split_text
 Method = Literal["auto", "abstractive", "extractive"]
 TranslateWhat = Literal["none", "summary", "full", "both"]
 
-CACHE_VERSION = 1  # bump when the pipeline's output for the same input changes
+LANGUAGE_SAMPLE = 3000  # characters the language check reads
+CACHE_VERSION = 2  # bump when the pipeline's output for the same input changes
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,7 @@ class SummaryResult:
     method: str
     model: str
     timings: dict[str, float]
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -59,6 +62,7 @@ class TranslationResult:
     translations: list[str]
     model: str
     timings: dict[str, float]
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -71,6 +75,7 @@ class ArticleResult:
     method: str
     models: dict[str, str]
     timings: dict[str, float]
+    warnings: list[str] = field(default_factory=list)
 
 
 class _Clock:
@@ -88,12 +93,30 @@ class _Clock:
         return self.timings
 
 
+def check_language(text: str, allow_other: bool, field: str = "text") -> list[str]:
+    """Vietnamese passes. Anything else is an ``InputError`` naming the detected language,
+    or, when the caller allows other languages, a warning to return with the result."""
+    code, confidence = detect_language(text[:LANGUAGE_SAMPLE])
+    if code == "vi":
+        return []
+    found = "no identifiable language (garbled or binary text?)" if code == "und" else f"language '{code}'"
+    message = f"{field} looks like {found}, not Vietnamese (confidence {confidence:.2f})"
+    if not allow_other:
+        raise InputError(message + "; send Vietnamese text, or set allow_other_language to process it anyway",
+                         field=field, code="not-vietnamese", detected_language=code, confidence=round(confidence, 3))
+    return [message]
+
+
 def clean_article(text: str, title: str | None, format: str | None) -> list[list[str]]:
     """Raw article → its paragraphs as sentences, markup and scraping debris removed."""
     paragraphs = split_text(strip_debris(prepare_text(text, format), title))
     if not any(paragraphs):
         raise InputError("the text has no sentences left once markup and scraping debris are removed")
     return paragraphs
+
+
+def _joined(paragraphs: list[list[str]]) -> str:
+    return "\n\n".join(" ".join(p) for p in paragraphs)
 
 
 def _limit_length(sentences: list[str], max_sentences: int | None, max_words: int | None) -> list[str]:
@@ -173,15 +196,18 @@ def summarize_sentences(
 
 def summarize(
     runtime: Runtime, text: str, title: str | None = None, format: str | None = None,
-    options: SummaryOptions = SummaryOptions(),
+    options: SummaryOptions = SummaryOptions(), allow_other_language: bool = False,
 ) -> SummaryResult:
     clock = _Clock()
-    sentences = [s for p in clean_article(text, title, format) for s in p]
+    paragraphs = clean_article(text, title, format)
+    warnings = check_language(_joined(paragraphs), allow_other_language)
+    sentences = [s for p in paragraphs for s in p]
     clock.lap("clean_ms")
     key, hit = _cache_get(runtime, "summarize", _summary_key(runtime, options), sentences, title, asdict(options))
     if hit is not None:
         return SummaryResult(**hit, timings=_mark(clock.done(), key, True))
     result = summarize_sentences(runtime, sentences, title, options, clock)
+    result.warnings = warnings
     _cache_put(runtime, key, {k: v for k, v in asdict(result).items() if k != "timings"})
     result.timings = _mark(clock.done(), key, False)
     return result
@@ -194,12 +220,14 @@ def _translate_paragraphs(runtime: Runtime, paragraphs: list[list[str]], generat
 
 def translate(
     runtime: Runtime, texts: list[str], format: str | None = None,
-    generation: GenerationOverrides = GenerationOverrides(),
+    generation: GenerationOverrides = GenerationOverrides(), allow_other_language: bool = False,
 ) -> TranslationResult:
     """Translate each text, keeping its paragraphs (joined by a blank line)."""
     clock = _Clock()
     translator = runtime.translator()  # fail before any work when there is no model
     docs = [split_text(prepare_text(t, format)) for t in texts]
+    warnings = [w for i, doc in enumerate(docs) for w in check_language(
+        _joined(doc), allow_other_language, "text" if len(docs) == 1 else f"texts[{i}]")]
     clock.lap("clean_ms")
     lookups = [_cache_get(runtime, "translate", _translation_key(runtime), doc, asdict(generation)) for doc in docs]
     out: list[str | None] = [None if hit is None else hit["translation"] for _, hit in lookups]
@@ -211,7 +239,8 @@ def translate(
         _cache_put(runtime, lookups[i][0], {"translation": out[i]})
     clock.lap("translate_ms")
     key = lookups[0][0] if lookups else None
-    return TranslationResult(out, translator.model.name, _mark(clock.done(), key, bool(lookups) and not missing))
+    timings = _mark(clock.done(), key, bool(lookups) and not missing)
+    return TranslationResult(out, translator.model.name, timings, warnings)
 
 
 def process_article(
@@ -224,12 +253,14 @@ def process_article(
     summary: SummaryOptions = SummaryOptions(),
     translate: TranslateWhat = "summary",
     translation: GenerationOverrides = GenerationOverrides(),
+    allow_other_language: bool = False,
 ) -> ArticleResult:
     """Summarize an article in Vietnamese and give its English version(s)."""
     clock = _Clock()
     if translate != "none":
         runtime.translator()  # a missing translator is an error before any work is done
     paragraphs = clean_article(text, title, format)
+    warnings = check_language(_joined(paragraphs), allow_other_language)
     sentences = [s for p in paragraphs for s in p]
     clock.lap("clean_ms")
     key, hit = _cache_get(
@@ -237,7 +268,7 @@ def process_article(
         paragraphs, title, asdict(summary), translate, asdict(translation),
     )
     if hit is not None:
-        return ArticleResult(id=id, **hit, timings=_mark(clock.done(), key, True))
+        return ArticleResult(id=id, **hit, timings=_mark(clock.done(), key, True))  # warnings are cached with it
     result = summarize_sentences(runtime, sentences, title, summary, clock)
     models = {"summary": result.model}
     summary_en = translation_en = None
@@ -261,6 +292,7 @@ def process_article(
         method=result.method,
         models=models,
         timings={},
+        warnings=warnings,
     )
     _cache_put(runtime, key, {k: v for k, v in asdict(article).items() if k not in ("id", "timings")})
     article.timings = _mark(clock.done(), key, False)

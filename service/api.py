@@ -40,7 +40,8 @@ def fmt(value: str) -> str | None:
 def summarize():
     req = parse(SummarizeRequest)
     check_length(req.text, "text")
-    result = pipeline.summarize(runtime(), req.text, req.title, fmt(req.format), summary_options(req))
+    result = pipeline.summarize(runtime(), req.text, req.title, fmt(req.format), summary_options(req),
+                                allow_other_language=req.allow_other_language)
     return jsonify(asdict(result))
 
 
@@ -57,8 +58,9 @@ def translate():
                        "(TOMTAT_MAX_TEXTS). Split the call.", slug="too-many-texts", limit=settings().max_texts)
     for i, item in enumerate(items):
         check_length(item, "text" if req.text is not None else f"texts[{i}]")
-    result = pipeline.translate(runtime(), items, fmt(req.format), generation(req))
-    body = {"model": result.model, "timings": result.timings}
+    result = pipeline.translate(runtime(), items, fmt(req.format), generation(req),
+                                allow_other_language=req.allow_other_language)
+    body = {"model": result.model, "timings": result.timings, "warnings": result.warnings}
     if req.text is not None:
         body["translation"] = result.translations[0]
     else:
@@ -73,7 +75,7 @@ def articles():
     result = pipeline.process_article(
         runtime(), req.text, id=req.id, title=req.title, format=fmt(req.format),
         summary=summary_options(req.summary, "summary."), translate=req.translate,
-        translation=generation(req.translation, "translation."),
+        translation=generation(req.translation, "translation."), allow_other_language=req.allow_other_language,
     )
     body = asdict(result)
     body.pop("summary_sentences")

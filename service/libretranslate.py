@@ -247,7 +247,8 @@ def _translate(texts: list[str], text_format: str) -> list[str]:
     if text_format == "html":
         result = translate_html(runtime(), items)
     else:
-        result = pipeline.translate(runtime(), items, "text")
+        # the source is the client's claim or was detected above, as LibreTranslate does
+        result = pipeline.translate(runtime(), items, "text", allow_other_language=True)
     for i, translation in zip(wanted, result.translations):
         out[i] = translation
     return out

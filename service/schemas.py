@@ -45,6 +45,8 @@ class SummarizeRequest(SummarySpec):
     text: str = Field(..., description="Article text or HTML.", examples=[SEED_EXAMPLE])
     title: str | None = Field(None, description="Headline; helps pick the key sentences.")
     format: Format = Field("auto", description="`text`, `html`, or `auto` (detect).")
+    allow_other_language: bool = Field(
+        False, description="Process text that is not Vietnamese (a `warnings` entry says so) instead of answering 422.")
 
     _check_text = field_validator("text")(_not_blank)
 
@@ -55,6 +57,8 @@ class TranslateRequest(Generation):
     source: str = Field("vi", description="Source language (only `vi`).")
     target: str = Field("en", description="Target language (only `en`).")
     format: Format = "auto"
+    allow_other_language: bool = Field(
+        False, description="Process text that is not Vietnamese (a `warnings` entry says so) instead of answering 422.")
 
     _check_text = field_validator("text")(_not_blank)
 
@@ -84,6 +88,8 @@ class ArticleRequest(Request):
     translate: Literal["none", "summary", "full", "both"] = Field(
         "summary", description="English for the summary, the full article, both, or none.")
     translation: Generation = Field(default_factory=Generation, description="Generation settings for translation.")
+    allow_other_language: bool = Field(
+        False, description="Process text that is not Vietnamese (a `warnings` entry says so) instead of answering 422.")
 
     _check_text = field_validator("text")(_not_blank)
 
@@ -99,6 +105,7 @@ class SummarizeResponse(BaseModel):
     method: str
     model: str
     timings: Timings
+    warnings: list[str] = Field(default_factory=list, description="Set when allow_other_language let through text that is not Vietnamese.")
 
 
 class TranslateResponse(BaseModel):
@@ -106,6 +113,7 @@ class TranslateResponse(BaseModel):
     translations: list[str] | None = None
     model: str
     timings: Timings
+    warnings: list[str] = Field(default_factory=list, description="Set when allow_other_language let through text that is not Vietnamese.")
 
 
 class ArticleResponse(BaseModel):
@@ -116,6 +124,7 @@ class ArticleResponse(BaseModel):
     method: str
     models: dict[str, str]
     timings: Timings
+    warnings: list[str] = Field(default_factory=list, description="Set when allow_other_language let through text that is not Vietnamese.")
 
 
 class Problem(BaseModel):

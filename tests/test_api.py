@@ -248,3 +248,37 @@ def test_text_that_is_only_debris_is_422(client):
 def test_unknown_route_and_method_are_problems(client):
     problem(client.get("/v1/nope"), 404)
     problem(client.get("/v1/summarize"), 405)
+
+
+# -- language check -------------------------------------------------------------
+
+ENGLISH = "The city council met on Tuesday to discuss the new metro line. Construction will start next year."
+CHINESE = "市政府周二召开会议，讨论新的地铁线路。工程将于明年开工。"
+
+
+@pytest.mark.parametrize("route, payload, language", [
+    ("/v1/summarize", {"text": ENGLISH, "method": "extractive"}, "en"),
+    ("/v1/summarize", {"text": CHINESE, "method": "extractive"}, "zh"),
+    ("/v1/translate", {"text": ENGLISH}, "en"),
+    ("/v1/articles", {"text": ENGLISH, "translate": "none"}, "en"),
+    ("/v1/summarize", {"text": "Ã¡Â»Â‡t Ã¢Â€Â™ Ã‚Â« Ã¢Â€Âœ 0x7f ÿþ ¤¤ ¦¦", "method": "extractive"}, "und"),
+])
+def test_text_that_is_not_vietnamese_is_422_naming_the_language(client, route, payload, language):
+    body = problem(client.post(route, json=payload), 422)
+    assert body["detected_language"] == language
+    assert "allow_other_language" in body["detail"] and body["errors"][0]["field"] == "text"
+
+
+def test_vietnamese_without_diacritics_is_accepted(client):
+    text = "Chieu ngay 22/7, cong an quan 3 da to chuc hoi nghi so ket. Nguoi dan dong tinh voi ke hoach nay."
+    resp = client.post("/v1/summarize", json={"text": text, "method": "extractive"})
+    assert resp.status_code == 200 and resp.get_json()["warnings"] == []
+
+
+def test_allow_other_language_processes_with_a_warning(client):
+    body = client.post("/v1/summarize", json={"text": ENGLISH, "method": "extractive",
+                                              "allow_other_language": True}).get_json()
+    assert body["summary"] and len(body["warnings"]) == 1 and "'en'" in body["warnings"][0]
+    many = client.post("/v1/translate", json={"texts": ["Hà Nội mưa to.", ENGLISH], "allow_other_language": True,
+                                               **FAST}).get_json()
+    assert len(many["translations"]) == 2 and many["warnings"][0].startswith("texts[1]")

@@ -121,14 +121,15 @@ def test_translate_html_uses_the_pipeline_once(tiny_runtime, monkeypatch):
     calls = []
     original = html_translate.pipeline_translate
 
-    def spy(runtime, texts, format=None, generation=html_translate.GenerationOverrides()):
-        calls.append((list(texts), format))
-        return original(runtime, texts, format, html_translate.GenerationOverrides(max_new_tokens=4, num_beams=1))
+    def spy(runtime, texts, format=None, generation=html_translate.GenerationOverrides(), allow_other_language=False):
+        calls.append((list(texts), format, allow_other_language))
+        return original(runtime, texts, format, html_translate.GenerationOverrides(max_new_tokens=4, num_beams=1),
+                        allow_other_language)
 
     monkeypatch.setattr(html_translate, "pipeline_translate", spy)
     docs = ["<p>Hà Nội <b>mùa thu</b>.</p>", "<div><span>Chào buổi sáng</span></div>"]
     result = translate_html(tiny_runtime, docs)
-    assert calls == [(["Hà Nội", "mùa thu", "Chào buổi sáng"], "text")]
+    assert calls == [(["Hà Nội", "mùa thu", "Chào buổi sáng"], "text", True)]  # fragments skip the language check
     assert [TAG_RE.findall(o) for o in result.translations] == [TAG_RE.findall(d) for d in docs]
     assert result.model.endswith("(VietAI/envit5-translation)")
     assert "total_ms" in result.timings
