@@ -106,7 +106,7 @@ def to_columns(batch: dict) -> dict:
 
 
 def build(input_path: str, fmt: str, config: RuntimeConfig, options: ArticleOptions, *, max_chars: int,
-          actors: int = 2, gpus_per_actor: float | None = None, cpus_per_actor: float = 1.0,
+          actors: int | None = None, gpus_per_actor: float | None = None, cpus_per_actor: float = 1.0,
           batch_size: int = 16, skip: frozenset = frozenset()):
     """The dataset of serialized output rows (``id``, ``row``) of ``input_path``."""
     ray = _import_ray()
@@ -118,8 +118,13 @@ def build(input_path: str, fmt: str, config: RuntimeConfig, options: ArticleOpti
     ds = ray.data.read_binary_files(input_path, include_paths=True, file_extensions=extensions)
     root = _strip_scheme(input_path).rstrip("/")
     ds = ds.flat_map(parse_file, fn_kwargs={"fmt": fmt, "root": root, "max_chars": max_chars, "skip": skip})
+    resources = ray.cluster_resources()
     if gpus_per_actor is None:
-        gpus_per_actor = 1.0 if ray.cluster_resources().get("GPU", 0) > 0 else 0.0
+        gpus_per_actor = 1.0 if resources.get("GPU", 0) > 0 else 0.0
+    if actors is None:
+        # Leave a CPU for reading and parsing: actors holding every CPU starve the read
+        # tasks and the pipeline never starts (seen on a 2-CPU machine with 2 actors).
+        actors = max(1, int(resources.get("CPU", 2) // cpus_per_actor) - 1)
     return ds.map_batches(
         ArticleMapper, fn_constructor_kwargs={"config": asdict(config), "options": options.to_dict()},
         batch_size=batch_size, concurrency=actors, num_gpus=gpus_per_actor, num_cpus=cpus_per_actor,
@@ -128,7 +133,7 @@ def build(input_path: str, fmt: str, config: RuntimeConfig, options: ArticleOpti
 
 
 def run(input_path: str, output: str, config: RuntimeConfig, options: ArticleOptions, *, fmt: str = "auto",
-        max_chars: int = 100_000, output_format: str | None = None, actors: int = 2,
+        max_chars: int = 100_000, output_format: str | None = None, actors: int | None = None,
         gpus_per_actor: float | None = None, cpus_per_actor: float = 1.0, batch_size: int = 16,
         fsync_interval: float = 5.0, progress=None) -> BatchStats:
     """Run on the Ray instance this process is connected to (``ray.init`` first)."""

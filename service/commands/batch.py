@@ -49,7 +49,8 @@ def register(subparsers) -> None:
     ray = p.add_argument_group("Ray engine (pip install 'tomtat[ray]')")
     p.add_argument("--engine", choices=["local", "ray"], default="local")
     ray.add_argument("--ray-address", help="cluster address (default: RAY_ADDRESS, else a local Ray instance)")
-    ray.add_argument("--ray-actors", type=int, default=2, help="model actors (each loads the models once)")
+    ray.add_argument("--ray-actors", type=int, default=None,
+                     help="model actors, each loading the models once (default: the cluster's CPUs minus one)")
     ray.add_argument("--ray-gpus-per-actor", type=float, default=None,
                      help="GPUs per actor (default: 1 when the cluster has GPUs, else 0)")
     ray.add_argument("--ray-cpus-per-actor", type=float, default=1.0)
