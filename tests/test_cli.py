@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import SUMMARY_PROFILE, TRANSLATION_PROFILE
+from tests.live import free_port, wait_healthy
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -75,12 +74,6 @@ def test_models_pull_offline_explains(tmp_path):
     assert tomtat("models", "pull", "no/such").returncode == 2
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.mark.slow
 def test_serve_with_gunicorn_answers_articles(replica, seed_article):
     port = free_port()
@@ -89,14 +82,7 @@ def test_serve_with_gunicorn_answers_articles(replica, seed_article):
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.time() + 60
-        while True:
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=2)
-                break
-            except OSError:
-                assert proc.poll() is None and time.time() < deadline, proc.stdout.read().decode()
-                time.sleep(0.3)
+        wait_healthy(base, proc)
         payload = {"text": seed_article, "translate": "both", "summary": {"method": "extractive"},
                    "translation": {"max_new_tokens": 4, "num_beams": 1}}
         req = urllib.request.Request(base + "/v1/articles", data=json.dumps(payload).encode(),

@@ -17,7 +17,8 @@ import pytest
 from service import jobs
 from service.app import create_app
 from service.config import Settings
-from tests.test_cli import free_port, tiny_env
+from tests.live import free_port, wait_healthy
+from tests.test_cli import tiny_env
 
 ROOT = Path(__file__).resolve().parents[1]
 FAST = "?translate=none&method=extractive"
@@ -192,14 +193,7 @@ def test_server_killed_mid_job_resumes_on_restart_exactly_once(tmp_path, replica
     n = 80
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.time() + 90
-        while True:
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=2)
-                break
-            except OSError:
-                assert proc.poll() is None and time.time() < deadline
-                time.sleep(0.2)
+        wait_healthy(base, proc, seconds=90)
         payload = {"articles": articles(n, seed_article), "translate": "summary",
                    "summary": {"method": "extractive"}, "translation": {"max_new_tokens": 8, "num_beams": 1}}
         req = urllib.request.Request(base + "/v1/jobs", data=json.dumps(payload).encode(),

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -36,12 +35,6 @@ def slow_app():
     return app
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.mark.slow
 def test_sigterm_finishes_in_flight_requests_then_checkpoints(tmp_path):
     port = free_port()
@@ -53,14 +46,7 @@ def test_sigterm_finishes_in_flight_requests_then_checkpoints(tmp_path):
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         base = f"http://127.0.0.1:{port}"
-        for _ in range(300):
-            try:
-                if urllib.request.urlopen(base + "/healthz", timeout=1).status == 200:
-                    break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("gunicorn did not start: " + proc.stdout.read().decode(errors="replace")[-2000:])
+        wait_healthy(base, proc, seconds=30)
         result = {}
 
         def call():

@@ -1,0 +1,31 @@
+"""Helpers for tests that run a real server process on 127.0.0.1."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import time
+import urllib.request
+
+import pytest
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_healthy(base: str, proc: subprocess.Popen, seconds: float = 60) -> None:
+    """Wait until ``base``/healthz answers; fail with the server's output if it dies or never answers."""
+    deadline = time.time() + seconds
+    while True:
+        try:
+            if urllib.request.urlopen(base + "/healthz", timeout=2).status == 200:
+                return
+        except OSError:
+            pass
+        if proc.poll() is not None or time.time() > deadline:
+            output = proc.stdout.read().decode(errors="replace")[-2000:] if proc.stdout else ""
+            pytest.fail(f"server at {base} did not become healthy: {output}")
+        time.sleep(0.2)
