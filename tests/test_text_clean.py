@@ -210,3 +210,16 @@ def test_normalize_tone_nfc_only():
 
 def test_tone_pairs_table_size():
     assert len(TONE_PAIRS) >= 12
+
+
+def test_title_repeated_as_subheading_or_glued_to_a_paragraph_is_removed():
+    title = "Tăng thị phần hàng Việt trong năm 2017"
+    text = ("Theo dự báo, thương mại toàn cầu năm 2017 sẽ cải thiện.\n"
+            "Tăng thị phần hàng Việt trong năm 2017\n"
+            "Bộ Công Thương đặt mục tiêu mới cho hàng Việt.\n\n"
+            "Tăng thị phần hàng Việt trong năm 2017 LTS: Bài viết tổng hợp ý kiến chuyên gia.")
+    cleaned = strip_debris(text, title)
+    assert title not in cleaned
+    assert "Bộ Công Thương đặt mục tiêu mới cho hàng Việt." in cleaned
+    assert "LTS: Bài viết tổng hợp ý kiến chuyên gia." in cleaned
+    assert find_debris(text, title) == [title, title]

@@ -65,17 +65,20 @@ def split_title(raw: str) -> tuple[str | None, str]:
 
 
 def default_summarize_fn() -> Callable[[str], str]:
-    from models.extractive import ExtractiveSummarizer
-    from models.text.clean import prepare_text, strip_debris
-    from models.text.segment import split_sentences
+    """The service's own extractive path (``models.pipeline.summarize``), so the rate is what users get."""
+    from models import pipeline
+    from models.errors import InputError
+    from models.runtime import Runtime, RuntimeConfig
 
-    summ = ExtractiveSummarizer()
+    runtime = Runtime(RuntimeConfig(load_summary=False, load_translation=False)).load()
+    options = pipeline.SummaryOptions(method="extractive")
 
     def fn(raw: str) -> str:
         title, body = split_title(raw)
-        text = strip_debris(prepare_text(body, "text"), title)
-        sents = [s for s in split_sentences(text) if s.strip()]
-        return " ".join(sents[i] for i in summ.summarize(sents, title))
+        try:
+            return pipeline.summarize(runtime, body, title, "text", options, allow_other_language=True).summary
+        except InputError:  # nothing left after cleaning: an empty summary carries no debris
+            return ""
     return fn
 
 

@@ -347,11 +347,22 @@ def _words(s: str) -> list[str]:
 
 
 def _drop_repeated_title(scan: _Scan, title: str | None) -> None:
+    """The headline repeated in the body is not article text: as the first line, as a
+    subheading further down, or glued in front of a paragraph (scrapers do all three)."""
     if not title or not scan.blocks:
         return
-    first = scan.blocks[0]
-    if first and _words(first[0]) == _words(title):
-        scan.removed.append(first.pop(0))
+    words, head = _words(title), title.strip()
+    for block in scan.blocks:
+        kept = []
+        for line in block:
+            if _words(line) == words:
+                scan.removed.append(line)
+                continue
+            if len(words) >= 4 and line.startswith(head) and len(line) > len(head):
+                scan.removed.append(head)
+                line = line[len(head):].lstrip(" .:-–—")
+            kept.append(line)
+        block[:] = kept
 
 
 def _line_debris_kind(line: str) -> str | None:
