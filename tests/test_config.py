@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import fields
 from pathlib import Path
 
@@ -68,3 +69,19 @@ def test_every_setting_is_documented_in_the_readme():
     for f in fields(Settings):
         assert f"`{f.metadata['env']}`" in table
         assert f.metadata["env"] in readme, f"{f.metadata['env']} missing from README"
+
+
+def test_layers_keep_to_themselves():
+    """service/ never imports torch (models are loaded lazily by the backends); models/ never imports Flask."""
+    import subprocess
+    import sys
+
+    code = ("import sys, service.app, service.cli, service.jobs, models.pipeline, models.runtime; "
+            "from service.app import create_app; from service.config import Settings; "
+            "create_app(Settings(load_models=False)); "
+            "print(sorted(m for m in ('torch', 'transformers') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+    for path in (ROOT / "models").rglob("*.py"):
+        assert not re.search(r"^\s*(import|from)\s+(flask|werkzeug)\b", path.read_text(encoding="utf-8"), re.M), path
