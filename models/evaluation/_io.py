@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator, Sequence
 
 
 def read_jsonl(path: str | Path, limit: int | None = None) -> list[dict]:
@@ -66,3 +66,27 @@ def progress(items: Iterable, total: int | None = None, desc: str = "", enabled:
 def write_json(path: Path, obj) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(obj, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+def resumable_rows(records: Sequence[dict], compute: Callable[[dict], dict], out_path: Path | None, name: str,
+                   desc: str, progress_bar: bool | None = None) -> tuple[list[dict], int]:
+    """One result row per record, computed once: rows already in ``<out>/<name>.records.jsonl``
+    (an earlier, maybe interrupted run) are reused; new rows are appended as they come.
+    ``compute(record)`` returns the row without its ``id``. Returns the rows and how many were new."""
+    rec_path = out_path / f"{name}.records.jsonl" if out_path else None
+    done = load_done(rec_path) if rec_path else {}
+    app = Appender(rec_path)
+    rows, n_new = [], 0
+    try:
+        for rec in progress(records, total=len(records), desc=desc, enabled=progress_bar):
+            rid = str(rec.get("id"))
+            if rid in done:
+                rows.append(done[rid])
+                continue
+            row = {"id": rid, **compute(rec)}
+            app.write(row)
+            rows.append(row)
+            n_new += 1
+    finally:
+        app.close()
+    return rows, n_new

@@ -15,7 +15,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Callable, Sequence
 
-from ._io import Appender, load_done, progress, write_json
+from ._io import resumable_rows, write_json
 
 _HTML_RE = re.compile(r"&(?:[a-zA-Z]{2,8}|#\d{2,5}|#x[0-9a-fA-F]{2,4});|</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?>")
 _CAPTION_RE = re.compile(r"(?i)(?:^|[.!?]\s+|\()\s*(?:ảnh|ành|nguồn ảnh|photo|video|clip)\s*(?:minh\s*h[ọo][aạ]\s*)?:"
@@ -88,25 +88,15 @@ def evaluate_debris(records: Sequence[dict], summarize_fn: Callable[[str], str] 
     fn = summarize_fn or default_summarize_fn()
     recs = list(records)[:limit] if limit is not None else list(records)
     out_path = Path(out_dir) if out_dir else None
-    rec_path = out_path / f"{name}.records.jsonl" if out_path else None
-    done = load_done(rec_path) if rec_path else {}
-    app = Appender(rec_path)
-    rows = []
     t0 = time.perf_counter()
-    try:
-        for rec in progress(recs, total=len(recs), desc="debris", enabled=progress_bar):
-            rid = str(rec["id"])
-            if rid in done:
-                rows.append(done[rid])
-                continue
-            raw = rec.get("text") or rec.get("article") or ""
-            summary = fn(raw)
-            title, _ = split_title(raw)
-            row = {"id": rid, "summary": summary, "debris": check_summary(summary, title)}
-            app.write(row)
-            rows.append(row)
-    finally:
-        app.close()
+
+    def compute(rec: dict) -> dict:
+        raw = rec.get("text") or rec.get("article") or ""
+        summary = fn(raw)
+        title, _ = split_title(raw)
+        return {"summary": summary, "debris": check_summary(summary, title)}
+
+    rows, _ = resumable_rows(recs, compute, out_path, name, "debris", progress_bar)
     kinds = Counter(k for r in rows for k in r["debris"])
     n_bad = sum(1 for r in rows if r["debris"])
     result = {"name": name, "n_records": len(rows), "n_with_debris": n_bad,

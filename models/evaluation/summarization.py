@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Callable, Sequence
 
-from ._io import Appender, load_done, progress, write_json
+from ._io import resumable_rows, write_json
 from .rouge import Score, aggregate_scores, rouge_tokens, tokenize
 
 METRICS = ("rouge1", "rouge2", "rougeL")
@@ -78,29 +78,17 @@ def evaluate_summarization(records: Sequence[dict], summarize_fn: Callable[[dict
         summarize_fn = extractive_fn()
     recs = list(records)[:limit] if limit is not None else list(records)
     out_path = Path(out_dir) if out_dir else None
-    rec_path = out_path / f"{name}.records.jsonl" if out_path else None
-    done = load_done(rec_path) if rec_path else {}
-    app = Appender(rec_path)
-    rows = []
     t0 = time.perf_counter()
-    n_new = 0
-    try:
-        for rec in progress(recs, total=len(recs), desc=f"eval {name}", enabled=progress_bar):
-            rid = str(rec.get("id"))
-            if rid in done:
-                rows.append(done[rid])
-                continue
-            t = time.perf_counter()
-            summary = summarize_fn(rec)
-            ms = (time.perf_counter() - t) * 1000
-            sc = _scores(summary, rec["summary"])
-            row = {"id": rid, "summary": summary, "words": len(summary.split()), "ms": round(ms, 2),
-                   **{m: sc[m].as_dict() for m in METRICS}}
-            app.write(row)
-            rows.append(row)
-            n_new += 1
-    finally:
-        app.close()
+
+    def compute(rec: dict) -> dict:
+        t = time.perf_counter()
+        summary = summarize_fn(rec)
+        ms = (time.perf_counter() - t) * 1000
+        sc = _scores(summary, rec["summary"])
+        return {"summary": summary, "words": len(summary.split()), "ms": round(ms, 2),
+                **{m: sc[m].as_dict() for m in METRICS}}
+
+    rows, n_new = resumable_rows(recs, compute, out_path, name, f"eval {name}", progress_bar)
     result = {"name": name, "n_records": len(recs), "n_computed_now": n_new,
               "seconds": round(time.perf_counter() - t0, 2), "system": _summary_block(rows, n_resamples),
               "reference_mean_words": statistics.mean(len(r["summary"].split()) for r in recs) if recs else 0.0,
