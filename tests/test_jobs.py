@@ -199,6 +199,7 @@ def test_server_killed_mid_job_resumes_on_restart_exactly_once(tmp_path, replica
         req = urllib.request.Request(base + "/v1/jobs", data=json.dumps(payload).encode(),
                                      headers={"Content-Type": "application/json"})
         job_id = json.loads(urllib.request.urlopen(req, timeout=30).read())["job_id"]
+        deadline = time.time() + 90
         while True:
             status = json.loads(urllib.request.urlopen(f"{base}/v1/jobs/{job_id}", timeout=10).read())
             if status["counts"]["done"] >= 5:

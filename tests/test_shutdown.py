@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.live import free_port, wait_healthy
+
 ROOT = Path(__file__).parents[1]
 
 
