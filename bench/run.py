@@ -24,7 +24,6 @@ import json
 import os
 import platform
 import random
-import shutil
 import socket
 import statistics
 import subprocess
@@ -34,7 +33,7 @@ import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]

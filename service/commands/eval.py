@@ -12,7 +12,6 @@ model; ``abstractive`` and ``translate`` get their model through ``get_runtime_f
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import sys
 import time
