@@ -11,8 +11,10 @@ only its own units.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
+from . import observe
 from .backends import Backend, GenerationOptions
 from .batcher import MicroBatcher
 from .profiles import ModelProfile
@@ -98,7 +100,13 @@ class Seq2SeqModel:
         results: list[str] = [""] * len(texts)
         for start in range(0, len(order), size):
             idx = order[start : start + size]
-            outputs = self.backend.generate([prepared[i] for i in idx], options)
+            batch = [prepared[i] for i in idx]
+            started = time.monotonic()
+            outputs, tokens_out = self._run_batch(batch, options)
+            # the same event the micro-batcher emits, so metrics see both paths alike
+            observe.emit("batch", model=self.profile.id, size=len(batch),
+                         tokens_in=sum(self.backend.count_tokens(t) for t in batch), tokens_out=int(tokens_out or 0),
+                         seconds=time.monotonic() - started, wait_seconds=0.0, priority=0)
             for i, out in zip(idx, outputs):
                 results[i] = self._strip_output(out)
         return results

@@ -10,8 +10,7 @@
 
 Each app has its own registry (tests build many apps in one process). Model
 events arrive through ``models.observe`` (plain callbacks: ``models`` needs
-neither Flask nor prometheus); models that run without the micro-batcher are
-observed by ``instrument_runtime``, which wraps their backend's ``generate``.
+neither Flask nor prometheus), from the micro-batcher and from unbatched models alike.
 """
 
 from __future__ import annotations
@@ -148,48 +147,9 @@ def _on_model_event(event: str, fields: dict) -> None:
         metrics.on_event(event, fields)
 
 
-def observe_batch(model: str, batch_size: int, seconds: float,
-                  tokens_in: int | None = None, tokens_out: int | None = None) -> None:
-    """Record one model call in every live app of this process (normally one)."""
-    _on_model_event("batch", {"model": model, "size": batch_size, "seconds": seconds,
-                              "tokens_in": tokens_in, "tokens_out": tokens_out})
-
-
 def register_gauge_provider(app: Flask, name: str, fn: Callable) -> None:
     """``name``: ``queue_depth`` (fn() → int) or ``jobs_by_state`` (fn() → {state: count})."""
     app.extensions["tomtat.metrics"].providers[name] = fn
-
-
-def instrument_runtime(runtime) -> None:
-    """Observe the batches of models that run without the micro-batcher (which reports through
-    ``models.observe`` itself); idempotent, so a runtime shared by several apps is wrapped once."""
-    for attr in ("summary_model", "translation_model"):
-        model = getattr(runtime, attr, None)
-        backend = getattr(model, "backend", None)
-        if backend is None or getattr(model, "batcher", None) is not None:
-            continue
-        if getattr(backend, "_tomtat_observed", False) or not hasattr(backend, "generate"):
-            continue
-        original = backend.generate
-        count = getattr(backend, "count_tokens", None)
-        profile = getattr(getattr(model, "profile", None), "id", None) or getattr(model, "name", attr)
-
-        def generate(texts, *args, _original=original, _model=profile, _count=count, **kwargs):
-            start = time.perf_counter()
-            outputs = _original(texts, *args, **kwargs)
-            seconds = time.perf_counter() - start
-            tokens_in = tokens_out = None
-            if _count is not None and _targets():
-                try:
-                    tokens_in = sum(_count(t) for t in texts)
-                    tokens_out = sum(_count(t) for t in outputs)
-                except Exception:  # noqa: BLE001 - counting is best effort
-                    pass
-            observe_batch(_model, len(texts), seconds, tokens_in, tokens_out)
-            return outputs
-
-        backend.generate = generate
-        backend._tomtat_observed = True
 
 
 def _sqlite_counts(path: str, sql: str) -> list[tuple]:
@@ -230,7 +190,6 @@ def init_app(app: Flask, settings: Settings) -> Metrics:
     metrics = Metrics()
     app.extensions["tomtat.metrics"] = metrics
     observe.add_observer(_on_model_event)  # process-wide, idempotent
-    instrument_runtime(app.extensions.get("tomtat.runtime"))
     _default_providers(app, metrics, settings)
 
     @app.before_request

@@ -27,6 +27,11 @@ class Recording:
         self.inputs.extend(texts)
         return self.inner.generate(texts, options)
 
+    def generate_detailed(self, texts, options):
+        self.inputs.extend(texts)
+        detailed = getattr(self.inner, "generate_detailed", None)
+        return detailed(texts, options) if detailed else (self.inner.generate(texts, options), None)
+
 
 def load(replica, profile_id: str) -> Seq2SeqModel:
     profile = PROFILES[profile_id]
