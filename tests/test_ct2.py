@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import pytest
 
-ctranslate2 = pytest.importorskip("ctranslate2")
+import ctranslate2  # noqa: E402  - a core dependency: missing means a broken install, not a skip
 
 from models.backends import GenerationOptions, load_backend  # noqa: E402
 from models.backends import convert as conversion  # noqa: E402
@@ -157,13 +158,21 @@ def test_torch_dynamic_int8_option(replica):
     assert len(backend.generate(TEXTS, GenerationOptions(num_beams=1, max_new_tokens=4))) == 2
 
 
-def test_models_convert_command(replica, capsys):
+@pytest.mark.parametrize("profile_id, tokenizer_file", [
+    ("VietAI/vit5-base-vietnews-summarization", "tokenizer.json"),
+    ("facebook/nllb-200-distilled-600M", "tokenizer.vie_Latn.json"),  # source-language template saved
+])
+def test_models_convert_command(replica, capsys, profile_id, tokenizer_file):
     from service.cli import main
 
-    path = replica("VietAI/vit5-base-vietnews-summarization")
-    assert main(["models", "convert", str(path), "--quantization", "int8"]) == 0
-    out = capsys.readouterr().out
-    assert str(path) in out and ".ct2" in out and "int8" in out
+    path = replica(profile_id)
+    assert main(["models", "convert", str(path), "--quantization", "int8", "--profile", profile_id]) == 0
+    converted = Path(capsys.readouterr().out.split(": ", 1)[1].rsplit(" (", 1)[0])
+    assert (converted / "model.bin").is_file() and (converted / tokenizer_file).is_file()
+    ctranslate2.Translator(str(converted), device="cpu", compute_type="int8")  # loads
+    # what the service would load is exactly this conversion: nothing to convert again at start-up
+    backend = load_backend("ctranslate2", str(path), PROFILES[profile_id], device="cpu", threads=1)
+    assert backend.ct2_dir == converted
 
 
 def test_tokenizer_larger_than_the_model_is_cut_for_conversion(replica):
@@ -195,7 +204,6 @@ print(sorted(m for m in sys.modules if m.split(".")[0] in ("torch", "transformer
 def test_ct2_serving_imports_neither_torch_nor_transformers(replica, profile_id):
     import subprocess
     import sys
-    from pathlib import Path
 
     path = replica(profile_id)
     ct2_dir = conversion.convert(path, "float32", src_lang=PROFILES[profile_id].src_lang)  # converted beforehand

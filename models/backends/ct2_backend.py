@@ -47,6 +47,15 @@ def default_quantization(device: str) -> str:
     return "float16" if device == "cuda" else "int8"
 
 
+def resolve_device(device: str) -> str:
+    """``auto`` → cuda when CTranslate2 sees a GPU, else cpu (the same rule for serving and converting)."""
+    import ctranslate2
+
+    if device == "auto":
+        return "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
+    return device
+
+
 def cpu_count() -> int:
     try:
         return max(1, len(os.sched_getaffinity(0)))
@@ -139,8 +148,7 @@ class CT2Backend:
             log.warning("CT2_USE_MKL=1 on an AMD CPU: CTranslate2 runs 2-10x slower; unset it")
         self.profile = profile
         self.model_dir = resolve_model_dir(model)
-        if device == "auto":
-            device = "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
+        device = resolve_device(device)
         if device == "cuda" and ctranslate2.get_cuda_device_count() == 0:
             raise ModelNotAvailable("TOMTAT_DEVICE=cuda but CTranslate2 sees no CUDA device", "set TOMTAT_DEVICE=cpu or auto")
         self.device = device

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from models import hub
-from models.profiles import PROFILES
+from models.profiles import PROFILES, ModelProfile, ProfileError, resolve_profile
 
 
 def register(subparsers) -> None:
@@ -28,6 +28,8 @@ def register(subparsers) -> None:
                          help="int8, int8_float16, float16, float32… (default TOMTAT_CT2_QUANTIZATION: int8 on "
                               "CPU, float16 on CUDA)")
     convert.add_argument("--device", default=None, help="cpu or cuda: picks the auto quantization")
+    convert.add_argument("--profile", help="profile whose conventions apply to a model directory "
+                         "(default: inferred from its config.json, as when serving)")
     convert.add_argument("--force", action="store_true", help="convert again even when cached")
     convert.set_defaults(func=convert_models)
 
@@ -72,23 +74,33 @@ def pull_models(args) -> int:
 
 def convert_models(args) -> int:
     from models.backends import ModelNotAvailable
-    from models.backends.ct2_backend import default_quantization
     from models.backends.convert import convert
-
+    from models.backends.ct2_backend import default_quantization, resolve_device
     from ..config import Settings
 
     settings = Settings.from_env()
-    names = args.names or [settings.summary_model, settings.translation_model]
-    device = args.device or (settings.device if settings.device != "auto" else "cpu")
+    if args.names:
+        wanted = [(name, None, args.profile) for name in args.names]
+    else:
+        wanted = [(settings.summary_model, "summarization", settings.summary_profile),
+                  (settings.translation_model, "translation", settings.translation_profile)]
+    try:
+        device = resolve_device(args.device or settings.device)
+    except ImportError:
+        print("tomtat: ctranslate2 is not installed: pip install 'ctranslate2>=4.5,<5'", file=sys.stderr)
+        return 1
     quantization = args.quantization or settings.ct2_quantization
     if quantization == "auto":
         quantization = default_quantization(device)
     status = 0
-    for name in names:
+    for name, task, profile_name in wanted:
         try:
-            path = convert(name, quantization, force=args.force)
-        except ModelNotAvailable as exc:
-            print(f"tomtat: {name}: {exc}" + (f" ({exc.how_to_fix})" if exc.how_to_fix else ""), file=sys.stderr)
+            # the profile decides the source-language template saved with the tokenizer (mBART/NLLB)
+            profile = _profile_of(name, task, profile_name)
+            path = convert(name, quantization, force=args.force, src_lang=profile.src_lang)
+        except (ModelNotAvailable, ProfileError) as exc:
+            fix = getattr(exc, "how_to_fix", "")
+            print(f"tomtat: {name}: {exc}" + (f" ({fix})" if fix else ""), file=sys.stderr)
             status = 1
             continue
         except Exception as exc:  # noqa: BLE001 - report each model's failure and go on
@@ -97,3 +109,16 @@ def convert_models(args) -> int:
             continue
         print(f"{name}: {path} ({quantization})")
     return status
+
+
+def _profile_of(name: str, task: str | None, profile_name: str | None) -> ModelProfile:
+    """The profile of ``name`` for ``task``, or, with no task, for whichever task fits."""
+    if task:
+        return resolve_profile(name, task, profile_name)
+    errors = []
+    for candidate in ("translation", "summarization"):
+        try:
+            return resolve_profile(name, candidate, profile_name)
+        except ProfileError as exc:
+            errors.append(str(exc))
+    raise ProfileError("; ".join(errors))
