@@ -30,7 +30,7 @@ from werkzeug.serving import make_server
 from service.app import create_app
 from service.config import Settings
 
-libretranslatepy = pytest.importorskip("libretranslatepy", reason="pip install -e '.[dev]' (libretranslatepy)")
+import libretranslatepy  # noqa: E402  - in the dev extra that `make test` installs
 LibreTranslateAPI = libretranslatepy.LibreTranslateAPI
 
 VI = "Chiều 22/7, UBND TP.HCM họp bàn về giao thông. Dự án dự kiến hoàn thành năm 2025."

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-ray = pytest.importorskip("ray", reason="the Ray engine needs `pip install 'tomtat[ray]'`")
+import ray  # noqa: E402  - in the dev extra that `make test` installs
 
 from models import pipeline  # noqa: E402
 from models.runtime import Runtime, RuntimeConfig  # noqa: E402
