@@ -14,6 +14,8 @@ from .errors import ApiError
 
 M = TypeVar("M", bound=BaseModel)
 
+JSONL_TYPES = {"application/x-ndjson", "application/jsonl", "application/x-jsonlines", "application/jsonlines",
+               "application/ndjson", "text/jsonl"}
 
 def settings() -> Settings:
     return current_app.extensions["tomtat.settings"]

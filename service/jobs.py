@@ -41,7 +41,7 @@ from models.errors import CapabilityUnavailable
 from .batch.records import Record, parse_jsonl_line, record_from_mapping
 from .batch.runner import ArticleOptions, process_record
 from .errors import ApiError
-from .http import runtime, settings
+from .http import JSONL_TYPES, runtime, settings
 from .priority import Priority
 from .schemas import Generation, Request, SummarySpec
 from .store import IdempotencyConflict, JobStore, request_hash
@@ -50,8 +50,6 @@ log = logging.getLogger(__name__)
 
 bp = Blueprint("jobs", __name__, url_prefix="/v1/jobs")
 
-JSONL_TYPES = {"application/x-ndjson", "application/jsonl", "application/x-jsonlines", "application/jsonlines",
-               "application/ndjson", "text/jsonl"}
 MAX_PAGE = 10_000
 POLL_S = 1.0
 
@@ -239,10 +237,10 @@ def _records(body: bytes) -> tuple[list | object, dict]:
     if mimetype != "application/json":
         raise ApiError(415, "Unsupported Media Type",
                        "send a JSON array of articles (application/json) or JSONL (application/x-ndjson)")
-    try:
-        data = json.loads(body)
-    except ValueError as exc:
-        raise ApiError(400, "Malformed JSON", f"the body is not valid JSON: {exc}", slug="malformed-json") from exc
+    data = request.get_json(silent=True)  # parsed once per request (the character quota read it already)
+    if data is None:
+        raise ApiError(400, "Malformed JSON", "the body is not valid UTF-8 JSON; check quotes, commas and encoding",
+                       slug="malformed-json")
     if isinstance(data, dict) and isinstance(data.get("articles"), list):
         articles = data.pop("articles")
         return ("json", articles), data
@@ -282,7 +280,7 @@ def create_job():
         raise ApiError(413, "Payload Too Large", f"the body has {request.content_length} bytes; the limit for a job "
                        f"is {s.max_job_bytes} (TOMTAT_MAX_JOB_BYTES); split the archive into several jobs",
                        slug="job-too-large", limit=s.max_job_bytes)
-    body = request.get_data(cache=False)
+    body = request.get_data()  # cached: the character quota and the JSON parse read the same bytes
     (kind, rows), body_options = _records(body)
     if not any(row.strip() for row in rows) if kind == "jsonl" else not rows:
         raise ApiError(422, "Invalid request", "the job has no articles", slug="validation",

@@ -16,6 +16,7 @@ size limit and the caller's rate and quota.
 
 from __future__ import annotations
 
+import json
 import math
 import time
 
@@ -27,6 +28,7 @@ from werkzeug.exceptions import HTTPException
 
 from .config import Settings
 from .errors import ApiError, problem_response
+from .http import JSONL_TYPES
 from .http import settings as current_settings
 
 bp = Blueprint("limits", __name__, url_prefix="/v1")
@@ -66,14 +68,25 @@ def _count(value) -> int:
 
 
 def text_chars() -> int:
-    """Characters of text in this request's JSON body (text, texts, title, nested articles)."""
+    """Characters of text in this request's body (text, texts, title, nested articles), JSON or JSONL."""
     if "tomtat_chars" not in g:
+        g.tomtat_chars = 0
         try:
-            data = request.get_json(silent=True) if request.method == "POST" and request.is_json else None
+            if request.method == "POST" and request.is_json:
+                data = request.get_json(silent=True)
+                g.tomtat_chars = _count(data) if isinstance(data, (dict, list)) else 0
+            elif request.method == "POST" and request.mimetype in JSONL_TYPES:
+                g.tomtat_chars = sum(_count(_json_line(line)) for line in request.get_data().splitlines())
         except HTTPException:  # over the body limit: the route answers 413 itself
-            data = None
-        g.tomtat_chars = _count(data) if isinstance(data, (dict, list)) else 0
+            pass
     return g.tomtat_chars
+
+
+def _json_line(line: bytes):
+    try:
+        return json.loads(line)
+    except ValueError:  # a bad row becomes an error row of the job; it carries no quota
+        return None
 
 
 def _describe(limit_text: str) -> str:

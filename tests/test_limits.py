@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
@@ -123,3 +124,11 @@ def test_redis_counters_are_shared_between_replicas(offline_runtime, db, redis_p
     assert int(resp.headers["Retry-After"]) >= 1
     keys = [k.decode() for k in redis.Redis.from_url(REDIS_URI).scan_iter(f"*{redis_prefix}*")]
     assert any("requests" in k for k in keys) and any("chars" in k for k in keys)
+
+
+def test_jsonl_job_bodies_count_against_the_character_quota(offline_runtime, db):
+    client = create_app(Settings(db_path=db, anon_char_quota="100/hour"), offline_runtime).test_client()
+    rows = [{"id": f"a{i}", "text": "Hà Nội mưa to, đường ngập sâu. " * 3} for i in range(3)]  # ~270 characters
+    body = "\n".join(json.dumps(r, ensure_ascii=False) for r in rows).encode()
+    resp = client.post("/v1/jobs?method=extractive&translate=none", data=body, content_type="application/x-ndjson")
+    problem(resp, 429)  # a whole archive is not one free request
