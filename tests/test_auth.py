@@ -7,17 +7,12 @@ import sqlite3
 import pytest
 
 from service.app import create_app
+from tests.helpers import problem
 from service.cli import main
 from service.config import Settings
 from service.keys import KeyError_, KeyStore
 
 TEXT = "Chiều 22/7, UBND TP.HCM họp bàn về giao thông. Dự án dự kiến hoàn thành năm 2025."
-
-
-def problem(resp, status):
-    assert resp.status_code == status, resp.get_data(as_text=True)
-    assert resp.mimetype == "application/problem+json"
-    return resp.get_json(force=True)
 
 
 @pytest.fixture

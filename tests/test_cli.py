@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import SUMMARY_PROFILE, TRANSLATION_PROFILE
-from tests.live import free_port, wait_healthy
+from tests.helpers import free_port, wait_healthy
 
 ROOT = Path(__file__).resolve().parents[1]
 

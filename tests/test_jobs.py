@@ -17,7 +17,7 @@ import pytest
 from service import jobs
 from service.app import create_app
 from service.config import Settings
-from tests.live import free_port, wait_healthy
+from tests.helpers import free_port, wait_healthy
 from tests.test_cli import tiny_env
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -9,17 +9,12 @@ import pytest
 import redis
 
 from service.app import create_app
+from tests.helpers import problem
 from service.config import Settings
 from service.keys import KeyStore
 
 TEXT = "Chiều 22/7, UBND TP.HCM họp bàn về giao thông. Dự án dự kiến hoàn thành năm 2025."
 REDIS_URI = "redis://127.0.0.1:6379/0"
-
-
-def problem(resp, status):
-    assert resp.status_code == status, resp.get_data(as_text=True)
-    assert resp.mimetype == "application/problem+json"
-    return resp.get_json(force=True)
 
 
 def summarize(client, headers=None, text=TEXT):

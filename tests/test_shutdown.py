@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.live import free_port, wait_healthy
+from tests.helpers import free_port, wait_healthy
 
 ROOT = Path(__file__).parents[1]
 

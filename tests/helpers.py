@@ -1,4 +1,4 @@
-"""Helpers for tests that run a real server process on 127.0.0.1."""
+"""Shared test helpers: problem+json answers, and real server processes on 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -29,3 +29,12 @@ def wait_healthy(base: str, proc: subprocess.Popen, seconds: float = 60) -> None
             output = proc.stdout.read().decode(errors="replace")[-2000:] if proc.stdout else ""
             pytest.fail(f"server at {base} did not become healthy: {output}")
         time.sleep(0.2)
+
+
+def problem(resp, status: int) -> dict:
+    """The RFC 9457 problem body of ``resp``, after checking the fields every error must carry."""
+    assert resp.status_code == status, resp.get_data(as_text=True)
+    assert resp.mimetype == "application/problem+json"
+    body = resp.get_json(force=True)
+    assert body["status"] == status and body["title"] and body["detail"] and body["type"]
+    return body
