@@ -17,12 +17,9 @@ from __future__ import annotations
 
 import hmac
 import logging
-import os
-import sqlite3
 import threading
 import time
 import weakref
-from contextlib import closing
 from typing import Callable
 
 from flask import Blueprint, Flask, Response, current_app, g, request
@@ -152,30 +149,17 @@ def register_gauge_provider(app: Flask, name: str, fn: Callable) -> None:
     app.extensions["tomtat.metrics"].providers[name] = fn
 
 
-def _sqlite_counts(path: str, sql: str) -> list[tuple]:
-    if not os.path.exists(path):
-        return []
-    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=2)) as conn:
-        try:
-            return conn.execute(sql).fetchall()
-        except sqlite3.OperationalError:  # no jobs table yet
-            return []
-
-
 def _default_providers(app: Flask, metrics: Metrics, settings: Settings) -> None:
-    """Jobs by state and queue depth from the job store's tables, while the jobs feature is on."""
+    """Jobs by state and queue depth from the app's job store, while the jobs feature is on."""
     def jobs_by_state() -> dict:
         if "tomtat.jobs" not in app.extensions:
             return {}
-        counts = {state: 0 for state in JOB_STATES}
-        counts.update(dict(_sqlite_counts(settings.db_path, "SELECT status, COUNT(*) FROM jobs GROUP BY status")))
-        return counts
+        return {state: 0 for state in JOB_STATES} | app.extensions["tomtat.jobs"].store.jobs_by_state()
 
     def queue_depth() -> int:
         if "tomtat.jobs" not in app.extensions:
             return 0
-        rows = _sqlite_counts(settings.db_path, "SELECT COUNT(*) FROM job_items WHERE status = 'queued'")
-        return int(rows[0][0]) if rows else 0
+        return app.extensions["tomtat.jobs"].store.queued_items()
 
     metrics.providers.setdefault("jobs_by_state", jobs_by_state)
     metrics.providers.setdefault("queue_depth", queue_depth)

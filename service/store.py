@@ -184,6 +184,14 @@ class JobStore:
                 db.execute("UPDATE jobs SET status = 'done', finished_at = ? WHERE id = ?", (now, job_id))
         return job_id, True
 
+    def jobs_by_state(self) -> dict[str, int]:
+        """How many jobs are in each state (for metrics)."""
+        return {row[0]: row[1] for row in self._db().execute("SELECT status, COUNT(*) FROM jobs GROUP BY status")}
+
+    def queued_items(self) -> int:
+        """Articles waiting for a worker, over all jobs (for metrics)."""
+        return self._db().execute("SELECT COUNT(*) FROM job_items WHERE status = 'queued'").fetchone()[0]
+
     def get_job(self, job_id: str) -> dict | None:
         db = self._db()
         job = db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
