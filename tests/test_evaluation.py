@@ -75,6 +75,18 @@ def test_debris_checks():
     assert "promo" in check_summary("Mời quý độc giả theo dõi các tin tức mới nhất trên trang.")
     s = "Giá xăng giảm mạnh từ chiều nay. Giá xăng giảm mạnh từ chiều nay."
     assert "repeated_sentence" in check_summary(s)
+    # widget words and a headline repeated as the summary: the patterns strip_debris removes
+    assert "find_debris" in check_summary("leftcenterrightdel\nGiá xăng giảm mạnh từ chiều nay.")
+    assert "find_debris" in check_summary("Giá xăng giảm mạnh", title="Giá xăng giảm mạnh")
+
+
+def test_debris_rate_of_the_service_pipeline():
+    """The default summarizer is the service's own path: debris in the article stays out of the summary."""
+    article = ("Giá xăng giảm lần thứ ba\n\nTừ 15h chiều nay, giá xăng E5 giảm 500 đồng mỗi lít.\n"
+               "Liên Bộ Công Thương - Tài chính cho biết mức giảm phản ánh giá thế giới.\n\n"
+               "leftcenterrightdel\n Cây xăng trên đường Lê Duẩn.\n\nMinh Anh")
+    res = evaluate_debris([{"id": "x", "text": article}])
+    assert res["n_with_debris"] == 0
 
 
 def test_debris_rate(tmp_path):
