@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from functools import cached_property
 
 from . import observe
 from .backends import Backend, GenerationOptions
@@ -72,9 +73,13 @@ class Seq2SeqModel:
     def prepare(self, text: str) -> str:
         return self.profile.input_prefix + normalize_tone(text, self.profile.tone_style)
 
+    @cached_property
+    def _prefix_tokens(self) -> int:
+        return self.backend.count_tokens(self.profile.input_prefix)
+
     def token_budget(self) -> int:
         """Tokens left for the text once the prefix and special tokens are counted."""
-        return self.profile.window - self.backend.count_tokens(self.profile.input_prefix)
+        return self.profile.window - self._prefix_tokens
 
     def count_tokens(self, text: str) -> int:
         return self.backend.count_tokens(normalize_tone(text, self.profile.tone_style))
