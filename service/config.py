@@ -92,7 +92,7 @@ class Settings:
         "CTranslate2 batches run in parallel per model (0: 1; TOMTAT_THREADS sets the threads per batch).")
     torch_dtype: str = _env(
         "TOMTAT_TORCH_DTYPE", "auto",
-        "torch backend precision: `auto` (fp16 on CUDA, fp32 on CPU), `fp32`, `fp16`, `bf16` (refused on CPUs "
+        "torch backend precision: `auto` (fp16 on CUDA, bf16 on CPUs with AMX, fp32 on other CPUs), `fp32`, `fp16`, `bf16` (refused on CPUs "
         "without bf16 hardware) or `int8` (dynamic int8 on CPU).")
     cache: str = _env(
         "TOMTAT_CACHE", "memory",

@@ -23,7 +23,8 @@ ENVIT5 = "VietAI/envit5-translation"
 def backends(replica, profile_id, quantization="float32"):
     profile = PROFILES[profile_id]
     path = str(replica(profile_id))
-    torch_backend = load_backend("torch", path, profile, device="cpu", threads=1)
+    # fp32: compared with CTranslate2 float32 to 1e-4, which bf16 cannot be
+    torch_backend = load_backend("torch", path, profile, device="cpu", threads=1, torch_dtype="fp32")
     ct2_backend = load_backend("ctranslate2", path, profile, device="cpu", threads=1, quantization=quantization)
     return profile, torch_backend, ct2_backend
 
@@ -144,11 +145,34 @@ def test_never_forces_mkl_and_threads_come_from_the_machine(replica):
 def test_bf16_is_refused_without_hardware_support(monkeypatch):
     from models.backends import torch_backend
 
-    monkeypatch.setattr(torch_backend, "cpu_has_bf16", lambda: False)
+    monkeypatch.setattr(torch_backend, "_cpu_flags", lambda: {"avx2", "fma"})
     assert torch_backend.TorchBackend._pick_dtype("bf16", "cpu") == "fp32"
     assert torch_backend.TorchBackend._pick_dtype("auto", "cpu") == "fp32"
     assert torch_backend.TorchBackend._pick_dtype("auto", "cuda") == "fp16"
     assert torch_backend.TorchBackend._pick_dtype("int8", "cpu") == "int8"
+
+
+def test_auto_dtype_is_bf16_only_where_amx_makes_it_fast(monkeypatch):
+    from models.backends import torch_backend
+
+    pick = torch_backend.TorchBackend._pick_dtype
+    monkeypatch.setattr(torch_backend, "_cpu_flags", lambda: {"avx2", "avx512f", "avx512_bf16"})
+    assert pick("auto", "cpu") == "fp32"  # bf16 dot products without AMX: allowed when asked, not chosen
+    assert pick("bf16", "cpu") == "bf16"
+    monkeypatch.setattr(torch_backend, "_cpu_flags", lambda: {"avx2", "avx512f", "avx512_bf16", "amx_bf16"})
+    assert pick("auto", "cpu") == "bf16"
+    assert pick("fp32", "cpu") == "fp32"  # an explicit choice always wins
+
+
+def test_torch_bf16_loads_and_generates(replica, monkeypatch):
+    from models.backends import torch_backend
+
+    monkeypatch.setattr(torch_backend, "_cpu_flags", lambda: {"avx512_bf16", "amx_bf16"})
+    profile = PROFILES["VietAI/envit5-translation"]
+    backend = load_backend("torch", str(replica(profile.id)), profile, device="cpu", threads=1)
+    assert backend.dtype == "bf16" and backend.revision.endswith("-bf16")  # a separate result-cache key
+    assert str(next(backend.model.parameters()).dtype) == "torch.bfloat16"
+    assert len(backend.generate(TEXTS, GenerationOptions(num_beams=1, max_new_tokens=4))) == 2
 
 
 def test_torch_dynamic_int8_option(replica):

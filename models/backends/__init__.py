@@ -36,7 +36,7 @@ def load_backend(
     """Load ``model_path`` (a local directory or a cached HF id) with backend ``name``.
 
     ``quantization`` is CTranslate2's compute type (``auto``: int8 on CPU, float16 on CUDA);
-    ``torch_dtype`` the torch backend's (``auto``: fp16 on CUDA, fp32 on CPU; ``int8``: dynamic
+    ``torch_dtype`` the torch backend's (``auto``: fp16 on CUDA, bf16 on CPUs with AMX, else fp32; ``int8``: dynamic
     int8 quantization of the linear layers on CPU).
     """
     if name not in BACKENDS:
