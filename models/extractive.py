@@ -257,12 +257,23 @@ class ExtractiveSummarizer:
         if max_sentences <= 0:
             return []
         rows, toks = sentence_features(sentences, title)
+        return self.select_prepared(rows, toks, sentences, [is_junk_sentence(s) for s in sentences],
+                                    [len(s.split()) for s in sentences], max_sentences, max_words,
+                                    ratio=0.0 if asked else None)
+
+    def select_prepared(self, rows, toks, sentences, junk, nwords, max_sentences: int | None = None,
+                        max_words: int | None = None, ratio: float | None = None) -> list[int]:
+        """The selection step of :meth:`summarize` on features computed beforehand."""
+        n = len(sentences)
+        if n == 0:
+            return []
+        max_sentences = self.selection["max_sentences"] if max_sentences is None else max_sentences
+        max_words = self.selection["max_words"] if max_words is None else max_words
+        ratio = float(self.selection.get("second_ratio", 0.6)) if ratio is None else ratio
         scores = [sum(w * x for w, x in zip(self.weights, r)) for r in rows]
-        junk = [is_junk_sentence(s) for s in sentences]
         cand = [i for i in range(n) if not junk[i]] or [i for i in range(n) if _LETTER_RE.search(sentences[i])] \
             or list(range(n))
-        ratio = 0.0 if asked else float(self.selection.get("second_ratio", 0.6))
-        return self._select(cand, scores, toks, [len(s.split()) for s in sentences], max_sentences, max_words, ratio)
+        return self._select(cand, scores, toks, nwords, max_sentences, max_words, ratio)
 
     def _select(self, cand, scores, toks, nwords, max_sentences, max_words, ratio) -> list[int]:
         lam = float(self.selection.get("mmr_lambda", 0.5))
@@ -303,25 +314,35 @@ def _article_sentences(rec: dict) -> list[str]:
     return [s for s in rec["article"].split("\n") if s.strip()]
 
 
-def build_training_rows(records: Sequence[dict]):
-    """(features, targets, groups) for all sentences: target = mean ROUGE-1/2 F1 vs reference."""
+def _prepare(records: Sequence[dict]) -> list[dict]:
+    """Per article, once: features, tokens, junk flags, word counts and each sentence's target
+    (mean ROUGE-1/2 F1 of the sentence alone vs the reference). Training and every fold and
+    repeat of the cross-validation reuse it."""
     from models.evaluation.rouge import rouge_tokens
 
-    X, y, g = [], [], []
-    for k, rec in enumerate(records):
+    out = []
+    for rec in records:
         sents = _article_sentences(rec)
-        if not sents:
-            continue
-        rows, toks = sentence_features(sents, rec.get("title"))
+        rows, toks = sentence_features(sents, rec.get("title")) if sents else ([], [])
         ref = tokenize(rec["summary"])
-        for s, r, t in zip(sents, rows, toks):
-            if is_junk_sentence(s):  # never selected at inference, so not trained on
-                continue
+        targets = []
+        for t in toks:
             sc = rouge_tokens(t, ref)
-            X.append(r)
-            y.append((sc["rouge1"].fmeasure + sc["rouge2"].fmeasure) / 2)
-            g.append(k)
-    return X, y, g
+            targets.append((sc["rouge1"].fmeasure + sc["rouge2"].fmeasure) / 2)
+        out.append({"sentences": sents, "rows": rows, "toks": toks, "ref": ref, "targets": targets,
+                    "junk": [is_junk_sentence(x) for x in sents], "nwords": [len(x.split()) for x in sents]})
+    return out
+
+
+def build_training_rows(prepared: Sequence[dict]):
+    """(features, targets) of every sentence that inference could select (junk never is)."""
+    X, y = [], []
+    for doc in prepared:
+        for row, target, junk in zip(doc["rows"], doc["targets"], doc["junk"]):
+            if not junk:
+                X.append(row)
+                y.append(target)
+    return X, y
 
 
 def fit_ridge(X, y, l2: float = 0.1) -> dict:
@@ -335,16 +356,20 @@ def fit_ridge(X, y, l2: float = 0.1) -> dict:
     return {f: float(round(v, 6)) for f, v in zip(FEATURES, w)}
 
 
-def train(records: Sequence[dict], l2: float = 0.1) -> dict:
-    X, y, _ = build_training_rows(records)
+def _model(prepared: Sequence[dict], l2: float, records: int) -> dict:
+    X, y = build_training_rows(prepared)
     return {
         "version": 1,
         "features": FEATURES,
         "weights": fit_ridge(X, y, l2),
         "selection": dict(DEFAULT_SELECTION),
-        "trained_on": {"records": len(records), "sentences": len(X),
+        "trained_on": {"records": records, "sentences": len(X),
                        "target": "mean(ROUGE-1 F1, ROUGE-2 F1) of sentence vs reference", "l2": l2},
     }
+
+
+def train(records: Sequence[dict], l2: float = 0.1) -> dict:
+    return _model(_prepare(records), l2, len(records))
 
 
 def _load_jsonl(path: str) -> list[dict]:
@@ -363,6 +388,7 @@ def main(argv: list[str] | None = None) -> int:
     cv.add_argument("--data", required=True)
     cv.add_argument("--folds", type=int, default=5)
     cv.add_argument("--l2", type=float, default=0.1)
+    cv.add_argument("--repeats", type=int, default=1, help="repeat the k-fold run on differently shuffled splits")
     args = ap.parse_args(argv)
     recs = _load_jsonl(args.data)
     if args.cmd == "train":
@@ -370,42 +396,51 @@ def main(argv: list[str] | None = None) -> int:
         Path(args.out).write_text(json.dumps(model, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         print(f"wrote {args.out} ({model['trained_on']['sentences']} sentences)")
         return 0
-    res = cross_validate(recs, folds=args.folds, l2=args.l2)
+    res = cross_validate(recs, folds=args.folds, l2=args.l2, repeats=args.repeats)
     print(json.dumps(res, indent=1))
     return 0
 
 
 def cross_validate(records: Sequence[dict], folds: int = 5, l2: float = 0.1, seed: int = 0,
-                   selection: dict | None = None) -> dict:
-    """k-fold (by article) ROUGE of the learned summarizer: train on k-1 folds, score the held-out fold."""
+                   selection: dict | None = None, repeats: int = 1) -> dict:
+    """k-fold (by article) ROUGE of the learned summarizer: train on k-1 folds, score the held-out fold.
+
+    The aggregate (means with bootstrap intervals) is the split shuffled with ``seed``; with
+    ``repeats`` > 1 the whole k-fold run is repeated on splits shuffled with ``seed + 1`` …, and
+    ``repeats_f`` lists each run's mean F1 (how much the estimate moves with the split).
+    """
     import random
 
-    from models.evaluation.rouge import aggregate_scores, rouge
+    from models.evaluation.rouge import aggregate_scores, rouge_tokens
 
-    idx = list(range(len(records)))
-    random.Random(seed).shuffle(idx)
-    fold_of = {i: k % folds for k, i in enumerate(idx)}
-    per = {"rouge1": [], "rouge2": [], "rougeL": []}
-    words = []
-    for f in range(folds):
-        train_recs = [records[i] for i in idx if fold_of[i] != f]
-        model = train(train_recs, l2)
-        if selection:
-            model["selection"].update(selection)
-        summ = ExtractiveSummarizer(model)
-        for i in idx:
-            if fold_of[i] != f:
-                continue
-            rec = records[i]
-            sents = _article_sentences(rec)
-            chosen = summ.summarize(sents, rec.get("title"))
-            text = " ".join(sents[j] for j in chosen)
-            words.append(len(text.split()))
-            for k, v in rouge(text, rec["summary"]).items():
-                per[k].append(v)
+    prepared = _prepare(records)
+    runs = []
+    for r in range(max(1, repeats)):
+        idx = list(range(len(records)))
+        random.Random(seed + r).shuffle(idx)
+        fold_of = {i: k % folds for k, i in enumerate(idx)}
+        per: dict[str, list] = {"rouge1": [], "rouge2": [], "rougeL": []}
+        words = []
+        for f in range(folds):
+            model = _model([prepared[i] for i in idx if fold_of[i] != f], l2, len(records))
+            if selection:
+                model["selection"].update(selection)
+            summ = ExtractiveSummarizer(model)
+            for i in idx:
+                if fold_of[i] != f:
+                    continue
+                doc = prepared[i]
+                chosen = summ.select_prepared(doc["rows"], doc["toks"], doc["sentences"], doc["junk"],
+                                              doc["nwords"])
+                for k, v in rouge_tokens([t for j in chosen for t in doc["toks"][j]], doc["ref"]).items():
+                    per[k].append(v)
+                words.append(sum(doc["nwords"][j] for j in chosen))
+        runs.append((per, words))
+    per, words = runs[0]
     out = aggregate_scores(per)
     out["mean_words"] = sum(words) / max(1, len(words))
     out["folds"] = folds
+    out["repeats_f"] = [{k: sum(s.fmeasure for s in v) / max(1, len(v)) for k, v in p.items()} for p, _ in runs]
     return out
 
 
