@@ -1,8 +1,11 @@
-"""API-key authentication of the ``/v1`` routes (off unless ``TOMTAT_AUTH=1``).
+"""API-key authentication of the ``/v1`` routes and of the LibreTranslate-compatible
+``/translate`` and ``/detect`` (off unless ``TOMTAT_AUTH=1``).
 
-A key is sent as ``Authorization: Bearer tt_…`` or ``X-API-Key: tt_…``. No key
-or an unknown one: 401; a revoked key: 403. The page, the docs, the spec, the
-probes and ``/metrics`` (which has its own token) stay open. Every request gets
+A key is sent as ``Authorization: Bearer tt_…`` or ``X-API-Key: tt_…``; on the
+LibreTranslate routes also as the ``api_key`` field of the body, as its clients do.
+No key or an unknown one: 401; a revoked key: 403 (the LibreTranslate blueprint
+turns these into the statuses its clients expect). The page, the docs, the spec,
+the probes and ``/metrics`` (which has its own token) stay open. Every request gets
 a client identity in ``g.client`` (``key:<id>`` or ``ip:<address>``) that the
 rate limits count by.
 """
@@ -15,7 +18,9 @@ from .config import Settings
 from .errors import ApiError
 from .keys import ApiKey, KeyStore
 
-PROTECTED_PREFIX = "/v1/"
+# LibreTranslate's own server checks keys on /translate and /detect, not on /languages or its settings
+LIBRETRANSLATE_PATHS = ("/translate", "/detect")
+PROTECTED_PREFIXES = ("/v1/", *LIBRETRANSLATE_PATHS)
 
 
 def keystore(app: Flask | None = None) -> KeyStore:
@@ -28,7 +33,12 @@ def presented_key() -> str | None:
     scheme, _, value = header.partition(" ")
     if scheme.lower() == "bearer" and value.strip():
         return value.strip()
-    return request.headers.get("X-API-Key", "").strip() or None
+    header = request.headers.get("X-API-Key", "").strip()
+    if header or request.path not in LIBRETRANSLATE_PATHS:
+        return header or None
+    fields = request.get_json(silent=True) if request.is_json else request.form
+    value = fields.get("api_key") if hasattr(fields, "get") else None  # a JSON array has no fields
+    return value.strip() if isinstance(value, str) and value.strip() else None
 
 
 def client_address() -> str:
@@ -55,7 +65,7 @@ def init_app(app: Flask, settings: Settings) -> None:
     @app.before_request
     def _authenticate():
         g.client = f"ip:{client_address()}"
-        if not settings.auth or not request.path.startswith(PROTECTED_PREFIX):
+        if not settings.auth or not request.path.startswith(PROTECTED_PREFIXES):
             return None
         token = presented_key()
         metrics = app.extensions.get("tomtat.metrics")

@@ -16,6 +16,7 @@ M = TypeVar("M", bound=BaseModel)
 
 JSONL_TYPES = {"application/x-ndjson", "application/jsonl", "application/x-jsonlines", "application/jsonlines",
                "application/ndjson", "text/jsonl"}
+FORM_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
 
 def settings() -> Settings:
     return current_app.extensions["tomtat.settings"]

@@ -12,7 +12,8 @@ answer shapes follow LibreTranslate's own server (``libretranslate/app.py``):
 * ``alternatives`` is accepted; tomtat has one hypothesis, so the answer's ``alternatives``
   is empty (as LibreTranslate answers for HTML);
 * errors are ``{"error": message}`` with LibreTranslate's statuses: 400 (invalid request,
-  unsupported pair, over a limit), 403 (bad API key), 429 (slow down), 500 (server fault),
+  unsupported pair, over a limit, no API key), 403 (bad or revoked API key), 429 (slow down),
+  500 (server fault),
   and 503 (+ ``Retry-After``) when no translation model is loaded (Weblate backs off on 503).
 
 Translation goes through the one pipeline (``models.pipeline.translate``; HTML through
@@ -24,17 +25,15 @@ from __future__ import annotations
 
 import json
 import logging
-import math
-import time
 
-from flask import Blueprint, Response, current_app, g, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
 from models import pipeline
 from models.html_translate import html_text, translate_html
 from models.langid import detect_language
 
 from .errors import PROBLEM_JSON, ApiError
-from .http import check_length, runtime, settings
+from .http import FORM_TYPES, check_length, runtime, settings
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +74,7 @@ def _texts(fields: dict) -> tuple[list[str], bool]:
             raise _error(400, "Invalid request: q must be a string or an array of strings")
         return q, True
     if q in (None, "", []):
-        hint = "" if request.is_json or request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data") \
+        hint = "" if request.is_json or request.mimetype in FORM_TYPES \
             else " (send JSON with Content-Type: application/json, or a form-encoded body)"
         raise _error(400, f"Invalid request: missing q parameter{hint}")
     raise _error(400, "Invalid request: q must be a string or an array of strings")
@@ -95,103 +94,13 @@ def _unsupported(code: str, role: str) -> ApiError:
                        "see GET /languages")
 
 
-# -- API keys and limits (the service's own: service/auth.py, service/keys.py, service/limits.py) --------
+# -- API keys and limits ----------------------------------------------------------
+# service/auth.py checks keys (header or the body's api_key) and service/limits.py counts the
+# request rate and the characters of q, on /translate and /detect as on /v1, in the same counters;
+# _libretranslate_shape below gives their problems LibreTranslate's statuses and messages.
 
 def _keys_required() -> bool:
     return bool(getattr(settings(), "auth", False))
-
-
-def _count_failure(metric: str, label: str) -> None:
-    metrics = current_app.extensions.get("tomtat.metrics")
-    if metrics is not None:
-        getattr(metrics, metric).labels(label).inc()
-
-
-def _check_key(fields: dict) -> None:
-    """``api_key`` (LibreTranslate's body field; else tomtat's ``Authorization``/``X-API-Key`` header).
-
-    Keys are checked when TOMTAT_AUTH is on, as on /v1: no key → 400 "Please contact the
-    server operator…", unknown key → 403 "Invalid API key", revoked key → 403 (LibreTranslate's
-    statuses; Mastodon reads 403 as "quota exceeded"). With TOMTAT_AUTH off a key is ignored.
-    """
-    if not _keys_required():
-        return
-    store = current_app.extensions.get("tomtat.keys")
-    if store is None:
-        log.error("TOMTAT_AUTH is on but no key store is set up (service.auth.init_app was not called)")
-        raise _error(500, "API keys are required (TOMTAT_AUTH=1) but this server cannot verify them; "
-                          "the operator must check the installation")
-    raw = fields.get("api_key")
-    raw = raw.strip() if isinstance(raw, str) and raw.strip() else None
-    if raw is None:
-        from .auth import presented_key
-
-        raw = presented_key()
-    if raw is None:
-        _count_failure("auth_failures", "missing")
-        raise _error(400, "Please contact the server operator to get an API key, then send it as api_key "
-                          "(an operator creates one with `tomtat keys create --name NAME`)")
-    record = store.verify(raw)
-    if record is None:
-        _count_failure("auth_failures", "invalid")
-        raise _error(403, "Invalid API key")
-    if record.revoked:
-        _count_failure("auth_failures", "revoked")
-        raise _error(403, f"The API key {record.prefix} was revoked on {record.revoked_at}; "
-                          "ask the operator for a new key")
-    g.api_key = record
-    g.client = f"key:{record.id}"
-
-
-def _characters(q) -> int:
-    if isinstance(q, str):
-        return len(q)
-    if isinstance(q, list):
-        return sum(len(item) for item in q if isinstance(item, str))
-    return 0
-
-
-def _check_limits(chars: int) -> None:
-    """The request rate and character quota of /v1, counted in the same counters (per key or address)."""
-    g.tomtat_chars = chars  # the characters metric counts it
-    limiter = current_app.extensions.get("tomtat.limiter")
-    if limiter is None:
-        return
-    from limits import parse_many
-
-    from .limits import char_quota, request_rate
-
-    s = settings()
-    client = g.get("client") or f"ip:{request.remote_addr or 'unknown'}"
-    checks = [(item, "requests", 1) for item in (parse_many(request_rate(s)) if request_rate(s) else [])]
-    if chars:
-        checks += [(item, "chars", chars) for item in (parse_many(char_quota(s)) if char_quota(s) else [])]
-    try:
-        strategy = limiter.limiter
-        for item, scope, cost in checks:
-            ids = (s.limits_prefix, client, scope)
-            if not strategy.test(item, *ids, cost=cost):
-                reset, _remaining = strategy.get_window_stats(item, *ids)
-                retry = max(1, math.ceil(reset - time.time()))
-                _count_failure("rate_limited", scope)
-                who = f"the API key {g.api_key.prefix}" if g.get("api_key") is not None else "this client address"
-                if scope == "chars":
-                    detail = (f"the character quota of {item} for {who} does not allow this request of {chars} "
-                              f"characters; retry in {retry} s or split the text")
-                else:
-                    detail = f"the rate limit of {item} for {who} is reached; retry in {retry} s"
-                raise _error(429, "Slowdown: " + detail, **{"Retry-After": str(retry)})
-        for item, scope, cost in checks:
-            strategy.hit(item, s.limits_prefix, client, scope, cost=cost)
-    except ApiError:
-        raise
-    except Exception:  # noqa: BLE001 - counters unreachable: serve, as the /v1 limiter does (swallow_errors)
-        log.exception("rate-limit storage failed; request not counted")
-
-
-def _admit(fields: dict) -> None:
-    _check_key(fields)
-    _check_limits(_characters(fields.get("q")))
 
 
 # -- routes ----------------------------------------------------------------------
@@ -199,7 +108,6 @@ def _admit(fields: dict) -> None:
 @bp.post("/translate")
 def translate():
     fields = _fields()
-    _admit(fields)
     texts, batch = _texts(fields)
     source, target = _language(fields, "source"), _language(fields, "target")
     alternatives = fields.get("alternatives", 0)
@@ -279,7 +187,6 @@ def _detect_source(texts: list[str], text_format: str) -> dict:
 @bp.post("/detect")
 def detect():
     fields = _fields()
-    _admit(fields)
     q = fields.get("q")
     if isinstance(q, list) and all(isinstance(t, str) for t in q):
         q = "\n".join(q)
@@ -330,10 +237,18 @@ def frontend_settings():
 
 # -- errors and CORS ---------------------------------------------------------------
 
+# the service's key problems (service/auth.py), as LibreTranslate words them
+KEY_PROBLEMS = {
+    "unauthorized": (400, "Please contact the server operator to get an API key, then send it as api_key "
+                          "(an operator creates one with `tomtat keys create --name NAME`)"),
+    "invalid-key": (403, "Invalid API key"),
+}
+
+
 def _status(status: int) -> int:
     """tomtat's status → the one LibreTranslate clients handle."""
     if status in (401, 403):
-        return 403
+        return 403  # Mastodon reads 403 as "quota exceeded"
     if status == 429:
         return 429
     if status == 503:
@@ -357,6 +272,10 @@ def _libretranslate_shape(response: Response) -> Response:
         if fields and not str(problem.get("type", "")).endswith("/libretranslate"):
             message += " (" + "; ".join(fields) + ")"
         status = _status(response.status_code)
+        slug = str(problem.get("type", "")).rsplit("/", 1)[-1]
+        if slug in KEY_PROBLEMS:
+            status, message = KEY_PROBLEMS[slug]
+            response.headers.pop("WWW-Authenticate", None)
         if status == 429 and not message.lower().startswith("slowdown"):
             message = "Slowdown: " + message
         response.set_data(json.dumps({"error": message}, ensure_ascii=False))

@@ -1,9 +1,10 @@
-"""Request rates and character quotas on the ``/v1`` routes, with Flask-Limiter.
+"""Request rates and character quotas on the ``/v1`` routes and LibreTranslate's
+``/translate`` and ``/detect``, with Flask-Limiter.
 
 Two limits, both counted per client (``g.client``: the API key, or the client
 address when keys are off):
 
-- ``requests``: every ``/v1`` call costs 1 (a key's own rate, else
+- ``requests``: every call costs 1 (a key's own rate, else
   TOMTAT_RATE_LIMIT; TOMTAT_ANON_RATE_LIMIT when keys are off);
 - ``chars``: every POST costs the characters of text it sends (a key's own
   quota, else TOMTAT_CHAR_QUOTA; TOMTAT_ANON_CHAR_QUOTA when keys are off).
@@ -28,11 +29,12 @@ from werkzeug.exceptions import HTTPException
 
 from .config import Settings
 from .errors import ApiError, problem_response
-from .http import JSONL_TYPES
+from .auth import PROTECTED_PREFIXES
+from .http import FORM_TYPES, JSONL_TYPES
 from .http import settings as current_settings
 
 bp = Blueprint("limits", __name__, url_prefix="/v1")
-LIMITED_PREFIX = "/v1/"
+LIMITED_PREFIXES = PROTECTED_PREFIXES  # what needs a key is what is counted
 TEXT_KEYS = {"text", "texts", "title", "articles", "q"}
 # the size limits a client can run into, each reported in its 413 problem and by GET /v1/limits
 SIZE_LIMITS = ("max_body_bytes", "max_chars", "max_texts", "max_job_articles", "max_job_bytes",
@@ -68,7 +70,8 @@ def _count(value) -> int:
 
 
 def text_chars() -> int:
-    """Characters of text in this request's body (text, texts, title, nested articles), JSON or JSONL."""
+    """Characters of text in this request's body (text, texts, title, nested articles, LibreTranslate's q):
+    JSON, JSONL or a form."""
     if "tomtat_chars" not in g:
         g.tomtat_chars = 0
         try:
@@ -77,6 +80,8 @@ def text_chars() -> int:
                 g.tomtat_chars = _count(data) if isinstance(data, (dict, list)) else 0
             elif request.method == "POST" and request.mimetype in JSONL_TYPES:
                 g.tomtat_chars = sum(_count(_json_line(line)) for line in request.get_data().splitlines())
+            elif request.method == "POST" and request.mimetype in FORM_TYPES:  # LibreTranslate's form bodies
+                g.tomtat_chars = _count(request.form.to_dict())
         except HTTPException:  # over the body limit: the route answers 413 itself
             pass
     return g.tomtat_chars
@@ -95,7 +100,7 @@ def _describe(limit_text: str) -> str:
 
 def init_app(app: Flask, settings: Settings) -> Limiter:
     def exempt() -> bool:
-        return not request.path.startswith(LIMITED_PREFIX)
+        return not request.path.startswith(LIMITED_PREFIXES)
 
     limiter = Limiter(
         _client,

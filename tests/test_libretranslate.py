@@ -367,6 +367,10 @@ def test_keys_in_json_and_headers_and_revoked(keyed):
     record, other = app.extensions["tomtat.keys"].create("to-revoke")
     app.extensions["tomtat.keys"].revoke(record.id)
     assert "revoked" in error_of(client.post("/detect", data={"q": VI, "api_key": other}), 403)
+    missing = client.post("/translate", json={"q": VI, "source": "vi", "target": "en"})
+    assert error_of(missing, 400).startswith("Please contact the server operator to get an API key")
+    assert "WWW-Authenticate" not in missing.headers  # tomtat's 401 challenge does not leak into LibreTranslate's 400
+    assert client.post("/v1/translate", json={"text": VI}).status_code == 401  # /v1 keeps its own statuses
 
 
 def test_rate_limit_is_429_slowdown(tmp_path_factory, tiny_runtime):
@@ -393,6 +397,18 @@ def test_character_quota_counts_q(tmp_path_factory, tiny_runtime):
     assert client.post("/detect", json={"q": "Xin chào các bạn", "api_key": key}).status_code == 200  # 16 chars
     message = error_of(client.post("/detect", json={"q": "Xin chào các bạn", "api_key": key}), 429)
     assert "character quota of 30 per 1 day" in message
+
+
+def test_character_quota_counts_form_q_in_the_same_counter_as_v1(tmp_path_factory, tiny_runtime):
+    from service import limits
+
+    app, key = _keys_app(tmp_path_factory, tiny_runtime, char_quota="30/day")
+    if "tomtat.limiter" not in app.extensions:
+        limits.init_app(app, app.extensions["tomtat.settings"])
+    client = app.test_client()
+    assert client.post("/detect", data={"q": "Xin chào các bạn", "api_key": key}).status_code == 200  # 16 chars
+    over = client.post("/v1/summarize", json={"text": "Xin chào các bạn"}, headers={"X-API-Key": key})
+    assert over.status_code == 429 and over.get_json()["chars"] == 16  # 16 + 16 > 30, counted across both APIs
 
 
 def test_cors_for_browser_extensions(client):
