@@ -57,7 +57,10 @@ class Settings:
         "TOMTAT_BACKEND", "auto",
         "Inference backend: `auto` (CTranslate2 when installed and the model converts, else torch), "
         "`torch` or `ctranslate2`.")
-    threads: int = _env("TOMTAT_THREADS", 0, "CPU threads for inference (0: every core this process may use).")
+    threads: int = _env(
+        "TOMTAT_THREADS", 0,
+        "CPU threads per inference batch (0: automatic — every core for the torch backend; one for CTranslate2, "
+        "which then runs one batch per core).")
     batch_size: int = _env("TOMTAT_BATCH_SIZE", 16, "Most sentences or sections sent to a model in one call.")
     max_chars: int = _env("TOMTAT_MAX_CHARS", 100_000, "Most characters in one text; longer texts get 413.")
     max_texts: int = _env("TOMTAT_MAX_TEXTS", 64, "Most texts in one /v1/translate call.")
@@ -89,7 +92,8 @@ class Settings:
         "`float32`…")
     inter_threads: int = _env(
         "TOMTAT_INTER_THREADS", 0,
-        "CTranslate2 batches run in parallel per model (0: 1; TOMTAT_THREADS sets the threads per batch).")
+        "CTranslate2 batches run in parallel per model; a batch is split across them (0: automatic, see "
+        "TOMTAT_THREADS).")
     torch_dtype: str = _env(
         "TOMTAT_TORCH_DTYPE", "auto",
         "torch backend precision: `auto` (fp16 on CUDA, bf16 on CPUs with AMX, fp32 on other CPUs), `fp32`, `fp16`, `bf16` (refused on CPUs "

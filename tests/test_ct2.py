@@ -138,8 +138,23 @@ def test_never_forces_mkl_and_threads_come_from_the_machine(replica):
     profile = PROFILES["Helsinki-NLP/opus-mt-vi-en"]
     backend = load_backend("ctranslate2", str(replica(profile.id)), profile, device="cpu")
     assert os.environ.get("CT2_USE_MKL") == before
-    assert backend.intra_threads == len(os.sched_getaffinity(0)) and backend.inter_threads == 1
+    # one thread per batch, a batch split across one replica per core
+    assert backend.intra_threads == 1 and backend.inter_threads == len(os.sched_getaffinity(0))
     assert backend.quantization == "int8"  # auto on CPU
+    backend = load_backend("ctranslate2", str(replica(profile.id)), profile, device="cpu", threads=2)
+    assert backend.intra_threads == 2 and backend.inter_threads == 1  # an explicit setting wins
+
+
+def test_a_batch_split_across_replicas_keeps_order_and_results(replica):
+    profile = PROFILES[ENVIT5]
+    texts = [f"Câu thứ {i}: giá vàng trong nước hôm nay tăng {i} nghìn đồng." for i in range(7)]
+    options = GenerationOptions(num_beams=1, max_new_tokens=6)
+    whole = load_backend("ctranslate2", str(replica(profile.id)), profile, device="cpu", threads=1, inter_threads=1)
+    split = load_backend("ctranslate2", str(replica(profile.id)), profile, device="cpu", threads=1, inter_threads=3)
+    assert split.inter_threads == 3
+    expected = [whole.generate([t], options)[0] for t in texts]  # one by one: no padding at all
+    assert split.generate(texts, options) == expected
+    assert len(set(expected)) > 1  # distinct outputs, so an order mix-up would show
 
 
 def test_bf16_is_refused_without_hardware_support(monkeypatch):
