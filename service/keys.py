@@ -93,6 +93,7 @@ class KeyStore:
         self._ready = False
         self._lock = threading.Lock()
         self._touched: dict[str, float] = {}
+        self._local = threading.local()
 
     def _connect(self) -> sqlite3.Connection:
         if not self._ready:
@@ -104,6 +105,14 @@ class KeyStore:
                     self._ready = True
         conn = sqlite3.connect(self.path, timeout=10)
         conn.row_factory = sqlite3.Row
+        return conn
+
+    def _reader(self) -> sqlite3.Connection:
+        """This thread's connection for :meth:`verify`, opened once: every authenticated request checks a
+        key, and a SELECT outside a transaction sees every committed change (a revocation at once)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = self._connect()
         return conn
 
     @staticmethod
@@ -170,8 +179,7 @@ class KeyStore:
         if not match:
             return None
         key_id, secret = match.groups()
-        with closing(self._connect()) as conn:
-            row = conn.execute(f"SELECT * FROM {TABLE} WHERE id = ?", (key_id,)).fetchone()
+        row = self._reader().execute(f"SELECT * FROM {TABLE} WHERE id = ?", (key_id,)).fetchone()
         if row is None or not hmac.compare_digest(_digest(row["salt"], secret), row["hash"]):
             return None
         record = self._record(row)

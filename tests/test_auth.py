@@ -49,6 +49,14 @@ def test_revoke_by_id_prefix_or_name(db):
         store.revoke("nobody")
 
 
+def test_a_revocation_by_another_process_counts_at_once(db):
+    server = KeyStore(db)  # the serving process keeps one reading connection per thread
+    record, key = server.create("desk")
+    assert not server.verify(key).revoked
+    KeyStore(db).revoke(record.id)  # `tomtat keys revoke` from a shell: another store, another connection
+    assert server.verify(key).revoked
+
+
 def test_bad_limit_syntax_is_refused(db):
     with pytest.raises(KeyError_, match="not a limit"):
         KeyStore(db).create("x", rate_limit="lots")
