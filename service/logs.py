@@ -88,13 +88,13 @@ def init_app(app: Flask, settings: Settings) -> None:
     def _request_id():
         incoming = request.headers.get("X-Request-ID", "")
         g.request_id = incoming if REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
-        g.log_start = time.perf_counter()
+        g.request_start = time.perf_counter()  # the access log and the latency metric both read it
 
     @app.after_request
     def _access(response):
         request_id = g.get("request_id") or uuid.uuid4().hex
         response.headers["X-Request-ID"] = request_id
-        start = g.get("log_start")
+        start = g.get("request_start")
         fields = {
             "method": request.method,
             "path": request.path,

@@ -178,22 +178,22 @@ def init_app(app: Flask, settings: Settings) -> Metrics:
 
     @app.before_request
     def _start():
-        g.metrics_start = time.perf_counter()
+        g.setdefault("request_start", time.perf_counter())  # service.logs sets it first in a full app
         metrics.in_flight.inc()
         g.metrics_in_flight = True
 
     @app.after_request
     def _observe(response):
-        start = g.get("metrics_start")
-        if start is not None:
+        start = g.get("request_start")
+        if g.get("metrics_in_flight") and start is not None:
             route = _route()
             metrics.requests.labels(request.method, route, str(response.status_code)).inc()
             metrics.latency.labels(request.method, route).observe(time.perf_counter() - start)
             chars = g.get("tomtat_chars")
-            if chars is None and request.method == "POST" and request.path.startswith("/v1/"):
-                from .limits import text_chars
+            if chars is None and request.method == "POST":
+                from .limits import LIMITED_PREFIXES, text_chars
 
-                chars = text_chars()
+                chars = text_chars() if request.path.startswith(LIMITED_PREFIXES) else 0
             if chars:
                 metrics.chars.labels(route).inc(chars)
         return response

@@ -46,6 +46,14 @@ def test_requests_by_route_and_status_with_latency(client):
     assert "tomtat_http_requests_in_flight" in samples and "process_cpu_seconds_total" in samples
 
 
+def test_libretranslate_characters_are_counted_like_v1(client):
+    before = value(scrape(client), "tomtat_text_characters_total", route="/detect")
+    client.post("/detect", data={"q": TEXT})  # a form body, as LibreTranslate clients send
+    after = scrape(client)
+    assert value(after, "tomtat_text_characters_total", route="/detect") == before + len(TEXT)
+    assert value(after, "tomtat_http_request_duration_seconds_count", route="/detect", method="POST") >= 1
+
+
 def test_model_inference_batches_and_tokens(client):
     resp = client.post("/v1/articles", json={"text": TEXT, "summary": {"method": "abstractive", **FAST},
                                              "translate": "summary", "translation": FAST})
