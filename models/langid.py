@@ -75,18 +75,16 @@ _LATIN_LANGS = ["en", "vi", "fr", "de", "es", "it", "pt", "nl", "id", "ms", "tl"
 _EN_STOP = frozenset("the of and to in is that for it with as was on be by this are at from have has not an or".split())
 
 
+@lru_cache(maxsize=65536)
 def _fold(word: str) -> str:
     """Remove diacritics (đ -> d) from a lowercase word."""
     w = word.replace("đ", "d").replace("Đ", "d")
     return "".join(c for c in unicodedata.normalize("NFD", w) if not unicodedata.combining(c))
 
 
-@lru_cache(maxsize=1)
-def _script_of_cache():
-    return {}
-
-
+@lru_cache(maxsize=8192)
 def _script(ch: str) -> str:
+    """The script of one character (cached: ``unicodedata.name`` per character was most of the check's time)."""
     if ch.isascii():
         return "LATIN" if ch.isalpha() else "OTHER"
     try:

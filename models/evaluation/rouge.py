@@ -28,6 +28,7 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterable, Sequence
 
 __all__ = [
@@ -50,6 +51,7 @@ _MARKED = set("ăâêôơư")  # vowels carrying a quality mark: the tone goes o
 _TOKEN_RE = re.compile(r"[^\W_]+")
 
 
+@lru_cache(maxsize=65536)  # a pure function of one syllable, and syllables repeat: most of tokenize()'s time
 def normalize_tone(syllable: str) -> str:
     """Place the tone mark of one lowercase NFC syllable by the "new style" rule.
 
