@@ -7,8 +7,12 @@
 Contenders, each a subprocess HTTP server on 127.0.0.1 (RSS measured per server):
   (A) bench/naive_server.py: Flask, one request at a time, transformers fp32 (fp16 on CUDA), batch 1,
       translation sentence by sentence;
-  (B) tomtat (gunicorn, 8 threads), torch backend, cross-request batching;
+  (B) tomtat (gunicorn, 16 threads), torch backend (``--torch-dtype``, default auto: bf16 on CPUs
+      with AMX, fp32 on other CPUs, fp16 on CUDA), cross-request batching;
   (C) tomtat, CTranslate2 int8 (float16 on CUDA), cross-request batching.
+Threads: each backend's automatic choice unless ``--threads N``. On CPUs with bf16 hardware the
+report gives the bf16 GEMM peak beside the fp32 one. bench/profile_phases.py times the phases of
+(C) alone (encoder, decoder steps, thread layouts) to show where its time goes.
 Without Flask/gunicorn (``--inprocess``, automatic when Flask is missing) the same contenders run
 inside this process, driven by threads, and RSS is not reported.
 
@@ -144,12 +148,12 @@ def machine(device: str) -> dict:
     return info
 
 
-def gemm_peak(device: str, seconds: float = 2.0) -> float:
+def gemm_peak(device: str, seconds: float = 2.0, dtype=None) -> float:
     """GFLOP/s of a plain square matrix multiply (fp32 on CPU, fp16 on CUDA), best of a few runs."""
     import torch
 
     n = 2048 if device == "cpu" else 8192
-    dtype = torch.float32 if device == "cpu" else torch.float16
+    dtype = dtype or (torch.float32 if device == "cpu" else torch.float16)
     a = torch.randn(n, n, dtype=dtype, device=device)
     b = torch.randn(n, n, dtype=dtype, device=device)
     best = 0.0
@@ -277,18 +281,18 @@ class Server:
                 self.proc.kill()
 
 
-def tomtat_server(name: str, backend: str, models: dict, device: str, threads: int) -> Server:
+def tomtat_server(name: str, backend: str, models: dict, device: str, threads: int, torch_dtype: str) -> Server:
     port = free_port()
     env = dict(os.environ)
     env.update({
         "TOMTAT_PORT": str(port), "TOMTAT_HOST": "127.0.0.1",
         "TOMTAT_SUMMARY_MODEL": str(models[SUMMARY]), "TOMTAT_SUMMARY_PROFILE": SUMMARY,
         "TOMTAT_TRANSLATION_MODEL": str(models[TRANSLATION]), "TOMTAT_TRANSLATION_PROFILE": TRANSLATION,
-        "TOMTAT_BACKEND": backend, "TOMTAT_DEVICE": device, "TOMTAT_CACHE": "off", "TOMTAT_THREADS": str(threads),
+        "TOMTAT_BACKEND": backend, "TOMTAT_DEVICE": device, "TOMTAT_CACHE": "off", "TOMTAT_THREADS": str(threads or 0),
         "TOMTAT_LOG_LEVEL": "WARNING", "TOMTAT_JOBS": "0", "TOMTAT_AUTH": "0", "TOMTAT_ANON_RATE_LIMIT": "",
         "TOMTAT_ANON_CHAR_QUOTA": "", "TOMTAT_TIMEOUT": "3600", "TOMTAT_SERVER_THREADS": "16",
         "TOMTAT_QUEUE_TIMEOUT": "0", "TOMTAT_DB": str(ROOT / "bench" / ".cache" / f"{name}.sqlite3"),
-        "TOMTAT_MAX_BATCH_SIZE": "32",
+        "TOMTAT_MAX_BATCH_SIZE": "32", "TOMTAT_TORCH_DTYPE": torch_dtype,
     })
     return Server(name, [sys.executable, "-m", "service.cli", "serve"], env, port)
 
@@ -345,7 +349,8 @@ def drive(post, workload: Workload) -> dict:
 # ---------------------------------------------------------------------------------------------
 
 class InProcess:
-    def __init__(self, name: str, backend: str | None, models: dict, device: str, threads: int):
+    def __init__(self, name: str, backend: str | None, models: dict, device: str, threads: int,
+                 torch_dtype: str = "auto"):
         self.name = name
         self.started_s = 0.0
         t = time.perf_counter()
@@ -368,7 +373,7 @@ class InProcess:
                 summary_model=str(models[SUMMARY]), summary_profile=SUMMARY,
                 translation_model=str(models[TRANSLATION]), translation_profile=TRANSLATION,
                 backend=backend, device=device, threads=threads, cache="off", batch_size=32,
-                queue_timeout=None)).load()
+                queue_timeout=None, torch_dtype=torch_dtype)).load()
             for cap in self.runtime.capabilities().values():
                 if not cap.ready:
                     raise RuntimeError(f"{name}: {cap.reason}")
@@ -487,6 +492,8 @@ def main() -> int:
     parser.add_argument("--summary-tokens", type=int, default=None, help="fixed summary length (default 64)")
     parser.add_argument("--translation-tokens", type=int, default=None, help="fixed translation length (default 32)")
     parser.add_argument("--threads", type=int, default=0, help="inference threads (0: every core)")
+    parser.add_argument("--torch-dtype", default="auto", help="(B)'s TOMTAT_TORCH_DTYPE (auto: bf16 on AMX CPUs, "
+                        "else fp32 on CPU, fp16 on CUDA)")
     parser.add_argument("--cache-dir", type=Path, default=ROOT / "bench" / ".cache")
     parser.add_argument("--out", type=Path, default=None, help="markdown report (default bench/RESULTS.md; "
                         "quick/cuda runs: bench/.cache/RESULTS-<device>[-quick].md)")
@@ -501,7 +508,7 @@ def main() -> int:
     size = "tiny" if args.quick else "real"
     s_tokens = args.summary_tokens or (8 if args.quick else 64)
     t_tokens = args.translation_tokens or (8 if args.quick else 32)
-    threads = args.threads or len(os.sched_getaffinity(0))
+    threads = args.threads  # 0: each backend's automatic choice
     contenders = [c.strip() for c in args.contenders.split(",") if c.strip()]
     args.cache_dir.mkdir(parents=True, exist_ok=True)
     quantization = "int8" if device == "cpu" else "float16"
@@ -513,6 +520,13 @@ def main() -> int:
     print(f"[bench] {command}; load {results['load_before']}; {results['machine']}", flush=True)
     results["gemm_gflops"] = round(gemm_peak(device), 1)
     print(f"[bench] GEMM peak {results['gemm_gflops']} GFLOP/s", flush=True)
+    from models.backends.torch_backend import cpu_has_bf16
+
+    if device == "cpu" and cpu_has_bf16():
+        import torch
+
+        results["gemm_bf16_gflops"] = round(gemm_peak(device, dtype=torch.bfloat16), 1)
+        print(f"[bench] bf16 GEMM peak {results['gemm_bf16_gflops']} GFLOP/s", flush=True)
 
     models, build_s = build_models(args.cache_dir, size)
     results["replica_build_s"] = build_s
@@ -535,13 +549,16 @@ def main() -> int:
         config = AutoConfig.from_pretrained(str(models[SUMMARY]))
         batch, tokens = (8, 512) if not args.quick else (2, 64)
         results["encoder"] = encoder_efficiency(Path(conversions[SUMMARY]["path"]), config, device, batch, tokens,
-                                                quantization, threads)
+                                                quantization, threads or len(os.sched_getaffinity(0)))
         results["encoder"]["fraction_of_gemm_peak"] = round(results["encoder"]["gflops"] / results["gemm_gflops"], 2)
         print(f"[bench] CT2 encoder {results['encoder']}", flush=True)
 
+    from models.backends.torch_backend import TorchBackend
+
+    torch_dtype = TorchBackend._pick_dtype(args.torch_dtype, device)
     labels = {
         "A": f"naive: Flask + transformers {'fp32' if device == 'cpu' else 'fp16'}, batch 1",
-        "B": f"tomtat torch {'fp32' if device == 'cpu' else 'fp16'}, batching",
+        "B": f"tomtat torch {torch_dtype}, batching",
         "C": f"tomtat CTranslate2 {quantization}, batching",
     }
     for c in contenders:
@@ -549,11 +566,13 @@ def main() -> int:
         meta = {"label": labels[c], "load_at_start": loadavg()}
         results["contenders"][c] = meta
         if args.inprocess:
-            server = InProcess(c, {"A": None, "B": "torch", "C": "ctranslate2"}[c], models, device, threads)
+            server = InProcess(c, {"A": None, "B": "torch", "C": "ctranslate2"}[c], models, device, threads,
+                               torch_dtype)
             post = server.post
         else:
             server = (naive_server(models, device, threads) if c == "A"
-                      else tomtat_server(c, "torch" if c == "B" else "ctranslate2", models, device, threads))
+                      else tomtat_server(c, "torch" if c == "B" else "ctranslate2", models, device, threads,
+                                         torch_dtype))
             server.start(args.cache_dir)
             post = server.post
         meta["startup_s"] = round(server.started_s, 1)
@@ -594,7 +613,8 @@ def report(results: dict, rows: list[str]) -> str:
           f"CTranslate2 {m.get('ctranslate2')}.",
         f"Load average (1/5/15 min): {results['load_before']} before, {results['load_after']} after.",
         f"Measured GEMM peak ({'fp32' if results['device'] == 'cpu' else 'fp16'} matrix multiply): "
-        f"{results['gemm_gflops']} GFLOP/s.",
+        f"{results['gemm_gflops']} GFLOP/s"
+        + (f"; bf16: {results['gemm_bf16_gflops']} GFLOP/s." if results.get("gemm_bf16_gflops") else "."),
         "",
         f"Models: random-weight replicas ({'tiny' if results['quick'] else 'real-size'}) of {SUMMARY} and "
         f"{TRANSLATION}; greedy, fixed output lengths: summary {results['summary_tokens']} tokens, each "
