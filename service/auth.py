@@ -20,7 +20,11 @@ from .keys import ApiKey, KeyStore
 
 # LibreTranslate's own server checks keys on /translate and /detect, not on /languages or its settings
 LIBRETRANSLATE_PATHS = ("/translate", "/detect")
-PROTECTED_PREFIXES = ("/v1/", *LIBRETRANSLATE_PATHS)
+
+
+def protected(path: str) -> bool:
+    """Whether a request to ``path`` needs a key (when keys are on) and counts towards the limits."""
+    return path.startswith("/v1/") or path in LIBRETRANSLATE_PATHS
 
 
 def keystore(app: Flask | None = None) -> KeyStore:
@@ -65,7 +69,7 @@ def init_app(app: Flask, settings: Settings) -> None:
     @app.before_request
     def _authenticate():
         g.client = f"ip:{client_address()}"
-        if not settings.auth or not request.path.startswith(PROTECTED_PREFIXES):
+        if not settings.auth or not protected(request.path):
             return None
         token = presented_key()
         metrics = app.extensions.get("tomtat.metrics")

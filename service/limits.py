@@ -29,12 +29,11 @@ from werkzeug.exceptions import HTTPException
 
 from .config import Settings
 from .errors import ApiError, problem_response
-from .auth import PROTECTED_PREFIXES
+from .auth import protected
 from .http import FORM_TYPES, JSONL_TYPES
 from .http import settings as current_settings
 
 bp = Blueprint("limits", __name__, url_prefix="/v1")
-LIMITED_PREFIXES = PROTECTED_PREFIXES  # what needs a key is what is counted
 TEXT_KEYS = {"text", "texts", "title", "articles", "q"}
 # the size limits a client can run into, each reported in its 413 problem and by GET /v1/limits
 SIZE_LIMITS = ("max_body_bytes", "max_chars", "max_texts", "max_job_articles", "max_job_bytes",
@@ -100,7 +99,7 @@ def _describe(limit_text: str) -> str:
 
 def init_app(app: Flask, settings: Settings) -> Limiter:
     def exempt() -> bool:
-        return not request.path.startswith(LIMITED_PREFIXES)
+        return not protected(request.path)  # what needs a key is what is counted
 
     limiter = Limiter(
         _client,

@@ -191,9 +191,10 @@ def init_app(app: Flask, settings: Settings) -> Metrics:
             metrics.latency.labels(request.method, route).observe(time.perf_counter() - start)
             chars = g.get("tomtat_chars")
             if chars is None and request.method == "POST":
-                from .limits import LIMITED_PREFIXES, text_chars
+                from .auth import protected
+                from .limits import text_chars
 
-                chars = text_chars() if request.path.startswith(LIMITED_PREFIXES) else 0
+                chars = text_chars() if protected(request.path) else 0
             if chars:
                 metrics.chars.labels(route).inc(chars)
         return response
