@@ -371,6 +371,7 @@ def test_keys_in_json_and_headers_and_revoked(keyed):
     assert error_of(missing, 400).startswith("Please contact the server operator to get an API key")
     assert "WWW-Authenticate" not in missing.headers  # tomtat's 401 challenge does not leak into LibreTranslate's 400
     assert client.post("/v1/translate", json={"text": VI}).status_code == 401  # /v1 keeps its own statuses
+    assert client.post("/translate-x", json={"q": VI}).status_code == 404  # only the exact paths need a key
 
 
 def test_rate_limit_is_429_slowdown(tmp_path_factory, tiny_runtime):
