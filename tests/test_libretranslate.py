@@ -60,12 +60,8 @@ def client(app):
 
 def _keys_app(tmp_path_factory, runtime, **settings):
     """An app with TOMTAT_AUTH=1 and one valid key; returns (app, key)."""
-    from service import auth
-
     s = Settings(**SMALL, auth=True, db_path=str(tmp_path_factory.mktemp("keys") / "tomtat.sqlite3"), **settings)
     app = create_app(s, runtime)
-    if "tomtat.keys" not in app.extensions:  # create_app does not wire service.auth yet
-        auth.init_app(app, s)
     _record, key = app.extensions["tomtat.keys"].create("libretranslate-test")
     return app, key
 
@@ -375,11 +371,7 @@ def test_keys_in_json_and_headers_and_revoked(keyed):
 
 
 def test_rate_limit_is_429_slowdown(tmp_path_factory, tiny_runtime):
-    from service import limits
-
     app, key = _keys_app(tmp_path_factory, tiny_runtime, rate_limit="2/minute")
-    if "tomtat.limiter" not in app.extensions:  # create_app does not wire service.limits yet
-        limits.init_app(app, app.extensions["tomtat.settings"])
     client = app.test_client()
     body = {"q": "Xin chào", "api_key": key}
     assert [client.post("/detect", json=body).status_code for _ in range(2)] == [200, 200]
@@ -389,11 +381,7 @@ def test_rate_limit_is_429_slowdown(tmp_path_factory, tiny_runtime):
 
 
 def test_character_quota_counts_q(tmp_path_factory, tiny_runtime):
-    from service import limits
-
     app, key = _keys_app(tmp_path_factory, tiny_runtime, char_quota="30/day")
-    if "tomtat.limiter" not in app.extensions:
-        limits.init_app(app, app.extensions["tomtat.settings"])
     client = app.test_client()
     assert client.post("/detect", json={"q": "Xin chào các bạn", "api_key": key}).status_code == 200  # 16 chars
     message = error_of(client.post("/detect", json={"q": "Xin chào các bạn", "api_key": key}), 429)
@@ -401,11 +389,7 @@ def test_character_quota_counts_q(tmp_path_factory, tiny_runtime):
 
 
 def test_character_quota_counts_form_q_in_the_same_counter_as_v1(tmp_path_factory, tiny_runtime):
-    from service import limits
-
     app, key = _keys_app(tmp_path_factory, tiny_runtime, char_quota="30/day")
-    if "tomtat.limiter" not in app.extensions:
-        limits.init_app(app, app.extensions["tomtat.settings"])
     client = app.test_client()
     assert client.post("/detect", data={"q": "Xin chào các bạn", "api_key": key}).status_code == 200  # 16 chars
     over = client.post("/v1/summarize", json={"text": "Xin chào các bạn"}, headers={"X-API-Key": key})
