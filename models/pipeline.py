@@ -10,6 +10,7 @@ models → result.
 from __future__ import annotations
 
 import time
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
@@ -171,6 +172,14 @@ def _mark(timings: dict, key: str | None, hit: bool) -> dict:
     return timings
 
 
+def _announce_summary(runtime: Runtime, options: SummaryOptions):
+    """Tell the summarization model's batcher a request is on its way (see models.batcher)."""
+    model = runtime.summary_model
+    if model is None or options.method == "extractive":
+        return nullcontext()
+    return model.announce()
+
+
 def summarize_sentences(
     runtime: Runtime, sentences: list[str], title: str | None, options: SummaryOptions, clock: _Clock
 ) -> SummaryResult:
@@ -199,14 +208,15 @@ def summarize(
     options: SummaryOptions = SummaryOptions(), allow_other_language: bool = False,
 ) -> SummaryResult:
     clock = _Clock()
-    paragraphs = clean_article(text, title, format)
-    warnings = check_language(_joined(paragraphs), allow_other_language)
-    sentences = [s for p in paragraphs for s in p]
-    clock.lap("clean_ms")
-    key, hit = _cache_get(runtime, "summarize", _summary_key(runtime, options), sentences, title, asdict(options))
-    if hit is not None:
-        return SummaryResult(**hit, timings=_mark(clock.done(), key, True))
-    result = summarize_sentences(runtime, sentences, title, options, clock)
+    with _announce_summary(runtime, options):
+        paragraphs = clean_article(text, title, format)
+        warnings = check_language(_joined(paragraphs), allow_other_language)
+        sentences = [s for p in paragraphs for s in p]
+        clock.lap("clean_ms")
+        key, hit = _cache_get(runtime, "summarize", _summary_key(runtime, options), sentences, title, asdict(options))
+        if hit is not None:
+            return SummaryResult(**hit, timings=_mark(clock.done(), key, True))
+        result = summarize_sentences(runtime, sentences, title, options, clock)
     result.warnings = warnings
     _cache_put(runtime, key, {k: v for k, v in asdict(result).items() if k != "timings"})
     result.timings = _mark(clock.done(), key, False)
@@ -225,15 +235,16 @@ def translate(
     """Translate each text, keeping its paragraphs (joined by a blank line)."""
     clock = _Clock()
     translator = runtime.translator()  # fail before any work when there is no model
-    docs = [split_text(prepare_text(t, format)) for t in texts]
-    warnings = [w for i, doc in enumerate(docs) for w in check_language(
-        _joined(doc), allow_other_language, "text" if len(docs) == 1 else f"texts[{i}]")]
-    clock.lap("clean_ms")
-    lookups = [_cache_get(runtime, "translate", _translation_key(runtime), doc, asdict(generation)) for doc in docs]
-    out: list[str | None] = [None if hit is None else hit["translation"] for _, hit in lookups]
-    missing = [i for i, o in enumerate(out) if o is None]
-    flat = [p for i in missing for p in docs[i]]
-    translated = iter(_translate_paragraphs(runtime, flat, generation) if flat else [])
+    with translator.model.announce():
+        docs = [split_text(prepare_text(t, format)) for t in texts]
+        warnings = [w for i, doc in enumerate(docs) for w in check_language(
+            _joined(doc), allow_other_language, "text" if len(docs) == 1 else f"texts[{i}]")]
+        clock.lap("clean_ms")
+        lookups = [_cache_get(runtime, "translate", _translation_key(runtime), doc, asdict(generation)) for doc in docs]
+        out: list[str | None] = [None if hit is None else hit["translation"] for _, hit in lookups]
+        missing = [i for i, o in enumerate(out) if o is None]
+        flat = [p for i in missing for p in docs[i]]
+        translated = iter(_translate_paragraphs(runtime, flat, generation) if flat else [])
     for i in missing:
         out[i] = "\n\n".join(next(translated) for _ in docs[i])
         _cache_put(runtime, lookups[i][0], {"translation": out[i]})
@@ -259,17 +270,19 @@ def process_article(
     clock = _Clock()
     if translate != "none":
         runtime.translator()  # a missing translator is an error before any work is done
-    paragraphs = clean_article(text, title, format)
-    warnings = check_language(_joined(paragraphs), allow_other_language)
-    sentences = [s for p in paragraphs for s in p]
-    clock.lap("clean_ms")
-    key, hit = _cache_get(
-        runtime, "article", _summary_key(runtime, summary), _translation_key(runtime) if translate != "none" else None,
-        paragraphs, title, asdict(summary), translate, asdict(translation),
-    )
-    if hit is not None:
-        return ArticleResult(id=id, **hit, timings=_mark(clock.done(), key, True))  # warnings are cached with it
-    result = summarize_sentences(runtime, sentences, title, summary, clock)
+    with _announce_summary(runtime, summary):
+        paragraphs = clean_article(text, title, format)
+        warnings = check_language(_joined(paragraphs), allow_other_language)
+        sentences = [s for p in paragraphs for s in p]
+        clock.lap("clean_ms")
+        key, hit = _cache_get(
+            runtime, "article", _summary_key(runtime, summary),
+            _translation_key(runtime) if translate != "none" else None,
+            paragraphs, title, asdict(summary), translate, asdict(translation),
+        )
+        if hit is not None:
+            return ArticleResult(id=id, **hit, timings=_mark(clock.done(), key, True))  # warnings are cached with it
+        result = summarize_sentences(runtime, sentences, title, summary, clock)
     models = {"summary": result.model}
     summary_en = translation_en = None
     if translate in ("summary", "both", "full"):

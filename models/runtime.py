@@ -40,6 +40,7 @@ class RuntimeConfig:
     batching: bool = True
     max_batch_tokens: int = 8192
     max_wait_ms: float = 5.0
+    announced_wait_ms: float = 100.0
     max_queue: int = 4096
     queue_timeout: float | None = 120.0
     quantization: str = "auto"  # CTranslate2 compute type
@@ -114,7 +115,8 @@ class Runtime:
         if self.config.batching:
             cfg = self.config
             model.make_batcher(max_batch_size=cfg.batch_size, max_batch_tokens=cfg.max_batch_tokens,
-                               max_wait_ms=cfg.max_wait_ms, max_queue=cfg.max_queue,
+                               max_wait_ms=cfg.max_wait_ms, announced_wait_ms=cfg.announced_wait_ms,
+                               max_queue=cfg.max_queue,
                                default_timeout_s=cfg.queue_timeout or None)
         self._status[capability] = Capability(capability, True, model.name)
         log.info("%s ready: %s on %s (%s)", capability, model.name, backend.device, backend.name)

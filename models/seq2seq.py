@@ -12,6 +12,7 @@ only its own units.
 from __future__ import annotations
 
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -63,6 +64,10 @@ class Seq2SeqModel:
         capability = "abstractive_summary" if self.profile.task == "summarization" else "translation"
         self.batcher = MicroBatcher(self.profile.id, self._run_batch, batch_limit=limit, capability=capability, **settings)
         return self.batcher
+
+    def announce(self):
+        """``with model.announce():`` around work that ends in a call to this model (see models.batcher)."""
+        return self.batcher.announce() if self.batcher is not None else nullcontext()
 
     def _run_batch(self, texts: list[str], options: GenerationOptions) -> tuple[list[str], int | None]:
         detailed = getattr(self.backend, "generate_detailed", None)

@@ -81,6 +81,10 @@ class Settings:
         "TOMTAT_MAX_BATCH_TOKENS", 8192, "Most padded input tokens (units x longest unit) in one batched call.")
     max_wait_ms: float = _env(
         "TOMTAT_MAX_WAIT_MS", 5.0, "Longest a unit waits for company before its batch runs, in milliseconds.")
+    announced_wait_ms: float = _env(
+        "TOMTAT_ANNOUNCED_WAIT_MS", 100.0,
+        "Longest a unit waits, in milliseconds, for requests already being prepared for the same model (cleaned, "
+        "checked) to join its batch; a lone request waits only TOMTAT_MAX_WAIT_MS (0: never wait for them).")
     max_queue: int = _env("TOMTAT_MAX_QUEUE", 4096, "Most units queued per model; beyond it requests get 503.")
     queue_timeout: float = _env(
         "TOMTAT_QUEUE_TIMEOUT", 120.0,
@@ -182,6 +186,7 @@ class Settings:
             batching=self.batching,
             max_batch_tokens=self.max_batch_tokens,
             max_wait_ms=self.max_wait_ms,
+            announced_wait_ms=self.announced_wait_ms,
             max_queue=self.max_queue,
             queue_timeout=self.queue_timeout or None,
             quantization=self.ct2_quantization,

@@ -207,3 +207,61 @@ def test_torch_beam_batches_are_capped(replica):
     torch_backend = load_backend("torch", str(replica(profile.id)), profile, device="cpu", threads=1)
     assert torch_backend.max_batch(GenerationOptions(num_beams=4), 16) == MAX_BEAM_BATCH
     assert torch_backend.max_batch(GenerationOptions(num_beams=1), 16) == 16
+
+
+def _announced_then_submits(b: MicroBatcher, text: str, prepare_s: float, submit: bool = True):
+    with b.announce():
+        time.sleep(prepare_s)  # cleaning, the language check... before the model call
+        return b.run([text], [1], "o") if submit else None
+
+
+def test_a_batch_waits_for_announced_callers_beyond_max_wait():
+    run = Recorder()
+    b = make(run, max_wait_ms=0, announced_wait_ms=3000)
+    with ThreadPoolExecutor(2) as pool:
+        late = pool.submit(_announced_then_submits, b, "late", 0.3)
+        time.sleep(0.05)  # the other caller is announced before this one submits
+        started = time.monotonic()
+        assert b.run(["early"], [1], "o") == ["EARLY"]
+        waited = time.monotonic() - started
+        assert late.result() == ["LATE"]
+    assert run.batches == [["early", "late"]]  # one batch, not "early" alone and then "late"
+    assert 0.2 < waited < 2.5  # it waited for the announced caller, and only until it arrived
+    assert b.announced == 0
+    b.close()
+
+
+def test_a_lone_caller_does_not_wait_for_announcements():
+    run = Recorder()
+    b = make(run, max_wait_ms=0, announced_wait_ms=3000)
+    started = time.monotonic()
+    assert _announced_then_submits(b, "alone", 0.0) == ["ALONE"]  # its own announcement ends as it submits
+    assert time.monotonic() - started < 1.0
+    b.close()
+
+
+def test_an_announced_caller_that_does_not_submit_stops_the_wait_when_it_leaves():
+    run = Recorder()
+    b = make(run, max_wait_ms=0, announced_wait_ms=3000)
+    with ThreadPoolExecutor(1) as pool:
+        gone = pool.submit(_announced_then_submits, b, "never", 0.3, False)  # e.g. a cache hit
+        time.sleep(0.05)
+        started = time.monotonic()
+        assert b.run(["early"], [1], "o") == ["EARLY"]
+        assert time.monotonic() - started < 2.0  # released when the caller left, not after 3 s
+        gone.result()
+    assert b.announced == 0 and run.batches == [["early"]]
+    b.close()
+
+
+def test_the_pipeline_announces_and_leaves_no_announcement_behind(tiny_runtime):
+    from models import pipeline
+
+    text = " ".join(SENTENCES)
+    fast = pipeline.GenerationOverrides(max_new_tokens=4, num_beams=1)
+    for method in ("abstractive", "extractive", "abstractive"):  # the last one may be a cache hit
+        pipeline.process_article(tiny_runtime, text, summary=pipeline.SummaryOptions(method=method, generation=fast),
+                                 translation=fast)
+    pipeline.translate(tiny_runtime, [text], generation=fast)
+    assert tiny_runtime.summary_model.batcher.announced == 0
+    assert tiny_runtime.translation_model.batcher.announced == 0
