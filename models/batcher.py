@@ -61,7 +61,7 @@ _UNSET = object()
 _priority: ContextVar[int] = ContextVar("tomtat_batch_priority", default=INTERACTIVE)
 _deadline: ContextVar[Any] = ContextVar("tomtat_batch_deadline", default=_UNSET)
 # the batchers this context has announced itself to and not submitted to yet: id(batcher) -> _Announcement
-_announced: ContextVar[dict] = ContextVar("tomtat_batch_announced", default={})
+_announced: ContextVar[dict | None] = ContextVar("tomtat_batch_announced", default=None)
 
 
 class _Announcement:
@@ -163,7 +163,7 @@ class MicroBatcher:
         mark = _Announcement()
         with self._cond:
             self.announced += 1
-        token = _announced.set({**_announced.get(), id(self): mark})
+        token = _announced.set({**(_announced.get() or {}), id(self): mark})
         try:
             yield
         finally:
@@ -202,7 +202,7 @@ class MicroBatcher:
                     "retry later, send less at once, or raise TOMTAT_MAX_QUEUE",
                 )
             self._queue.extend(units)
-            mark = _announced.get().get(id(self))
+            mark = (_announced.get() or {}).get(id(self))
             if mark is not None and mark.open:  # this caller has arrived
                 mark.open = False
                 self.announced -= 1
