@@ -248,14 +248,9 @@ class ExtractiveSummarizer:
         most ~60 words, and a second sentence only when it scores close to the first).
         A caller who asks for a length gets it, as far as the article allows.
         """
-        n = len(sentences)
-        if n == 0:
+        if not sentences or (max_sentences is not None and max_sentences <= 0):
             return []
         asked = max_sentences is not None or max_words is not None
-        max_sentences = self.selection["max_sentences"] if max_sentences is None else max_sentences
-        max_words = self.selection["max_words"] if max_words is None else max_words
-        if max_sentences <= 0:
-            return []
         rows, toks = sentence_features(sentences, title)
         return self.select_prepared(rows, toks, sentences, [is_junk_sentence(s) for s in sentences],
                                     [len(s.split()) for s in sentences], max_sentences, max_words,
@@ -265,10 +260,10 @@ class ExtractiveSummarizer:
                         max_words: int | None = None, ratio: float | None = None) -> list[int]:
         """The selection step of :meth:`summarize` on features computed beforehand."""
         n = len(sentences)
-        if n == 0:
-            return []
         max_sentences = self.selection["max_sentences"] if max_sentences is None else max_sentences
         max_words = self.selection["max_words"] if max_words is None else max_words
+        if n == 0 or max_sentences <= 0:
+            return []
         ratio = float(self.selection.get("second_ratio", 0.6)) if ratio is None else ratio
         scores = [sum(w * x for w, x in zip(self.weights, r)) for r in rows]
         cand = [i for i in range(n) if not junk[i]] or [i for i in range(n) if _LETTER_RE.search(sentences[i])] \
@@ -356,20 +351,20 @@ def fit_ridge(X, y, l2: float = 0.1) -> dict:
     return {f: float(round(v, 6)) for f, v in zip(FEATURES, w)}
 
 
-def _model(prepared: Sequence[dict], l2: float, records: int) -> dict:
+def _model(prepared: Sequence[dict], l2: float) -> dict:
     X, y = build_training_rows(prepared)
     return {
         "version": 1,
         "features": FEATURES,
         "weights": fit_ridge(X, y, l2),
         "selection": dict(DEFAULT_SELECTION),
-        "trained_on": {"records": records, "sentences": len(X),
+        "trained_on": {"records": len(prepared), "sentences": len(X),
                        "target": "mean(ROUGE-1 F1, ROUGE-2 F1) of sentence vs reference", "l2": l2},
     }
 
 
 def train(records: Sequence[dict], l2: float = 0.1) -> dict:
-    return _model(_prepare(records), l2, len(records))
+    return _model(_prepare(records), l2)
 
 
 def _load_jsonl(path: str) -> list[dict]:
@@ -422,7 +417,7 @@ def cross_validate(records: Sequence[dict], folds: int = 5, l2: float = 0.1, see
         per: dict[str, list] = {"rouge1": [], "rouge2": [], "rougeL": []}
         words = []
         for f in range(folds):
-            model = _model([prepared[i] for i in idx if fold_of[i] != f], l2, len(records))
+            model = _model([prepared[i] for i in idx if fold_of[i] != f], l2)
             if selection:
                 model["selection"].update(selection)
             summ = ExtractiveSummarizer(model)
