@@ -27,9 +27,9 @@ from flask_limiter.errors import RateLimitExceeded
 from limits import parse_many
 from werkzeug.exceptions import HTTPException
 
+from .auth import protected
 from .config import Settings
 from .errors import ApiError, problem_response
-from .auth import protected
 from .http import FORM_TYPES, JSONL_TYPES
 from .http import settings as current_settings
 

@@ -31,8 +31,10 @@ from prometheus_client.core import GaugeMetricFamily
 
 from models import observe
 
+from .auth import protected
 from .config import Settings
 from .errors import ApiError
+from .limits import text_chars
 
 bp = Blueprint("metrics", __name__)
 log = logging.getLogger(__name__)
@@ -184,16 +186,12 @@ def init_app(app: Flask, settings: Settings) -> Metrics:
 
     @app.after_request
     def _observe(response):
-        start = g.get("request_start")
-        if g.get("metrics_in_flight") and start is not None:
+        if g.get("metrics_in_flight"):  # _start ran, so request_start is set
             route = _route()
             metrics.requests.labels(request.method, route, str(response.status_code)).inc()
-            metrics.latency.labels(request.method, route).observe(time.perf_counter() - start)
+            metrics.latency.labels(request.method, route).observe(time.perf_counter() - g.request_start)
             chars = g.get("tomtat_chars")
             if chars is None and request.method == "POST":
-                from .auth import protected
-                from .limits import text_chars
-
                 chars = text_chars() if protected(request.path) else 0
             if chars:
                 metrics.chars.labels(route).inc(chars)
