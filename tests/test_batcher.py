@@ -254,14 +254,24 @@ def test_an_announced_caller_that_does_not_submit_stops_the_wait_when_it_leaves(
     b.close()
 
 
-def test_the_pipeline_announces_and_leaves_no_announcement_behind(tiny_runtime):
+def test_the_pipeline_announces_and_leaves_no_announcement_behind(tiny_runtime, monkeypatch):
     from models import pipeline
 
+    seen = []  # (model, callers announced) at each submission: the submitting caller counts itself
+    for model in (tiny_runtime.summary_model, tiny_runtime.translation_model):
+        original = model.batcher.submit
+        monkeypatch.setattr(model.batcher, "submit", lambda *a, _b=model.batcher, _o=original, **kw: (
+            seen.append((_b.name, _b.announced)), _o(*a, **kw))[1])
     text = " ".join(SENTENCES)
     fast = pipeline.GenerationOverrides(max_new_tokens=4, num_beams=1)
-    for method in ("abstractive", "extractive", "abstractive"):  # the last one may be a cache hit
-        pipeline.process_article(tiny_runtime, text, summary=pipeline.SummaryOptions(method=method, generation=fast),
-                                 translation=fast)
-    pipeline.translate(tiny_runtime, [text], generation=fast)
+    summary = pipeline.SummaryOptions(method="abstractive", generation=fast)
+    pipeline.process_article(tiny_runtime, text + " Bài một.", summary=summary, translation=fast)
+    pipeline.translate(tiny_runtime, [text + " Bài hai."], generation=fast)
+    summarizer, translator = tiny_runtime.summary_model.batcher.name, tiny_runtime.translation_model.batcher.name
+    assert (summarizer, 1) in seen  # process_article announced itself to the summarizer
+    assert seen[-1] == (translator, 1)  # translate announced itself to the translator
+    pipeline.process_article(tiny_runtime, text, summary=pipeline.SummaryOptions(method="extractive"),
+                             translation=fast)  # announces nothing to the summarizer it does not call
+    pipeline.process_article(tiny_runtime, text + " Bài một.", summary=summary, translation=fast)  # cache hit
     assert tiny_runtime.summary_model.batcher.announced == 0
     assert tiny_runtime.translation_model.batcher.announced == 0
