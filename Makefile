@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-10)
 
-.PHONY: install run test bench clean
+.PHONY: install system-deps run test bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,7 +19,12 @@ run: install
 	$(BIN)/tomtat models pull --if-online
 	$(BIN)/tomtat serve
 
-test: install
+# system packages the tests need (Debian's chromium), installed when missing; first, so a
+# machine that cannot install them stops here with one line saying what to run
+system-deps:
+	@bash tests/setup-system.sh
+
+test: system-deps install
 	$(BIN)/python -m pytest
 
 clean:
