@@ -17,7 +17,7 @@ Without Flask/gunicorn (``--inprocess``, automatic when Flask is missing) the sa
 inside this process, driven by threads, and RSS is not reported.
 
 Models are random-weight replicas with the real architectures and vocabulary sizes
-(models/replicas.py), cached under bench/.cache/. Output lengths are fixed (min = max new
+(tests/replicas.py), cached under bench/.cache/. Output lengths are fixed (min = max new
 tokens), greedy, so every contender does identical model work. The result cache is off.
 """
 
@@ -62,7 +62,7 @@ TOKENS_PER_WORD = 1.3
 
 def make_article(rng: random.Random, words: int = 0, sentences: int = 0, count_tokens=None) -> str:
     """A synthetic Vietnamese news article: corpus sentences with fresh numbers, in paragraphs."""
-    from models.replicas import VI_CORPUS
+    from tests.replicas import VI_CORPUS
 
     out, count = [], 0
     budget = int(words * TOKENS_PER_WORD) if count_tokens and words else 0
@@ -420,7 +420,7 @@ class InProcess:
 # ---------------------------------------------------------------------------------------------
 
 def build_models(cache: Path, size: str) -> tuple[dict, dict]:
-    from models.replicas import ensure_replica
+    from tests.replicas import ensure_replica
 
     models, seconds = {}, {}
     for pid in (SUMMARY, TRANSLATION, MARIAN):

@@ -17,17 +17,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
+from .backends.base import GenerationOptions
+
 Task = Literal["summarization", "translation"]
 ToneStyle = Literal["nfc", "new"]
-
-
-@dataclass(frozen=True)
-class GenerationDefaults:
-    num_beams: int = 4
-    max_new_tokens: int = 256
-    min_new_tokens: int = 0
-    no_repeat_ngram_size: int = 0
-    length_penalty: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -48,7 +41,7 @@ class ModelProfile:
     window: int = 512  # input window in tokens (prefix included)
     source: str = "vi"
     target: str = "vi"
-    generation: GenerationDefaults = field(default_factory=GenerationDefaults)
+    generation: GenerationOptions = field(default_factory=GenerationOptions)
     default: bool = False
 
     def with_window(self, window: int) -> "ModelProfile":
@@ -65,7 +58,7 @@ PROFILES: dict[str, ModelProfile] = {
             license="MIT",
             description="ViT5-base fine-tuned on VietNews (abstractive news summaries).",
             window=1024,
-            generation=GenerationDefaults(num_beams=4, max_new_tokens=256, no_repeat_ngram_size=3),
+            generation=GenerationOptions(num_beams=4, max_new_tokens=256, no_repeat_ngram_size=3),
             default=True,
         ),
         ModelProfile(
@@ -76,7 +69,7 @@ PROFILES: dict[str, ModelProfile] = {
             description="ViT5-large fine-tuned on VietNews; expects the 'vietnews: ' prefix.",
             input_prefix="vietnews: ",
             window=1024,
-            generation=GenerationDefaults(num_beams=4, max_new_tokens=256, no_repeat_ngram_size=3),
+            generation=GenerationOptions(num_beams=4, max_new_tokens=256, no_repeat_ngram_size=3),
         ),
         ModelProfile(
             id="VietAI/envit5-translation",
@@ -88,7 +81,7 @@ PROFILES: dict[str, ModelProfile] = {
             output_prefix="en: ",
             window=128,  # trained on inputs of at most 128 tokens: feed sentences
             target="en",
-            generation=GenerationDefaults(num_beams=4, max_new_tokens=256),
+            generation=GenerationOptions(num_beams=4, max_new_tokens=256),
             default=True,
         ),
         ModelProfile(
@@ -99,7 +92,7 @@ PROFILES: dict[str, ModelProfile] = {
             description="OPUS-MT Marian vi->en (small and fast).",
             window=512,
             target="en",
-            generation=GenerationDefaults(num_beams=4, max_new_tokens=256),
+            generation=GenerationOptions(num_beams=4, max_new_tokens=256),
         ),
         ModelProfile(
             id="vinai/vinai-translate-vi2en-v2",
@@ -113,7 +106,7 @@ PROFILES: dict[str, ModelProfile] = {
             tone_style="new",
             window=1024,
             target="en",
-            generation=GenerationDefaults(num_beams=4, max_new_tokens=256),
+            generation=GenerationOptions(num_beams=4, max_new_tokens=256),
         ),
         ModelProfile(
             id="facebook/nllb-200-distilled-600M",
@@ -125,7 +118,7 @@ PROFILES: dict[str, ModelProfile] = {
             tgt_lang="eng_Latn",
             window=512,
             target="en",
-            generation=GenerationDefaults(num_beams=4, max_new_tokens=256),
+            generation=GenerationOptions(num_beams=4, max_new_tokens=256),
         ),
     ]
 }

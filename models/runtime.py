@@ -111,6 +111,13 @@ class Runtime:
             self._status[capability] = Capability(capability, False, ref, str(exc), exc.how_to_fix)
             log.warning("%s unavailable: %s", capability, exc)
             return None
+        except Exception as exc:  # noqa: BLE001 - a model that fails to load takes down only its capability
+            reason = f"{ref} failed to load: {type(exc).__name__}: {str(exc)[:300]}"
+            self._status[capability] = Capability(
+                capability, False, ref, reason,
+                f"run `tomtat models check {ref}` to see what is wrong, fix {env} or use the model's released files")
+            log.exception("%s unavailable", capability)
+            return None
         model = Seq2SeqModel(ref, profile, backend, batch_size=self.config.batch_size)
         if self.config.batching:
             cfg = self.config

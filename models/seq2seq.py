@@ -1,8 +1,19 @@
 """A loaded seq2seq model with its profile's conventions applied.
 
 Every backend gets the same treatment here: tone marks normalized the way the
-model was trained, the input prefix added, the output prefix stripped, and
+model was trained, typographic characters its vocabulary lacks mapped to the
+plain forms it knows (curly quotes, dashes for ViT5), the input prefix added,
+the text encoded by the model's tokenizer (``models.tokenization``), the output
+decoded with every special piece removed and the output prefix stripped, and
 inputs sent in length-sorted batches (less padding, identical results).
+
+Spans no piece of the vocabulary can represent (emoji, CJK names, "½" for ViT5)
+never reach the model as ``<unk>`` and are never dropped:
+
+* translation: the sentence is translated around them, each span carried into
+  the output untouched where it stood;
+* summaries (T5): each span becomes one of the model's sentinel ids
+  (``<extra_id_k>``), and a sentinel in the output is replaced by its span.
 
 With a ``batcher`` (``models.batcher.MicroBatcher``, set up by the runtime), the
 units of every concurrent caller share batches; without one, each call batches
@@ -11,9 +22,10 @@ only its own units.
 
 from __future__ import annotations
 
+import re
 import time
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from . import observe
@@ -21,6 +33,19 @@ from .backends import Backend, GenerationOptions
 from .batcher import MicroBatcher
 from .profiles import ModelProfile
 from .text.tone import normalize_tone
+from .tokenization import strip_hidden
+
+_WORDLIKE = re.compile(r"\w")
+
+
+@dataclass
+class _Unit:
+    """One model input: its ids, the text around it in the output, and its placeholders."""
+
+    ids: tuple[int, ...]
+    lead: str = ""
+    trail: str = ""
+    replacements: dict[int, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -69,61 +94,159 @@ class Seq2SeqModel:
         """``with model.announce():`` around work that ends in a call to this model (see models.batcher)."""
         return self.batcher.announce() if self.batcher is not None else nullcontext()
 
-    def _run_batch(self, texts: list[str], options: GenerationOptions) -> tuple[list[str], int | None]:
-        detailed = getattr(self.backend, "generate_detailed", None)
-        if detailed is not None:
-            return detailed(texts, options)
-        return self.backend.generate(texts, options), None
+    def _run_batch(self, units: list[tuple[int, ...]], options: GenerationOptions) -> tuple[list[list[int]], int]:
+        return self.backend.generate_ids([list(u) for u in units], options)
+
+    @property
+    def tokenizer(self):
+        return self.backend.tokenizer
+
+    @cached_property
+    def _plain(self) -> dict[int, str]:
+        return str.maketrans(self.tokenizer.plain_equivalents())
+
+    def model_text(self, text: str) -> str:
+        """``text`` as this model was trained to read it: tone marks placed its way, typographic
+        characters it lacks mapped to the plain ones it knows."""
+        return normalize_tone(text, self.profile.tone_style).translate(self._plain)
 
     def prepare(self, text: str) -> str:
-        return self.profile.input_prefix + normalize_tone(text, self.profile.tone_style)
+        """The exact string handed to the tokenizer (prefix included)."""
+        return self.profile.input_prefix + self.model_text(text)
 
     @cached_property
     def _prefix_tokens(self) -> int:
-        return self.backend.count_tokens(self.profile.input_prefix)
+        return self.tokenizer.count(self.profile.input_prefix)
 
     def token_budget(self) -> int:
         """Tokens left for the text once the prefix and special tokens are counted."""
         return self.profile.window - self._prefix_tokens
 
     def count_tokens(self, text: str) -> int:
-        return self.backend.count_tokens(normalize_tone(text, self.profile.tone_style))
+        return self.tokenizer.count(self.model_text(text))
 
     def defaults(self, **overrides) -> GenerationOptions:
-        values = self.profile.generation.__dict__ | {k: v for k, v in overrides.items() if v is not None}
+        values = self.profile.generation.as_dict() | {k: v for k, v in overrides.items() if v is not None}
         if values["min_new_tokens"] > values["max_new_tokens"]:
             values["min_new_tokens"] = values["max_new_tokens"]
         return GenerationOptions(**values)
 
+    # -- encoding ----------------------------------------------------------------
+    def encode(self, text: str):
+        """The ``Encoding`` of ``text`` as the model receives it, before unknown spans are protected."""
+        return self.tokenizer.encode(self.prepare(text), self.profile.window)
+
+    def _plan(self, text: str) -> list["str | _Unit"]:
+        """The model inputs for ``text`` and the raw spans between them, in output order."""
+        prepared = self.prepare(text)
+        encoding = self.tokenizer.encode(prepared, self.profile.window)
+        if not encoding.unk_spans:
+            return [_Unit(tuple(encoding.ids))]
+        if self.profile.task == "summarization" and self.tokenizer.sentinels:
+            return [self._with_sentinels(encoding)]
+        return self._around(prepared, encoding.unknown)
+
+    def _with_sentinels(self, encoding) -> _Unit:
+        unk = self.tokenizer.unk_id
+        spans = iter(encoding.unk_spans)
+        items: list[int | list[int]] = []  # ids, and [start, end] for each run of unknown pieces
+        for i in encoding.ids:
+            if i != unk:
+                items.append(i)
+                continue
+            start, end = next(spans)
+            if items and isinstance(items[-1], list) and items[-1][1] == start:
+                items[-1][1] = end  # the same span, cut into several unknown pieces
+            else:
+                items.append([start, end])
+        sentinels = iter(self.tokenizer.sentinels)
+        by_text: dict[str, int | None] = {}
+        ids: list[int] = []
+        for item in items:
+            if isinstance(item, int):
+                ids.append(item)
+                continue
+            span = encoding.text[item[0]:item[1]]
+            if span not in by_text:
+                by_text[span] = next(sentinels, None)  # past the last sentinel, the span is left out
+            if by_text[span] is not None:
+                ids.append(by_text[span])
+        return _Unit(tuple(ids), replacements={s: t for t, s in by_text.items() if s is not None})
+
+    def _around(self, prepared: str, spans: list[tuple[int, int]]) -> list["str | _Unit"]:
+        prefix = self.profile.input_prefix
+        plan: list[str | _Unit] = []
+        position = len(prefix)
+        pieces = []
+        for start, end in spans:
+            start = max(start, len(prefix))
+            if start > position:
+                pieces.append((True, prepared[position:start]))
+            pieces.append((False, prepared[start:end]))
+            position = max(position, end)
+        if position < len(prepared):
+            pieces.append((True, prepared[position:]))
+        for translatable, piece in pieces:
+            body = piece.strip()
+            if not translatable or not _WORDLIKE.search(body):
+                plan.append(piece)
+                continue
+            lead, trail = piece[: len(piece) - len(piece.lstrip())], piece[len(piece.rstrip()):]
+            encoding = self.tokenizer.encode(prefix + body, self.profile.window)
+            ids = [i for i in encoding.ids if i != self.tokenizer.unk_id]  # nothing left unknown, by construction
+            plan.append(_Unit(tuple(ids), lead, trail))
+        return plan
+
+    # -- generation ----------------------------------------------------------------
     def generate(self, texts: list[str], options: GenerationOptions) -> list[str]:
         if not texts:
             return []
-        prepared = [self.prepare(t) for t in texts]
+        plans = [self._plan(t) for t in texts]
+        units = [part for plan in plans for part in plan if isinstance(part, _Unit)]
+        outputs = iter(self._generate_units(units, options))
+        results = []
+        for plan in plans:
+            parts = []
+            for part in plan:
+                if isinstance(part, _Unit):
+                    text = self._strip_output(self.tokenizer.decode(next(outputs), part.replacements))
+                    parts.append(part.lead + text + part.trail if text else part.lead + part.trail)
+                else:
+                    parts.append(part)
+            results.append(re.sub(r"\s{2,}", " ", "".join(parts)).strip())
+        return results
+
+    def _generate_units(self, units: list[_Unit], options: GenerationOptions) -> list[list[int]]:
+        if not units:
+            return []
+        inputs = [u.ids for u in units]
         if self.batcher is not None:
-            tokens = [self.backend.count_tokens(p) for p in prepared]
-            return [self._strip_output(out) for out in self.batcher.run(prepared, tokens, options)]
-        order = sorted(range(len(texts)), key=lambda i: len(prepared[i]))
+            return self.batcher.run(inputs, [len(i) for i in inputs], options)
+        order = sorted(range(len(inputs)), key=lambda i: len(inputs[i]))
         size = self.batch_size
         limit = getattr(self.backend, "max_batch", None)
         if limit is not None:
             size = max(1, limit(options, size))
-        results: list[str] = [""] * len(texts)
+        results: list[list[int]] = [[] for _ in inputs]
         for start in range(0, len(order), size):
             idx = order[start : start + size]
-            batch = [prepared[i] for i in idx]
+            batch = [inputs[i] for i in idx]
             started = time.monotonic()
             outputs, tokens_out = self._run_batch(batch, options)
             # the same event the micro-batcher emits, so metrics see both paths alike
             observe.emit("batch", model=self.profile.id, size=len(batch),
-                         tokens_in=sum(self.backend.count_tokens(t) for t in batch), tokens_out=int(tokens_out or 0),
+                         tokens_in=sum(len(b) for b in batch), tokens_out=int(tokens_out or 0),
                          seconds=time.monotonic() - started, wait_seconds=0.0, priority=0)
             for i, out in zip(idx, outputs):
-                results[i] = self._strip_output(out)
+                results[i] = out
         return results
 
     def _strip_output(self, text: str) -> str:
-        text = text.strip()
+        text = strip_hidden(text).strip()
         prefix = self.profile.output_prefix.strip()
         if prefix and text.startswith(prefix):
             text = text[len(prefix) :].lstrip()
+        for code in (self.profile.src_lang, self.profile.tgt_lang):
+            if code and code in text:
+                text = re.sub(rf"(?<!\w){re.escape(code)}(?!\w)", "", text).strip()
         return text

@@ -33,7 +33,7 @@ def seed_article() -> str:
 @pytest.fixture(scope="session")
 def replica(tmp_path_factory):
     """``replica(profile_id)`` → directory of a tiny model of that profile (built once per session)."""
-    from models.replicas import ensure_replica
+    from tests.replicas import ensure_replica
 
     root = tmp_path_factory.mktemp("replicas")
     return lambda profile_id: ensure_replica(profile_id, root)

@@ -17,18 +17,16 @@ Fixes applied before CTranslate2's own converter runs:
   search match the torch model.
 * **mBART.** The converter reads ``config.normalize_before``, which 5.x configs
   no longer carry; mBART is pre-norm, so it is set to ``True``.
-* **Tokenizer saved for serving without transformers.** A fast tokenizer is saved
-  next to the weights as ``tokenizer[.<src_lang>].json`` (for mBART/NLLB with the
-  source-language template already applied) plus a small sidecar
-  (``tomtat_tokenizer[.<src_lang>].json``: special tokens, pad/eos, clean-up
-  flag), so ``ct2_backend`` serves with the ``tokenizers`` package alone and never
-  imports transformers or torch. Marian has no fast tokenizer: it keeps the
-  transformers path. Conversions made before this (``TOKENIZER_VERSION``) are
-  augmented in place on first use.
-* **Tokenizer larger than the embedding matrix (ViT5: 36,100 tokens, 36,096
-  rows).** Ids past the model's vocabulary cannot be produced by the model;
-  they are left out of the CTranslate2 vocabulary instead of failing the
-  conversion.
+* **One tokenizer path.** The converter builds CTranslate2's vocabulary from
+  ``models.tokenization`` (id ``i`` is the piece the model knows as ``i``), not from
+  transformers' rebuilt tokenizer, and the tokenizer files (``spiece.model``, …) are
+  copied next to the weights with a sidecar (``tomtat_tokenizer.json``), so
+  ``ct2_backend`` loads the very same tokenizer with sentencepiece alone and never
+  imports transformers or torch. Conversions made before this
+  (``TOKENIZER_VERSION``) get the files added on first use.
+* **Tokenizer larger than the embedding matrix (T5 extra ids past the rows).**
+  Ids past the model's vocabulary cannot be produced by the model; they are left
+  out of the CTranslate2 vocabulary instead of failing the conversion.
 """
 
 from __future__ import annotations
@@ -41,67 +39,44 @@ import tempfile
 import time
 from pathlib import Path
 
-from .base import ModelNotAvailable
+from .base import ModelNotAvailable, check_weights
 from .torch_backend import resolve_model_dir, weights_revision
 
 log = logging.getLogger(__name__)
 
 QUANTIZATIONS = ("int8", "int8_float32", "int8_float16", "int8_bfloat16", "float16", "bfloat16", "float32")
 MARKER = "tomtat_ct2.json"
-TOKENIZER_VERSION = 1  # bump when the saved tokenizer files change: old conversions are augmented again
+TOKENIZER_META = "tomtat_tokenizer.json"
+TOKENIZER_VERSION = 2  # bump when the saved tokenizer files change: old conversions get them again
 
 
-def tokenizer_files(src_lang: str | None) -> tuple[str, str]:
-    """Names of the saved tokenizer and its sidecar inside a converted directory."""
-    suffix = f".{src_lang}" if src_lang else ""
-    return f"tokenizer{suffix}.json", f"tomtat_tokenizer{suffix}.json"
-
-
-def saved_tokenizer(ct2_dir: Path, src_lang: str | None) -> tuple[Path, dict] | None:
-    """The saved tokenizer file and its sidecar, or None (not saved, stale, or not a fast tokenizer)."""
-    name, meta_name = tokenizer_files(src_lang)
+def saved_tokenizer_dir(ct2_dir: Path) -> Path | None:
+    """``ct2_dir`` when it holds a current copy of the model's tokenizer files, else None."""
     try:
-        meta = json.loads((ct2_dir / meta_name).read_text(encoding="utf-8"))
+        meta = json.loads((ct2_dir / TOKENIZER_META).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if meta.get("version") != TOKENIZER_VERSION or not meta.get("fast") or not (ct2_dir / name).is_file():
+    if meta.get("version") != TOKENIZER_VERSION or not all((ct2_dir / f).is_file() for f in meta.get("files", [])):
         return None
-    return ct2_dir / name, meta
+    return ct2_dir
 
 
-def save_tokenizer(model_dir: Path, ct2_dir: Path, src_lang: str | None = None) -> bool:
-    """Save ``model_dir``'s tokenizer for transformers-free serving; False when it has no fast tokenizer."""
-    from transformers import AutoTokenizer
+def save_tokenizer(model_dir: Path, ct2_dir: Path, family: str, src_lang: str | None = None) -> list[str]:
+    """Copy the files ``models.tokenization`` reads for ``model_dir`` into ``ct2_dir``; returns their names."""
+    from ..tokenization import load_tokenizer
 
-    name, meta_name = tokenizer_files(src_lang)
-    kwargs = {"src_lang": src_lang} if src_lang else {}
-    tokenizer = AutoTokenizer.from_pretrained(str(model_dir), **kwargs)
-    backend = getattr(tokenizer, "backend_tokenizer", None)
-    meta = {"version": TOKENIZER_VERSION, "src_lang": src_lang, "class": type(tokenizer).__name__, "fast": False}
-    if backend is not None and getattr(tokenizer, "is_fast", False):
-        if src_lang:
-            tokenizer.src_lang = src_lang  # the post-processor template puts the code where transformers does
+    tokenizer = load_tokenizer(model_dir, family, src_lang=src_lang)
+    for name in tokenizer.files:
         fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=ct2_dir)
         os.close(fd)
-        backend.save(tmp)
+        shutil.copyfile(model_dir / name, tmp)
         os.replace(tmp, ct2_dir / name)
-        clean_up = bool(tokenizer.clean_up_tokenization_spaces)
-        if clean_up and type(backend.model).__name__ == "BPE" and not getattr(
-                tokenizer, "clean_up_tokenization_spaces_for_bpe_even_though_it_will_corrupt_output", False):
-            clean_up = False  # transformers skips the clean-up for BPE tokenizers
-        meta.update({
-            "fast": True,
-            "special_tokens": list(tokenizer.all_special_tokens),
-            "special_ids": sorted(set(tokenizer.all_special_ids)),
-            "pad_token_id": tokenizer.pad_token_id,
-            "eos_token_id": tokenizer.eos_token_id,
-            "clean_up_tokenization_spaces": clean_up,
-        })
-    fd, tmp = tempfile.mkstemp(prefix=f".{meta_name}.", dir=ct2_dir)
+    meta = {"version": TOKENIZER_VERSION, "family": family, "kind": tokenizer.kind, "files": list(tokenizer.files)}
+    fd, tmp = tempfile.mkstemp(prefix=f".{TOKENIZER_META}.", dir=ct2_dir)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         json.dump(meta, handle, indent=2)
-    os.replace(tmp, ct2_dir / meta_name)
-    return meta["fast"]
+    os.replace(tmp, ct2_dir / TOKENIZER_META)
+    return list(tokenizer.files)
 
 
 def available() -> bool:
@@ -138,40 +113,55 @@ def _checkpoint_has_own_lm_head(model) -> bool:
     return head is not None and head.weight.data_ptr() != embed.weight.data_ptr()
 
 
-class _TruncatedVocab:
-    """A tokenizer whose vocabulary stops at the model's embedding size (for the converter only)."""
+class _ConverterTokenizer:
+    """What CTranslate2's converter reads of a tokenizer, answered by ``models.tokenization``:
+    the vocabulary is the model's id layout, cut at its embedding size."""
 
-    def __init__(self, tokenizer, size: int):
-        self._tokenizer = tokenizer
-        self._size = size
-
-    def __getattr__(self, name):
-        return getattr(self._tokenizer, name)
+    def __init__(self, tokenizer, rows: int | None):
+        self._tok = tokenizer
+        self._vocab = tokenizer.vocabulary(rows)
+        piece = tokenizer.id_to_piece
+        self.pad_token, self.eos_token, self.unk_token = piece(tokenizer.pad_id), piece(tokenizer.eos_id), \
+            piece(tokenizer.unk_id)
+        self.unk_token_id = tokenizer.unk_id
+        self.bos_token = piece(getattr(tokenizer, "bos_id", tokenizer.pad_id))
+        codes = list(getattr(tokenizer, "codes", []))
+        self.special_tokens_map = {"additional_special_tokens": codes} if codes else {}
 
     def __len__(self) -> int:
-        return self._size
+        return len(self._vocab)
 
     def get_vocab(self) -> dict:
-        return {token: i for token, i in self._tokenizer.get_vocab().items() if i < self._size}
+        return {token: i for i, token in enumerate(self._vocab)}
+
+    def convert_ids_to_tokens(self, ids):
+        if isinstance(ids, int):
+            return self._vocab[ids]
+        return [self._vocab[i] for i in ids]
+
+    def convert_tokens_to_ids(self, tokens):
+        index = self.get_vocab()
+        if isinstance(tokens, str):
+            return index.get(tokens, self.unk_token_id)
+        return [index.get(t, self.unk_token_id) for t in tokens]
 
 
-def _make_converter(model_dir: Path):
+def _make_converter(model_dir: Path, src_lang: str | None = None):
     import ctranslate2
 
+    from ..tokenization import load_tokenizer
+
     class Converter(ctranslate2.converters.TransformersConverter):
-        vocab_size: int | None = None
+        rows: int | None = None
 
         def load_tokenizer(self, tokenizer_class, model_name_or_path, **kwargs):
-            tokenizer = super().load_tokenizer(tokenizer_class, model_name_or_path, **kwargs)
-            if self.vocab_size is not None and len(tokenizer) > self.vocab_size:
-                return _TruncatedVocab(tokenizer, self.vocab_size)
-            return tokenizer
+            family = json.loads((model_dir / "config.json").read_text(encoding="utf-8")).get("model_type")
+            return _ConverterTokenizer(load_tokenizer(model_dir, family, src_lang=src_lang), self.rows)
 
         def load_model(self, model_class, model_name_or_path, **kwargs):
             model = super().load_model(model_class, model_name_or_path, **kwargs)
             config = model.config
-            if config.model_type == "t5":
-                self.vocab_size = config.vocab_size
+            self.rows = model.get_input_embeddings().num_embeddings
             if config.model_type == "t5" and _checkpoint_has_own_lm_head(model):
                 config.tie_word_embeddings = False  # T5 v1.1: no d_model**-0.5 output scaling
             if config.model_type == "mbart" and not hasattr(config, "normalize_before"):
@@ -181,19 +171,11 @@ def _make_converter(model_dir: Path):
     return Converter(str(model_dir))
 
 
-def _tokenizer_is_current(ct2_dir: Path, src_lang: str | None) -> bool:
-    try:
-        meta = json.loads((ct2_dir / tokenizer_files(src_lang)[1]).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return meta.get("version") == TOKENIZER_VERSION
-
-
 def convert(model: str | Path, quantization: str = "int8", *, force: bool = False, src_lang: str | None = None) -> Path:
     """Convert ``model`` (directory or cached HF id) to CTranslate2 at ``quantization``; cached.
 
-    The tokenizer (with ``src_lang``'s template for mBART/NLLB) is saved alongside; a cached
-    conversion without it (older ``TOKENIZER_VERSION``) gets it added.
+    The tokenizer files are copied alongside; a cached conversion without them (older
+    ``TOKENIZER_VERSION``) gets them added.
     """
     if quantization not in QUANTIZATIONS:
         raise ValueError(f"unknown quantization {quantization!r}; choose one of {', '.join(QUANTIZATIONS)}")
@@ -202,19 +184,18 @@ def convert(model: str | Path, quantization: str = "int8", *, force: bool = Fals
     model_dir = resolve_model_dir(str(model))
     revision = weights_revision(model_dir)
     final = converted_dir(model_dir, quantization, revision)
+    family = json.loads((model_dir / "config.json").read_text(encoding="utf-8")).get("model_type")
     if (final / MARKER).is_file() and not force:
-        if not _tokenizer_is_current(final, src_lang):
-            try:
-                save_tokenizer(model_dir, final, src_lang)
-            except Exception as exc:  # noqa: BLE001 - serving falls back to the transformers tokenizer
-                log.warning("cannot save the tokenizer of %s for CTranslate2: %s", model_dir, exc)
+        if saved_tokenizer_dir(final) is None:
+            save_tokenizer(model_dir, final, family, src_lang)
         return final
+    check_weights(model_dir)
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=final.parent))
     started = time.perf_counter()
     try:
-        _make_converter(model_dir).convert(str(tmp), quantization=quantization, force=True)
-        save_tokenizer(model_dir, tmp, src_lang)
+        _make_converter(model_dir, src_lang).convert(str(tmp), quantization=quantization, force=True)
+        save_tokenizer(model_dir, tmp, family, src_lang)
         (tmp / MARKER).write_text(json.dumps({
             "source": str(model_dir), "revision": revision, "quantization": quantization,
             "seconds": round(time.perf_counter() - started, 2),

@@ -1,13 +1,12 @@
 """CTranslate2 backend: int8 on CPUs (float16 / int8_float16 on CUDA), same profile semantics.
 
 The model directory is converted once (``models.backends.convert``, cached next
-to the model). The conversion saves the model's fast tokenizer (``tokenizer.json``
-with the source-language template, plus a sidecar); serving loads it with the
-``tokenizers`` package alone, so a CT2 process imports neither transformers nor
-torch (~280 MB less RSS). Special tokens, language codes, decoding
-(``skip_special_tokens``, clean-up of spaces) and token counts match the
-transformers tokenizer. Marian (no fast tokenizer) and conversions without a
-saved tokenizer use the transformers tokenizer of the original directory.
+to the model). The conversion copies the model's tokenizer files next to the
+weights; serving loads them through ``models.tokenization`` (sentencepiece), the
+tokenizer the torch backend uses, so a CT2 process imports neither transformers
+nor torch (~280 MB less RSS) and both backends feed the model the same ids. Ids
+travel to CTranslate2 as the pieces of its vocabulary, which the conversion wrote
+in id order.
 
 Target language: NLLB (``forced_bos``) decodes from ``</s>`` with the target
 code as a forced prefix; VinAI's mBART (``decoder_start``) starts decoding with
@@ -31,8 +30,8 @@ import os
 import threading
 from pathlib import Path
 
-from .base import GenerationOptions, ModelNotAvailable
-from .convert import convert, saved_tokenizer
+from .base import GenerationOptions, ModelNotAvailable, check_model_dir, generated_count, load_model_tokenizer
+from .convert import convert, save_tokenizer, saved_tokenizer_dir
 from .torch_backend import resolve_model_dir, weights_revision
 
 log = logging.getLogger(__name__)
@@ -80,59 +79,6 @@ def _generation_config(model_dir: Path) -> dict:
     return {}
 
 
-def clean_up_tokenization(text: str) -> str:
-    """transformers' ``clean_up_tokenization`` (spaces before punctuation and English contractions)."""
-    return (text.replace(" .", ".").replace(" ?", "?").replace(" !", "!").replace(" ,", ",")
-            .replace(" ' ", "'").replace(" n't", "n't").replace(" 'm", "'m").replace(" 's", "'s")
-            .replace(" 've", "'ve").replace(" 're", "'re"))
-
-
-class SavedTokenizer:
-    """The tokenizer saved by ``convert`` (``tokenizers`` only): text to token strings and back.
-
-    Encodes and decodes as transformers' fast tokenizer of the same model does:
-    ``add_special_tokens=True`` (language template included), truncation to the
-    profile's window for generation, none for counting, ``skip_special_tokens=True``
-    and the model's ``clean_up_tokenization_spaces`` when decoding. Not re-entrant:
-    the backend holds a lock around every call.
-    """
-
-    def __init__(self, path: Path, meta: dict, window: int | None = None):
-        from tokenizers import Tokenizer
-
-        self.meta = meta
-        self._counter = Tokenizer.from_file(str(path))
-        self._counter.no_truncation()
-        self._counter.no_padding()
-        self._encoder = Tokenizer.from_file(str(path))
-        self._encoder.no_padding()
-        if window:
-            self._encoder.enable_truncation(max_length=window)
-        else:
-            self._encoder.no_truncation()
-        self._clean_up = bool(meta.get("clean_up_tokenization_spaces"))
-        self.pad_token_id = meta.get("pad_token_id")
-        self.eos_token_id = meta.get("eos_token_id")
-
-    def count(self, text: str) -> int:
-        return len(self._counter.encode(text, add_special_tokens=True).ids)
-
-    def tokens(self, texts: list[str]) -> list[list[str]]:
-        id_to_token = self._encoder.id_to_token
-        return [[id_to_token(i) for i in enc.ids]
-                for enc in self._encoder.encode_batch(list(texts), add_special_tokens=True)]
-
-    def decode(self, hypotheses: list[list[str]]) -> list[str]:
-        token_to_id = self._counter.token_to_id
-        out = []
-        for tokens in hypotheses:
-            ids = [token_to_id(t) for t in tokens]
-            ids = [i for i in ids if i is not None]
-            text = self._counter.decode(ids, skip_special_tokens=True)
-            out.append(clean_up_tokenization(text) if self._clean_up else text)
-        return out
-
-
 class CT2Backend:
     name = "ctranslate2"
 
@@ -160,6 +106,8 @@ class CT2Backend:
         if quantization in ("auto", "", None):
             quantization = default_quantization(device)
         self.quantization = quantization
+        config = check_model_dir(self.model_dir, profile)
+        load_model_tokenizer(self.model_dir, profile, config)  # a bad tokenizer fails before converting
         self.ct2_dir = convert(self.model_dir, quantization, src_lang=profile.src_lang)
         self.revision = f"{weights_revision(self.model_dir)}-ct2-{quantization}"
         if device == "cpu" and not threads and not inter_threads:
@@ -170,20 +118,13 @@ class CT2Backend:
             str(self.ct2_dir), device=device, compute_type=quantization,
             inter_threads=self.inter_threads, intra_threads=self.intra_threads,
         )
-        saved = saved_tokenizer(self.ct2_dir, profile.src_lang)
-        if saved is not None:
-            self.tokenizer = SavedTokenizer(*saved, window=profile.window)
-        else:
-            from transformers import AutoTokenizer
-
-            tokenizer_kwargs = {}
-            if profile.src_lang:
-                tokenizer_kwargs["src_lang"] = profile.src_lang
-            if profile.tgt_lang:
-                tokenizer_kwargs["tgt_lang"] = profile.tgt_lang
-            self.tokenizer = AutoTokenizer.from_pretrained(self.model_dir, **tokenizer_kwargs)
-            self.tokenizer.model_max_length = 1 << 30
-        self._tokenizer_lock = threading.Lock()
+        tokenizer_dir = saved_tokenizer_dir(self.ct2_dir)
+        if tokenizer_dir is None:  # a conversion older than the copied tokenizer files
+            save_tokenizer(self.model_dir, self.ct2_dir, profile.family, profile.src_lang)
+            tokenizer_dir = self.ct2_dir
+        self.tokenizer = load_model_tokenizer(self.model_dir, profile, config, tokenizer_dir=tokenizer_dir)
+        self._pieces = self.tokenizer.vocabulary(self._rows(config))
+        self._index = {piece: i for i, piece in enumerate(self._pieces)}
         self._prefix: list[str] | None = [profile.tgt_lang] if profile.tgt_lang else None
         # transformers counts a forced first token as generated; a decoder start token is not.
         self._prefix_counts = profile.tgt_lang is not None and profile.target_token == "forced_bos"
@@ -191,11 +132,13 @@ class CT2Backend:
         # transformers then leaves one position fewer for text than max_new_tokens.
         self._forced_eos = _generation_config(self.model_dir).get("forced_eos_token_id") is not None
 
+    @staticmethod
+    def _rows(config: dict) -> int | None:
+        rows = config.get("vocab_size")
+        return int(rows) if isinstance(rows, int) else None
+
     def count_tokens(self, text: str) -> int:
-        with self._tokenizer_lock:
-            if isinstance(self.tokenizer, SavedTokenizer):
-                return self.tokenizer.count(text)
-            return len(self.tokenizer(text, add_special_tokens=True)["input_ids"])
+        return self.tokenizer.count(text)
 
     def max_batch(self, options: GenerationOptions, limit: int) -> int:
         return limit
@@ -204,16 +147,14 @@ class CT2Backend:
         return {"quantization": self.quantization, "intra_threads": self.intra_threads,
                 "inter_threads": self.inter_threads}
 
-    def _tokens(self, texts: list[str]) -> list[list[str]]:
-        with self._tokenizer_lock:
-            if isinstance(self.tokenizer, SavedTokenizer):
-                return self.tokenizer.tokens(texts)
-            ids = self.tokenizer(texts, add_special_tokens=True, truncation=True, max_length=self.profile.window)["input_ids"]
-            return [self.tokenizer.convert_ids_to_tokens(seq) for seq in ids]
-
     def translate(self, texts: list[str], options: GenerationOptions, **extra):
         """The raw CTranslate2 results for model-ready strings."""
-        source = self._tokens(texts)
+        return self.translate_ids([self.tokenizer.ids(t, self.profile.window) for t in texts], options, **extra)
+
+    def translate_ids(self, batch: list[list[int]], options: GenerationOptions, **extra):
+        """The raw CTranslate2 results for input id sequences."""
+        source = [[self._pieces[i] for i in ids] for ids in batch]
+        texts = source
         offset = 0 if self._prefix_counts or not self._prefix else len(self._prefix)
         longest = max(1, options.max_new_tokens - (1 if self._forced_eos else 0))
         kwargs = dict(
@@ -239,17 +180,15 @@ class CT2Backend:
         ]
         return [r.result() for part in pending for r in part]
 
-    def generate_detailed(self, texts: list[str], options: GenerationOptions) -> tuple[list[str], int]:
-        if not texts:
+    def generate_ids(self, batch: list[list[int]], options: GenerationOptions) -> tuple[list[list[int]], int]:
+        """Output ids for a batch of input id sequences, and the number of generated tokens."""
+        if not batch:
             return [], 0
-        results = self.translate(texts, options)
-        hyps = [r.hypotheses[0] for r in results]
-        with self._tokenizer_lock:
-            if isinstance(self.tokenizer, SavedTokenizer):
-                return self.tokenizer.decode(hyps), sum(len(h) for h in hyps)
-            ids = [self.tokenizer.convert_tokens_to_ids(h) for h in hyps]
-            outputs = self.tokenizer.batch_decode(ids, skip_special_tokens=True)
-        return outputs, sum(len(h) for h in hyps)
+        unk = self.tokenizer.unk_id
+        rows = [[self._index.get(piece, unk) for piece in r.hypotheses[0]] for r in self.translate_ids(batch, options)]
+        return rows, generated_count(rows, None)
 
     def generate(self, texts: list[str], options: GenerationOptions) -> list[str]:
-        return self.generate_detailed(texts, options)[0]
+        """Model-ready strings in, decoded strings out (tests and tools; serving goes through Seq2SeqModel)."""
+        ids = [self.tokenizer.ids(t, self.profile.window) for t in texts]
+        return [self.tokenizer.decode(out) for out in self.generate_ids(ids, options)[0]]

@@ -1,9 +1,11 @@
 """transformers + torch backend.
 
-Loads ``AutoTokenizer`` + ``AutoModelForSeq2SeqLM`` from a local directory or
-from the Hugging Face cache, never from the network: fetching weights is an
-explicit step (``tomtat models pull``), so a service on an offline machine fails
-fast with a clear message instead of hanging on a download.
+Loads ``AutoModelForSeq2SeqLM`` from a local directory or from the Hugging Face
+cache, never from the network: fetching weights is an explicit step (``tomtat
+models pull``), so a service on an offline machine fails fast with a clear
+message instead of hanging on a download. Text becomes ids through
+``models.tokenization`` (sentencepiece itself for sentencepiece models), the
+same path the CTranslate2 backend takes; the model only ever sees ids.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ import os
 import threading
 from pathlib import Path
 
-from .base import GenerationOptions, ModelNotAvailable
+from .base import (GenerationOptions, ModelNotAvailable, check_model_dir, check_weights, generated_count,
+                   load_model_tokenizer)
 
 
 def resolve_model_dir(model: str) -> Path:
@@ -88,7 +91,7 @@ class TorchBackend:
 
     def __init__(self, model: str, profile, device: str = "auto", threads: int | None = None, dtype: str = "auto"):
         import torch
-        from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+        from transformers import AutoModelForSeq2SeqLM
 
         self.profile = profile
         self.model_dir = resolve_model_dir(model)
@@ -100,34 +103,29 @@ class TorchBackend:
         self.device = device
         if device == "cpu":
             torch.set_num_threads(threads or max(1, len(os.sched_getaffinity(0))))
-        tokenizer_kwargs = {}
-        if profile.src_lang:
-            tokenizer_kwargs["src_lang"] = profile.src_lang
-        if profile.tgt_lang:
-            tokenizer_kwargs["tgt_lang"] = profile.tgt_lang
+        config = check_model_dir(self.model_dir, profile)
+        self.tokenizer = load_model_tokenizer(self.model_dir, profile, config)
+        check_weights(self.model_dir)
         try:
-            self.tokenizer = AutoTokenizer.from_pretrained(self.model_dir, **tokenizer_kwargs)
-            # Windows are enforced by chunking (models.text.chunk), not by the tokenizer's warning.
-            self.tokenizer.model_max_length = 1 << 30
             # fp16 on GPUs; bf16 on CPUs with AMX, fp32 on other CPUs (see _pick_dtype).
             self.dtype = self._pick_dtype(dtype, device)
             torch_dtype = {"fp16": torch.float16, "bf16": torch.bfloat16}.get(self.dtype, torch.float32)
             self.model = AutoModelForSeq2SeqLM.from_pretrained(self.model_dir, dtype=torch_dtype).to(device).eval()
             if self.dtype == "int8":
                 self.model = torch.ao.quantization.quantize_dynamic(self.model, {torch.nn.Linear}, dtype=torch.qint8)
-        except (OSError, ValueError) as exc:
+        except ModelNotAvailable:
+            raise
+        except Exception as exc:  # noqa: BLE001 - missing or corrupt weights fail in many ways
             raise ModelNotAvailable(
-                f"cannot load {self.model_dir}: {exc}",
-                "check that the directory holds a complete transformers checkpoint and tokenizer",
+                f"cannot load the weights in {self.model_dir}: {str(exc)[:300]}",
+                "check that the directory holds a complete checkpoint (model.safetensors or pytorch_model.bin "
+                "next to config.json); `tomtat models check DIR` tells what is wrong",
             ) from exc
         self._torch = torch
-        # Fast tokenizers are not re-entrant (padding/truncation state); generate runs one
-        # batch at a time. Separate locks: counting tokens never waits for a generation.
-        self._tokenizer_lock = threading.Lock()
         self._model_lock = threading.Lock()
         self._target_kwargs = {}
         if profile.tgt_lang:
-            code = self.tokenizer.convert_tokens_to_ids(profile.tgt_lang)
+            code = self.tokenizer.code_id(profile.tgt_lang)
             key = "decoder_start_token_id" if profile.target_token == "decoder_start" else "forced_bos_token_id"
             self._target_kwargs[key] = code
 
@@ -163,29 +161,26 @@ class TorchBackend:
         return min(limit, MAX_BEAM_BATCH) if options.num_beams > 1 and self.device == "cpu" else limit
 
     def count_tokens(self, text: str) -> int:
-        with self._tokenizer_lock:
-            return len(self.tokenizer(text, add_special_tokens=True)["input_ids"])
+        return self.tokenizer.count(text)
 
     def generate(self, texts: list[str], options: GenerationOptions) -> list[str]:
-        return self.generate_detailed(texts, options)[0]
+        """Model-ready strings in, decoded strings out (tests and tools; serving goes through Seq2SeqModel)."""
+        ids = [self.tokenizer.ids(t, self.profile.window) for t in texts]
+        return [self.tokenizer.decode(out) for out in self.generate_ids(ids, options)[0]]
 
-    def generate_detailed(self, texts: list[str], options: GenerationOptions) -> tuple[list[str], int]:
-        """Decoded outputs and the number of generated tokens (padding excluded)."""
-        if not texts:
+    def generate_ids(self, batch: list[list[int]], options: GenerationOptions) -> tuple[list[list[int]], int]:
+        """Output ids (decoder start included) for a batch of input id sequences, and the number of
+        generated tokens (padding excluded)."""
+        if not batch:
             return [], 0
-        output = self.generate_ids(texts, options)
-        pad = self.tokenizer.pad_token_id
-        generated = int((output[:, 1:] != pad).sum()) if pad is not None else int(output[:, 1:].numel())
-        with self._tokenizer_lock:
-            return self.tokenizer.batch_decode(output, skip_special_tokens=True), generated
-
-    def generate_ids(self, texts: list[str], options: GenerationOptions):
-        """Token ids out of ``model.generate`` for a batch of model-ready strings."""
         torch = self._torch
-        with self._tokenizer_lock:
-            batch = self.tokenizer(
-                texts, padding=True, truncation=True, max_length=self.profile.window, return_tensors="pt"
-            )
+        pad = self.tokenizer.pad_id
+        longest = max(len(ids) for ids in batch)
+        input_ids = torch.full((len(batch), longest), pad, dtype=torch.long)
+        mask = torch.zeros((len(batch), longest), dtype=torch.long)
+        for row, ids in enumerate(batch):  # right padding, as transformers' tokenizers pad seq2seq inputs
+            input_ids[row, : len(ids)] = torch.tensor(ids, dtype=torch.long)
+            mask[row, : len(ids)] = 1
         with self._model_lock, torch.inference_mode():
             kwargs = dict(
                 num_beams=options.num_beams,
@@ -199,4 +194,7 @@ class TorchBackend:
                 kwargs["no_repeat_ngram_size"] = options.no_repeat_ngram_size
             if options.num_beams > 1:
                 kwargs["early_stopping"] = True
-            return self.model.generate(**batch.to(self.device), **kwargs)
+            output = self.model.generate(input_ids=input_ids.to(self.device), attention_mask=mask.to(self.device),
+                                         **kwargs)
+        rows = output.tolist()
+        return rows, generated_count([row[1:] for row in rows], self.model.generation_config.pad_token_id)

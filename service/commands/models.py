@@ -32,6 +32,20 @@ def register(subparsers) -> None:
                          "(default: inferred from its config.json, as when serving)")
     convert.add_argument("--force", action="store_true", help="convert again even when cached")
     convert.set_defaults(func=convert_models)
+    tokenize = sub.add_parser("tokenize", help="show the exact string and ids a model's tokenizer gets, line by line")
+    tokenize.add_argument("file", help="a text file (one input a line) or - for stdin")
+    tokenize.add_argument("--model", required=True, help="a profile name (in the local HF cache) or a model directory")
+    tokenize.add_argument("--profile", help="profile whose conventions apply to a directory (default: inferred)")
+    tokenize.add_argument("--task", choices=["summarization", "translation"],
+                          help="which task's profile to infer for a directory (default: whichever fits)")
+    tokenize.set_defaults(func=tokenize_text)
+    check = sub.add_parser("check", help="load a model directory the way serving does and report what is wrong")
+    check.add_argument("model", help="a profile name (in the local HF cache) or a model directory")
+    check.add_argument("--profile", help="profile whose conventions apply to a directory (default: inferred)")
+    check.add_argument("--task", choices=["summarization", "translation"])
+    check.add_argument("--no-generate", action="store_true", help="skip loading the weights and the tiny generation")
+    check.add_argument("--json", action="store_true", help="print the report as JSON")
+    check.set_defaults(func=check_model)
 
 
 def list_models(args) -> int:
@@ -111,14 +125,67 @@ def convert_models(args) -> int:
     return status
 
 
-def _profile_of(name: str, task: str | None, profile_name: str | None) -> ModelProfile:
-    """The profile of ``name`` for ``task``, or, with no task, for whichever task fits."""
+def _profile_of(name: str, task: str | None, profile_name: str | None, *, strict: bool = False) -> ModelProfile:
+    """The profile of ``name`` for ``task``, or, with no task, for whichever task fits
+    (``strict``: only when exactly one task does; a T5 directory fits both)."""
     if task:
         return resolve_profile(name, task, profile_name)
-    errors = []
+    found, errors = [], []
     for candidate in ("translation", "summarization"):
         try:
-            return resolve_profile(name, candidate, profile_name)
+            found.append(resolve_profile(name, candidate, profile_name))
         except ProfileError as exc:
             errors.append(str(exc))
+    ambiguous = any("several" in e for e in errors)
+    if (strict and (len(found) > 1 or (found and ambiguous))) or (not found and ambiguous):
+        names = ", ".join([p.id for p in found] + [e for e in errors if "several" in e])
+        raise ProfileError(f"{name} fits more than one profile ({names}); name one with --profile or --task")
+    if found:
+        return found[0]
     raise ProfileError("; ".join(errors))
+
+
+def _problem(name: str, exc: Exception) -> int:
+    fix = getattr(exc, "how_to_fix", "")
+    print(f"tomtat: {name}: {exc}" + (f" ({fix})" if fix else ""), file=sys.stderr)
+    return 1
+
+
+def tokenize_text(args) -> int:
+    import json
+
+    from models.backends import ModelNotAvailable
+    from models.checks import tokenize_line, tokenizer_model
+
+    from .text import read_input
+
+    try:
+        model = tokenizer_model(args.model, _profile_of(args.model, args.task, args.profile, strict=True))
+    except (ModelNotAvailable, ProfileError) as exc:
+        return _problem(args.model, exc)
+    try:
+        text = read_input(args.file)
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"tomtat: cannot read {args.file}: {exc}", file=sys.stderr)
+        return 1
+    for line in text.splitlines():
+        print(json.dumps(tokenize_line(model, line), ensure_ascii=False))
+    return 0
+
+
+def check_model(args) -> int:
+    from models.checks import check_model as run_check, write_report
+
+    from ..config import Settings
+
+    try:
+        profile = _profile_of(args.model, args.task, args.profile, strict=True)
+    except ProfileError as exc:
+        return _problem(args.model, exc)
+    settings = Settings.from_env()
+    device = settings.device if settings.device != "auto" else "cpu"
+    report = run_check(args.model, profile, backend=settings.backend, device=device, threads=settings.threads or None,
+                       quantization=settings.ct2_quantization, torch_dtype=settings.torch_dtype,
+                       generate=not args.no_generate)
+    print(write_report(report, args.json))
+    return 0 if report.ok else 1

@@ -1,15 +1,20 @@
 """Random-weight replicas of the supported models, saved like real hub checkpoints.
 
 A replica has the architecture, the special-token layout and the on-disk file
-layout of a supported model (``models/profiles.py``), with random weights and a
-sentencepiece tokenizer trained here on a small built-in corpus. It loads through
-``AutoTokenizer.from_pretrained(dir)`` + ``AutoModelForSeq2SeqLM.from_pretrained(dir)``
-exactly like the real checkpoint, with no network access.
+layout of a supported model (``models/profiles.py``), with random weights. Where
+the real tokenizer files exist (ViT5 and EnViT5: ``tests/fixtures/models``), the
+replica carries them byte for byte, so tests and benchmarks feed the model the
+ids the released model receives; the other families get a sentencepiece
+tokenizer trained here on a small built-in corpus. Replicas load the way serving
+loads the real checkpoint, with no network access.
+
+Test and benchmark tooling: not part of the shipped ``models`` package.
 
 Two sizes:
 
-* ``"tiny"``: a few thousand parameters, for the test-suite (all six build in a
-  couple of seconds). The vocabulary is what the trained tokenizer gives.
+* ``"tiny"``: small widths and depths for the test-suite (all six build in a
+  couple of seconds). The vocabulary is the real one where the real tokenizer is
+  used, else what the trained tokenizer gives.
 * ``"real"``: the real architecture's dimensions and vocabulary size (the
   sentencepiece model is padded with unreachable filler pieces up to the real
   piece count), for benchmarks. Building one takes as long as initialising the
@@ -18,7 +23,7 @@ Two sizes:
 ``ensure_replica`` caches builds under ``cache_root/<size>/<profile id with / -> __>``;
 concurrent builders are safe (build in a temp dir, then an atomic rename).
 
-Command line: ``python -m models.replicas PROFILE OUT_DIR [--size real] [--seed N]``.
+Command line: ``python -m tests.replicas PROFILE OUT_DIR [--size real] [--seed N]``.
 """
 
 from __future__ import annotations
@@ -37,6 +42,23 @@ Size = Literal["tiny", "real"]
 MBartStyle = Literal["mbart", "mbart50"]
 
 MANIFEST = "tomtat_replica.json"  # extra file, not part of the hub layout; ignored by transformers
+
+# The real tokenizer files committed as fixtures (tests/fixtures/models/README.md: source and license).
+REAL_TOKENIZERS = Path(__file__).parent / "fixtures" / "models"
+REAL_TOKENIZER_OF: dict[str, str] = {
+    "VietAI/vit5-base-vietnews-summarization": "VietAI__vit5-base-vietnews-summarization",
+    # ViT5-large shares ViT5-base's 36,096-id vocabulary (spiece.model of the ViT5 family)
+    "VietAI/vit5-large-vietnews-summarization": "VietAI__vit5-base-vietnews-summarization",
+    "VietAI/envit5-translation": "VietAI__envit5-translation",
+}
+_NOT_TOKENIZER = {"config.json", "generation_config.json"}
+
+
+def real_tokenizer_dir(profile_id: str) -> Path | None:
+    """The committed real tokenizer files of ``profile_id``, or None for families that have none here."""
+    name = REAL_TOKENIZER_OF.get(profile_id)
+    path = REAL_TOKENIZERS / name if name else None
+    return path if path is not None and (path / "spiece.model").is_file() else None
 
 # ---------------------------------------------------------------------------
 # Built-in corpus: Vietnamese news sentences (NFC, with diacritics) + English.
@@ -526,13 +548,23 @@ def build_replica(
     started = time.perf_counter()
     corpus = list(corpus) if corpus else DEFAULT_CORPUS
 
-    tok = _write_tokenizer(profile, out, size, corpus, seed, mbart_style)
-    overrides = _special_ids(profile, tok)
-    if size == "tiny":
-        overrides["vocab_size"] = len(tok)
-    config = replica_config(profile_id, size, **overrides)
-    if len(tok) > config.vocab_size and not (profile.family == "t5" and len(tok) - config.vocab_size <= 4):
-        raise AssertionError(f"tokenizer has {len(tok)} tokens > vocab_size {config.vocab_size}")
+    real = real_tokenizer_dir(profile_id)
+    if real is not None:
+        files = sorted(f.name for f in real.iterdir() if f.is_file() and f.name not in _NOT_TOKENIZER)
+        for name in files:
+            shutil.copyfile(real / name, out / name)
+        tokenizer_class = json.loads((real / "tokenizer_config.json").read_text(encoding="utf-8"))["tokenizer_class"]
+        config = replica_config(profile_id, size, vocab_size=REAL[profile_id]["vocab_size"])
+        tokens = config.vocab_size
+    else:
+        tok = _write_tokenizer(profile, out, size, corpus, seed, mbart_style)
+        overrides = _special_ids(profile, tok)
+        if size == "tiny":
+            overrides["vocab_size"] = len(tok)
+        config = replica_config(profile_id, size, **overrides)
+        if len(tok) > config.vocab_size and not (profile.family == "t5" and len(tok) - config.vocab_size <= 4):
+            raise AssertionError(f"tokenizer has {len(tok)} tokens > vocab_size {config.vocab_size}")
+        tokenizer_class, tokens = type(tok).__name__, len(tok)
 
     torch.manual_seed(seed)
     model = AutoModelForSeq2SeqLM.from_config(config)
@@ -555,11 +587,12 @@ def build_replica(
         "size": size,
         "seed": seed,
         "parameters": sum(p.numel() for p in model.parameters()),
-        "tokens": len(tok),
+        "tokens": tokens,
         "vocab_size": config.vocab_size,
-        "tokenizer_class": type(tok).__name__,
+        "tokenizer_class": tokenizer_class,
+        "tokenizer": "real (tests/fixtures/models)" if real is not None else "trained at build time",
         "build_seconds": round(time.perf_counter() - started, 3),
-        "note": "random weights; not a real model (tomtat models/replicas.py)",
+        "note": "random weights; not a real model (tomtat tests/replicas.py)",
     }
     (out / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
     return out
