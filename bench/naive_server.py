@@ -27,19 +27,24 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 class NaiveModel:
     def __init__(self, path: str, profile, device: str):
         import torch
-        from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+        from transformers import AutoModelForSeq2SeqLM
+
+        from models.tokenization import load_tokenizer
 
         self.torch = torch
         self.profile = profile
         self.device = device
-        self.tokenizer = AutoTokenizer.from_pretrained(path)
+        # transformers 5's AutoTokenizer cannot load EnViT5's real tokenizer.json (and mis-cuts ViT5's BPE
+        # model), so the baseline reads the real files with sentencepiece too: the same ids, the naive serving.
+        self.tokenizer = load_tokenizer(path, profile.family, src_lang=profile.src_lang)
         dtype = torch.float16 if device == "cuda" else torch.float32
         self.model = AutoModelForSeq2SeqLM.from_pretrained(path, dtype=dtype).to(device).eval()
 
     def generate(self, text: str, gen: dict) -> str:
         torch = self.torch
-        batch = self.tokenizer([self.profile.input_prefix + text], truncation=True, max_length=self.profile.window,
-                               return_tensors="pt").to(self.device)
+        ids = self.tokenizer.ids(self.profile.input_prefix + text, self.profile.window)
+        batch = {"input_ids": torch.tensor([ids], device=self.device),
+                 "attention_mask": torch.ones((1, len(ids)), dtype=torch.long, device=self.device)}
         with torch.inference_mode():
             out = self.model.generate(**batch, do_sample=False, num_beams=gen.get("num_beams") or 1,
                                       max_new_tokens=gen.get("max_new_tokens") or 64,
@@ -47,7 +52,7 @@ class NaiveModel:
                                       # the profile's default, as tomtat applies it (ViT5: 3)
                                       no_repeat_ngram_size=gen.get("no_repeat_ngram_size",
                                                                    self.profile.generation.no_repeat_ngram_size))
-        text = self.tokenizer.batch_decode(out, skip_special_tokens=True)[0].strip()
+        text = self.tokenizer.decode(out[0].tolist()).strip()
         prefix = self.profile.output_prefix.strip()
         if prefix and text.startswith(prefix):
             text = text[len(prefix):].lstrip()
@@ -56,7 +61,7 @@ class NaiveModel:
     # what models.abstractive needs, so an article longer than the window is summarized the same way
     # (sections, then the joined section summaries) as tomtat does it: identical model work.
     def count_tokens(self, text: str) -> int:
-        return len(self.tokenizer(text)["input_ids"])
+        return self.tokenizer.count(text)
 
     def token_budget(self) -> int:
         return self.profile.window - self.count_tokens(self.profile.input_prefix)

@@ -54,26 +54,18 @@ MARIAN = "Helsinki-NLP/opus-mt-vi-en"
 # workloads
 # ---------------------------------------------------------------------------------------------
 
-# The replicas' sentencepiece models learn only ~2,000 pieces from a small corpus, so they cut Vietnamese
-# into about twice as many tokens as ViT5's real 36k-piece model (~1.3 tokens per word). Articles "of N
-# words" are therefore sized in summary-model tokens: N x 1.3, what the real tokenizer would give.
-TOKENS_PER_WORD = 1.3
-
-
-def make_article(rng: random.Random, words: int = 0, sentences: int = 0, count_tokens=None) -> str:
-    """A synthetic Vietnamese news article: corpus sentences with fresh numbers, in paragraphs."""
+def make_article(rng: random.Random, words: int = 0, sentences: int = 0) -> str:
+    """A synthetic Vietnamese news article of about ``words`` words (or ``sentences`` sentences): corpus
+    sentences with fresh numbers, in paragraphs. The replicas of ViT5 and EnViT5 carry the real tokenizers,
+    so the token counts the models see are the real ones (reported as ``article_tokens``)."""
     from tests.replicas import VI_CORPUS
 
     out, count = [], 0
-    budget = int(words * TOKENS_PER_WORD) if count_tokens and words else 0
-    while (words and count < (budget or words)) or (sentences and len(out) < sentences):
+    while (words and count < words) or (sentences and len(out) < sentences):
         s = rng.choice(VI_CORPUS)
         s = "".join(str(rng.randint(1, 99)) if ch.isdigit() else ch for ch in s)
-        n = count_tokens(s) if budget else len(s.split())
-        if budget and count + n > budget and out:
-            break
         out.append(s)
-        count += n
+        count += len(s.split())
     paragraphs = [" ".join(out[i:i + 5]) for i in range(0, len(out), 5)]
     return "\n\n".join(paragraphs)
 
@@ -88,15 +80,14 @@ class Workload:
     units_per_request: int = 1
 
 
-def workloads(quick: bool, summary_tokens: int, translation_tokens: int, count_tokens=None,
-              seed: int = 7) -> list[Workload]:
+def workloads(quick: bool, summary_tokens: int, translation_tokens: int, seed: int = 7) -> list[Workload]:
     rng = random.Random(seed)
     gen_s = {"max_new_tokens": summary_tokens, "min_new_tokens": summary_tokens, "num_beams": 1}
     gen_t = {"max_new_tokens": translation_tokens, "min_new_tokens": translation_tokens, "num_beams": 1}
     n_c1, n_c8, n_tr, n_ex = (2, 8, 4, 8) if quick else (7, 16, 4, 40)  # c=1: 7 for a steadier median
 
     def article_body(i):
-        return {"id": f"a{i}", "text": make_article(rng, words=600, count_tokens=count_tokens),
+        return {"id": f"a{i}", "text": make_article(rng, words=600),
                 "summary": {"method": "abstractive", **gen_s}, "translate": "summary", "translation": gen_t}
 
     return [
@@ -441,15 +432,14 @@ def convert_models(models: dict, quantization: str) -> dict:
     return out
 
 
-def article_tokens(models: dict, text: str) -> int:
-    from transformers import AutoTokenizer
-
+def article_tokens(models: dict, text: str) -> tuple[int, int]:
+    """Summary-model tokens (the real ViT5 tokenizer) and words of the cleaned article."""
     from models.pipeline import clean_article
+    from models.tokenization import load_tokenizer
 
-    tok = AutoTokenizer.from_pretrained(str(models[SUMMARY]))
-    tok.model_max_length = 1 << 30
-    sentences = [s for p in clean_article(text, None, None) for s in p]
-    return len(tok(" ".join(sentences))["input_ids"])
+    tok = load_tokenizer(models[SUMMARY], "t5")
+    joined = " ".join(s for p in clean_article(text, None, None) for s in p)
+    return tok.count(joined), len(joined.split())
 
 
 def table(results: dict, contenders: list[str]) -> list[str]:
@@ -534,14 +524,11 @@ def main() -> int:
     conversions = convert_models(models, quantization) if "C" in contenders else {}
     results["conversions"] = conversions
 
-    from transformers import AutoTokenizer
-
-    summary_tok = AutoTokenizer.from_pretrained(str(models[SUMMARY]))
-    summary_tok.model_max_length = 1 << 30
-    wls = workloads(args.quick, s_tokens, t_tokens, lambda text: len(summary_tok(text)["input_ids"]) - 1)
+    wls = workloads(args.quick, s_tokens, t_tokens)
     results["workloads"] = [w.name for w in wls]
-    results["article_tokens"] = article_tokens(models, wls[0].bodies[0]["text"])
-    print(f"[bench] 600-word article = {results['article_tokens']} summary-model tokens", flush=True)
+    results["article_tokens"], results["article_words"] = article_tokens(models, wls[0].bodies[0]["text"])
+    print(f"[bench] {results['article_words']}-word article = {results['article_tokens']} summary-model tokens",
+          flush=True)
 
     if "C" in contenders:
         from transformers import AutoConfig
@@ -618,11 +605,9 @@ def report(results: dict, rows: list[str]) -> str:
         "",
         f"Models: random-weight replicas ({'tiny' if results['quick'] else 'real-size'}) of {SUMMARY} and "
         f"{TRANSLATION}; greedy, fixed output lengths: summary {results['summary_tokens']} tokens, each "
-        f"translated sentence {results['translation_tokens']} tokens (min = max new tokens). A 600-word article is "
-        f"{results['article_tokens']} summary-model tokens: the replicas' small sentencepiece models cut words "
-        f"about twice as finely as the real ViT5 tokenizer, so articles are sized at {TOKENS_PER_WORD} tokens per "
-        "word, what the real tokenizer gives (the 1,000-word extractive articles are sized in words). "
-        "Result cache off.",
+        f"translated sentence {results['translation_tokens']} tokens (min = max new tokens). The replicas carry "
+        f"the real ViT5 and EnViT5 tokenizers (tests/fixtures/models): a {results.get('article_words', 600)}-word "
+        f"article is {results['article_tokens']} real ViT5 tokens. Result cache off.",
         "",
         *rows,
         "",

@@ -140,9 +140,11 @@ def resolve_profile(model: str, task: Task, profile_name: str | None = None) -> 
     """Find the profile whose conventions apply to ``model``.
 
     ``model`` is a profile name (HF id) or a local directory. For a directory,
-    ``profile_name`` picks the profile explicitly; otherwise it is inferred from
-    the directory's ``config.json`` when exactly one profile of the task has that
-    architecture family (an ambiguous family is an error that names the choices).
+    ``profile_name`` picks the profile explicitly; a directory named as ``tomtat
+    models pull --to`` names it (``VietAI__envit5-translation``) is that profile;
+    otherwise the profile is inferred from the directory's ``config.json`` when
+    exactly one profile of the task has that architecture family (an ambiguous
+    family is an error that names the choices).
     """
     if profile_name:
         if profile_name not in PROFILES:
@@ -156,6 +158,11 @@ def resolve_profile(model: str, task: Task, profile_name: str | None = None) -> 
         if profile.task != task:
             raise ProfileError(f"{model!r} is a {profile.task} model, not {task}")
         return profile
+    named = [p for p in PROFILES.values() if Path(model).name == p.id.replace("/", "__")]
+    if named and (Path(model) / "config.json").is_file():  # named as `tomtat models pull --to DIR` names it
+        if named[0].task != task:
+            raise ProfileError(f"{model} is {named[0].id}, a {named[0].task} model, not {task}")
+        return named[0]
     config_path = Path(model) / "config.json"
     if not config_path.is_file():
         raise ProfileError(

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 import time
+import unicodedata
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -36,6 +37,8 @@ from .text.tone import normalize_tone
 from .tokenization import strip_hidden
 
 _WORDLIKE = re.compile(r"\w")
+# Part of every cache key: results computed before sentencepiece tokenization and span protection differ.
+TOKENIZATION_VERSION = "spm2"
 
 
 @dataclass
@@ -81,7 +84,7 @@ class Seq2SeqModel:
     @property
     def cache_key(self) -> str:
         """Identifies what this model would answer: profile, weights, backend and precision."""
-        return f"{self.profile.id}@{self.revision}/{self.backend.name}/{self.backend.device}"
+        return f"{self.profile.id}@{self.revision}/{self.backend.name}/{self.backend.device}/{TOKENIZATION_VERSION}"
 
     def make_batcher(self, **settings) -> MicroBatcher:
         """Attach a micro-batcher (one inference thread) to this model and return it."""
@@ -173,12 +176,30 @@ class Seq2SeqModel:
                 ids.append(by_text[span])
         return _Unit(tuple(ids), replacements={s: t for t, s in by_text.items() if s is not None})
 
+    @staticmethod
+    def _whole_words(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """Each span widened to the word it sits in ("Ni[ñ]o" → "Niño"): a word is carried whole, never cut."""
+        def inside(i: int) -> bool:
+            return 0 <= i < len(text) and (text[i].isalnum() or unicodedata.category(text[i])[0] == "M")
+
+        widened = []
+        for start, end in spans:
+            while inside(start - 1):
+                start -= 1
+            while inside(end):
+                end += 1
+            if widened and start <= widened[-1][1]:
+                widened[-1] = (widened[-1][0], max(end, widened[-1][1]))
+            else:
+                widened.append((start, end))
+        return widened
+
     def _around(self, prepared: str, spans: list[tuple[int, int]]) -> list["str | _Unit"]:
         prefix = self.profile.input_prefix
         plan: list[str | _Unit] = []
         position = len(prefix)
         pieces = []
-        for start, end in spans:
+        for start, end in self._whole_words(prepared, spans):
             start = max(start, len(prefix))
             if start > position:
                 pieces.append((True, prepared[position:start]))

@@ -34,7 +34,8 @@ EQUIVALENTS: dict[str, str] = {
     "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u00ab": '"', "\u00bb": '"', "\u2033": '"',
     "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "\u2039": "'", "\u203a": "'",
     "\u2013": "-", "\u2014": "-", "\u2015": "-", "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2212": "-",
-    "\u2026": "...", "\u2022": "-", "\u00d7": "x", "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\u200b": "",
+    "\u2026": "...", "\u2022": "-", "\u00d7": "x", "\u2044": "/", "\u00a0": " ", "\u2009": " ", "\u202f": " ",
+    "\u200b": "",
 }
 
 # Pieces that must never reach a user, whatever a model generates.
@@ -161,13 +162,24 @@ class Tokenizer:
         return not self._content(text)[2]
 
     def plain_equivalents(self) -> dict[str, str]:
-        """The typographic characters this vocabulary lacks and the plain forms it knows."""
-        mapping = {}
-        for char, plain in EQUIVALENTS.items():
-            if plain and not self.knows(plain):
+        """The characters this vocabulary lacks and the plain forms of them it knows: the typographic
+        table (curly quotes, dashes, …) and, for other symbols and numbers, their NFKC form ("½" → "1/2",
+        "™" → "TM"). Letters are never replaced: a name keeps its spelling."""
+        import unicodedata
+
+        candidates = dict(EQUIVALENTS)
+        for code in range(0xA0, 0x3000):
+            char = chr(code)
+            if char in candidates or unicodedata.category(char)[0] not in "NPSZ":
                 continue
-            if not self.knows(f"a{char}a"):
-                mapping[char] = plain
+            folded = unicodedata.normalize("NFKC", char)
+            if folded != char:
+                candidates[char] = "".join(EQUIVALENTS.get(c, c) for c in folded)
+        mapping = {}
+        for char, plain in candidates.items():
+            if self.knows(f"a{char}a") or (plain and not self.knows(plain)):
+                continue
+            mapping[char] = plain
         return mapping
 
     @property

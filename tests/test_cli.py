@@ -92,3 +92,47 @@ def test_serve_with_gunicorn_answers_articles(replica, seed_article):
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_models_tokenize_shows_the_exact_input_and_real_ids(replica):
+    import sentencepiece as spm
+
+    path = replica(TRANSLATION_PROFILE)
+    lines = "Chiều 22/7, “UBND” TP.HCM họp.\nĐội tuyển thắng 😀 trước 北京.\n"
+    result = tomtat("models", "tokenize", "--model", str(path), "-", stdin=lines)
+    assert result.returncode == 0, result.stderr
+    first, second = [json.loads(line) for line in result.stdout.splitlines()]
+    sp = spm.SentencePieceProcessor(model_file=str(path / "spiece.model"))
+    assert first["text"] == "vi: Chiều 22/7, “UBND” TP.HCM họp."
+    assert first["ids"] == sp.encode(first["text"]) + [1] and first["unk"] == 0
+    assert first["pieces"][:2] == ["▁vi", ":"] and first["pieces"][-1] == "</s>"
+    assert second["unk"] == 2 and second["protected"]["carried"] == ["北京", "😀"]
+    assert all(2 not in ids for ids in second["protected"]["inputs"])
+
+
+def test_models_tokenize_needs_a_profile_for_an_ambiguous_directory(replica, tmp_path):
+    import shutil
+
+    plain = shutil.copytree(replica(SUMMARY_PROFILE), tmp_path / "my-t5")  # a T5 fits three profiles
+    result = tomtat("models", "tokenize", "--model", str(plain), "-", stdin="Giá vàng.\n")
+    assert result.returncode == 1 and "--profile" in result.stderr
+    result = tomtat("models", "tokenize", "--model", str(plain), "--profile", SUMMARY_PROFILE,
+                    "-", stdin="Giá vàng.\n")
+    assert result.returncode == 0 and json.loads(result.stdout)["text"] == "Giá vàng."
+
+
+def test_models_check_passes_a_good_model_and_fails_a_bad_one(replica, tmp_path):
+    import shutil
+
+    good = tomtat("models", "check", str(replica(TRANSLATION_PROFILE)), "--json", env={"TOMTAT_BACKEND": "torch"})
+    assert good.returncode == 0, good.stdout + good.stderr
+    report = json.loads(good.stdout)
+    checks = {c["check"]: c for c in report["checks"]}
+    assert report["ok"] and {"architecture", "vocabulary", "parity", "unknown", "weights", "generation"} <= set(checks)
+    assert "8/8" in checks["parity"]["detail"]
+    bad = shutil.copytree(replica(TRANSLATION_PROFILE), tmp_path / "bad")
+    config = json.loads((bad / "config.json").read_text())
+    config["vocab_size"] = 1000
+    (bad / "config.json").write_text(json.dumps(config))
+    result = tomtat("models", "check", str(bad), "--profile", TRANSLATION_PROFILE)
+    assert result.returncode == 1 and "FAIL tokenizer" in result.stdout and "embedding rows" in result.stdout

@@ -246,3 +246,26 @@ def test_torch_receives_exactly_the_planned_ids(real_models):
         model.backend.generate_ids = original
     (unit,) = model._plan(text)
     assert seen == [list(unit.ids)]
+
+
+def test_envit5_output_prefix_is_stripped_with_the_real_tokenizer():
+    model = tokenizer_model(ENVIT5, ENVIT5_DIR)
+    decoded = model.tokenizer.decode(model.tokenizer.ids("en: The price of gold rose 2%."))
+    assert decoded == "en: The price of gold rose 2%."
+    assert model._strip_output(decoded) == "The price of gold rose 2%."
+
+
+def test_a_word_with_an_unknown_letter_is_carried_whole():
+    """EnViT5 has no 'ñ': the word is carried untouched, never cut into 'Ni' + 'ñ' + 'o' for the model."""
+    model = tokenizer_model(ENVIT5, ENVIT5_DIR)
+    plan = model._plan("Hiện tượng El Niño khiến mưa nhiều.")
+    assert "Niño" in [p.strip() for p in plan if isinstance(p, str)]
+    decoded = [model.tokenizer.decode(p.ids) for p in plan if isinstance(p, _Unit)]
+    assert decoded == ["vi: Hiện tượng El", "vi: khiến mưa nhiều."]
+
+
+@pytest.mark.parametrize("profile_id, model_dir", REAL, ids=["vit5", "envit5"])
+def test_symbols_fall_back_to_their_compatibility_form(profile_id, model_dir):
+    model = tokenizer_model(profile_id, model_dir)
+    assert model.model_text("Giá ½ kg, ¼ số hộ") == "Giá 1/2 kg, 1/4 số hộ"
+    assert model.encode("Giá ½ kg, ¼ số hộ").unk == 0
