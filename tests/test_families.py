@@ -14,23 +14,21 @@ GREEDY = GenerationOptions(num_beams=1, max_new_tokens=4, min_new_tokens=2)
 
 
 class Recording:
-    """Wraps a real backend and records what the model was given."""
+    """Wraps a real backend and records the id sequences the model was given."""
 
     def __init__(self, backend):
         self.inner = backend
-        self.inputs: list[str] = []
+        self.inputs: list[list[int]] = []
 
     def __getattr__(self, name):
         return getattr(self.inner, name)
 
-    def generate(self, texts, options):
-        self.inputs.extend(texts)
-        return self.inner.generate(texts, options)
+    def generate_ids(self, batch, options):
+        self.inputs.extend([int(i) for i in ids] for ids in batch)
+        return self.inner.generate_ids(batch, options)
 
-    def generate_detailed(self, texts, options):
-        self.inputs.extend(texts)
-        detailed = getattr(self.inner, "generate_detailed", None)
-        return detailed(texts, options) if detailed else (self.inner.generate(texts, options), None)
+    def generate(self, texts, options):  # pragma: no cover - Seq2SeqModel goes through generate_ids
+        raise AssertionError("Seq2SeqModel must hand the backend ids, not strings")
 
 
 def load(replica, profile_id: str) -> Seq2SeqModel:
@@ -39,12 +37,23 @@ def load(replica, profile_id: str) -> Seq2SeqModel:
     return Seq2SeqModel(str(replica(profile_id)), profile, backend)
 
 
+def received_text(model: Seq2SeqModel, ids: list[int]) -> str:
+    """The text a recorded input encodes, after checking that encoding it again gives those very ids."""
+    text = model.tokenizer.decode(ids)
+    assert model.tokenizer.ids(text, model.profile.window) == ids, text
+    return text
+
+
 @pytest.mark.parametrize("profile_id", list(PROFILES))
 def test_every_profile_loads_and_generates(replica, profile_id):
     model = load(replica, profile_id)
-    out = model.generate(["Chiều ngày 22/7, Công an Quận 3 họp.", "Giá vàng tăng mạnh."], GREEDY)
+    texts = ["Chiều ngày 22/7, Công an Quận 3 họp.", "Giá vàng tăng mạnh."]
+    out = model.generate(texts, GREEDY)
     assert len(out) == 2 and all(isinstance(o, str) for o in out)
     assert model.backend.inner.model.config.model_type == PROFILES[profile_id].family
+    tok = model.tokenizer
+    assert sorted(model.backend.inputs) == sorted(tok.ids(model.prepare(t), model.profile.window) for t in texts)
+    assert all(max(ids) < model.backend.inner.model.config.vocab_size for ids in model.backend.inputs)
 
 
 @pytest.mark.parametrize("profile_id, prefix", [
@@ -55,8 +64,21 @@ def test_every_profile_loads_and_generates(replica, profile_id):
 ])
 def test_input_prefix_reaches_the_model(replica, profile_id, prefix):
     model = load(replica, profile_id)
-    model.generate(["Hà Nội mưa to."], GREEDY)
-    assert model.backend.inputs == [prefix + "Hà Nội mưa to."]
+    tok = model.tokenizer
+    text = "Hà Nội mưa to."
+    model.generate([text], GREEDY)
+    assert model.backend.inputs == [tok.ids(prefix + text)]
+    ids = model.backend.inputs[0]
+    assert tok.decode(ids) == prefix + text
+    assert ids[-1] == tok.eos_id and ids.count(tok.eos_id) == 1
+    if prefix:
+        assert ids != tok.ids(text)  # the prefix really changes what the model reads
+        # the prefix comes first, as its own pieces: "vi: X" is "▁vi", ":", then X's pieces
+        prefix_pieces = tok.encode(prefix.strip()).pieces[:-1]  # without </s>
+        assert tok.encode(prefix + text).pieces[:len(prefix_pieces)] == prefix_pieces
+        assert ids[len(prefix_pieces):] == tok.ids(text)
+    else:
+        assert ids == tok.ids(text)
 
 
 def test_envit5_output_prefix_is_stripped(replica):
@@ -66,32 +88,55 @@ def test_envit5_output_prefix_is_stripped(replica):
     assert load(replica, "Helsinki-NLP/opus-mt-vi-en")._strip_output("en: x") == "en: x"  # only where the profile says
 
 
-@pytest.mark.parametrize("profile_id, expected", [
-    ("vinai/vinai-translate-vi2en-v2", "hoà bình và sức khoẻ"),   # VinAI: new-style tone marks
-    ("VietAI/envit5-translation", "hòa bình và sức khỏe"),        # ViT5/EnViT5: NFC only
-    ("facebook/nllb-200-distilled-600M", "hòa bình và sức khỏe"),
+@pytest.mark.parametrize("profile_id, expected, other", [
+    ("vinai/vinai-translate-vi2en-v2", "hoà bình và sức khoẻ", "hòa bình và sức khỏe"),   # VinAI: new-style marks
+    ("VietAI/envit5-translation", "hòa bình và sức khỏe", "hoà bình và sức khoẻ"),        # ViT5/EnViT5: NFC only
+    ("facebook/nllb-200-distilled-600M", "hòa bình và sức khỏe", "hoà bình và sức khoẻ"),
 ])
-def test_tone_normalization_only_where_the_profile_says(replica, profile_id, expected):
+def test_tone_normalization_only_where_the_profile_says(replica, profile_id, expected, other):
     model = load(replica, profile_id)
+    tok, prefix = model.tokenizer, model.profile.input_prefix
     model.generate(["hòa bình và sức khỏe"], GREEDY)
-    assert model.backend.inputs[-1].endswith(expected)
+    assert model.backend.inputs[-1] == tok.ids(prefix + expected)
+    assert tok.ids(prefix + expected) != tok.ids(prefix + other)  # the two styles are different inputs
+    assert model.tokenizer.decode(model.backend.inputs[-1]) == prefix + expected
+    model.generate(["hoà bình và sức khoẻ"], GREEDY)
+    # new-style marks in: kept by VinAI's profile, and by the NFC-only ones too (they move no mark)
+    kept = expected if model.profile.tone_style == "new" else other
+    assert model.backend.inputs[-1] == tok.ids(prefix + kept)
 
 
 def test_mbart_source_code_and_decoder_start(replica):
     model = load(replica, "vinai/vinai-translate-vi2en-v2")
-    backend, tok = model.backend.inner, model.backend.inner.tokenizer
-    ids = tok("Xin chào.")["input_ids"]
-    assert tok.convert_tokens_to_ids("vi_VN") in ids
-    out = backend.generate_ids(["Xin chào."], GREEDY)
-    assert out[0][0].item() == tok.convert_tokens_to_ids("en_XX")  # decoding starts with en_XX
+    backend, tok = model.backend.inner, model.tokenizer
+    vi, en = tok.code_id("vi_VN"), tok.code_id("en_XX")
+    assert (tok.id_to_piece(vi), tok.id_to_piece(en)) == ("vi_VN", "en_XX")
+    assert backend.model.config.decoder_start_token_id == en  # the id the checkpoint itself names
+    model.generate(["Xin chào."], GREEDY)
+    ids = model.backend.inputs[-1]
+    # mBART-25 (cc25) source format: X </s> vi_VN, the code last
+    assert ids[-2:] == [tok.eos_id, vi] and ids.count(vi) == 1 and ids.count(tok.eos_id) == 1
+    assert ids[:-2] == tok.ids("Xin chào.")[:-2] and tok.decode(ids) == "Xin chào."
+    out, generated = backend.generate_ids([ids], GREEDY)
+    assert out[0][0] == en  # decoding starts with en_XX (decoder start, not generated)
+    assert "en_XX" not in tok.decode(out[0]) and "vi_VN" not in tok.decode(out[0])
+    assert 2 <= generated <= GREEDY.max_new_tokens
 
 
 def test_nllb_source_code_and_forced_target(replica):
     model = load(replica, "facebook/nllb-200-distilled-600M")
-    backend, tok = model.backend.inner, model.backend.inner.tokenizer
-    assert tok.convert_tokens_to_ids("vie_Latn") in tok("Xin chào.")["input_ids"]
-    out = backend.generate_ids(["Xin chào."], GREEDY)
-    assert out[0][1].item() == tok.convert_tokens_to_ids("eng_Latn")  # forced first token after </s>
+    backend, tok = model.backend.inner, model.tokenizer
+    vie, eng = tok.code_id("vie_Latn"), tok.code_id("eng_Latn")
+    assert (tok.id_to_piece(vie), tok.id_to_piece(eng)) == ("vie_Latn", "eng_Latn")
+    model.generate(["Xin chào."], GREEDY)
+    ids = model.backend.inputs[-1]
+    # NLLB (non-legacy) source format: vie_Latn X </s>, the code first
+    assert ids[0] == vie and ids[-1] == tok.eos_id and ids.count(vie) == 1
+    assert ids[1:] == tok.ids("Xin chào.")[1:] and tok.decode(ids) == "Xin chào."
+    out, _ = backend.generate_ids([ids], GREEDY)
+    assert out[0][0] == backend.model.config.decoder_start_token_id == tok.eos_id  # decoding starts from </s>
+    assert out[0][1] == eng  # forced first token after </s>
+    assert "eng_Latn" not in tok.decode(out[0])
 
 
 def long_article(words: int) -> list[str]:
@@ -113,7 +158,8 @@ def test_summary_of_6000_word_article_reads_every_sentence(replica):
     assert sum(model.count_tokens(s) for s in sentences) > budget  # really over the window
     summary, sections = AbstractiveSummarizer(model).summarize(sentences, GREEDY)
     assert sections > 1 and isinstance(summary, str)
-    first_pass = model.backend.inputs[:sections]
+    first_pass = [received_text(model, ids) for ids in model.backend.inputs[:sections]]
+    assert all(len(ids) <= model.profile.window for ids in model.backend.inputs[:sections])
     whole = " ".join(sentences)
     assert all(section in whole for section in first_pass)  # each section is a run of consecutive sentences
     for sentence in sentences:  # nothing truncated or dropped, nothing read twice
@@ -128,5 +174,8 @@ def test_translation_splits_overlong_sentence_and_keeps_paragraphs(replica):
     paragraphs = [["Hà Nội mưa to.", long_sentence], ["Giá xăng giảm."]]
     out = Translator(model).translate_paragraphs(paragraphs, GREEDY)
     assert len(out) == 2
-    pieces = model.backend.inputs
-    assert len(pieces) > 3 and all(model.count_tokens(p[len("vi: "):]) <= model.token_budget() for p in pieces)
+    pieces = [received_text(model, ids) for ids in model.backend.inputs]
+    assert len(pieces) > 3 and all(p.startswith("vi: ") for p in pieces)
+    assert all(len(ids) <= model.profile.window for ids in model.backend.inputs)
+    assert all(model.count_tokens(p[len("vi: "):]) <= model.token_budget() for p in pieces)
+    assert "vi: Hà Nội mưa to." in pieces and "vi: Giá xăng giảm." in pieces
