@@ -265,7 +265,7 @@ def raw_unk(texts: list[Article], ref: Reference) -> Unk:
 
 @dataclass
 class Through:
-    inputs: int = 0  # model inputs (_Unit) formed
+    inputs: int = 0  # model inputs (ModelInput) formed
     tokens: int = 0
     unk: int = 0
     skipped: int = 0  # articles the service refuses (nothing left once cleaned)
@@ -306,7 +306,7 @@ def model_inputs(model, article: Article) -> list[str]:
 
 def through_pipeline(texts: list[Article], model) -> Through:
     from models.errors import InputError
-    from models.seq2seq import _Unit
+    from models.seq2seq import ModelInput
 
     tok = model.tokenizer
     plain = tok.plain_equivalents()
@@ -320,15 +320,15 @@ def through_pipeline(texts: list[Article], model) -> Through:
         for text in inputs:
             out.mapped.update(c for c in text if c in plain)
             plan = model._plan(text)
-            units = [p for p in plan if isinstance(p, _Unit)]
+            units = [p for p in plan if isinstance(p, ModelInput)]
             if len(units) > 1:
                 out.split += 1
                 if len(out.split_examples) < 3:
-                    shown = " ‖ ".join(tok.decode(p.ids) if isinstance(p, _Unit) else f"[{p.strip()}]"
+                    shown = " ‖ ".join(tok.decode(p.ids) if isinstance(p, ModelInput) else f"[{p.strip()}]"
                                        for p in plan if not isinstance(p, str) or p.strip())
                     out.split_examples.append(f"{a.id}: {shown[:300]}")
             for part in plan:
-                if isinstance(part, _Unit):
+                if isinstance(part, ModelInput):
                     out.inputs += 1
                     out.tokens += len(part.ids)
                     unk = part.ids.count(tok.unk_id)

@@ -16,7 +16,7 @@ from .backends import GenerationOptions, ModelNotAvailable, load_backend
 from .backends.base import check_model_dir, embedding_rows, load_model_tokenizer
 from .backends.torch_backend import resolve_model_dir
 from .profiles import ModelProfile
-from .seq2seq import Seq2SeqModel, _Unit
+from .seq2seq import Seq2SeqModel, ModelInput
 from .text import normalize_unicode
 
 # Built-in Vietnamese sample: news sentences with the characters scraped articles carry.
@@ -63,8 +63,8 @@ def tokenize_line(model: Seq2SeqModel, line: str) -> dict:
     if encoding.unk:
         plan = model._plan(normalize_unicode(line))
         out["protected"] = {
-            "inputs": [list(p.ids) for p in plan if isinstance(p, _Unit)],
-            "pieces": [[tokenizer.id_to_piece(i) for i in p.ids] for p in plan if isinstance(p, _Unit)],
+            "inputs": [list(p.ids) for p in plan if isinstance(p, ModelInput)],
+            "pieces": [[tokenizer.id_to_piece(i) for i in p.ids] for p in plan if isinstance(p, ModelInput)],
             "carried": sorted({encoding.text[a:b] for a, b in encoding.unknown}),
         }
     return out
@@ -145,7 +145,7 @@ def check_model(ref: str, profile: ModelProfile, *, backend: str = "auto", devic
     encodings = [tokenizer.encode(t) for t in texts]
     total, unknown = sum(len(e.ids) for e in encodings), sum(e.unk for e in encodings)
     plans = [model._plan(normalize_unicode(line)) for line in SAMPLE]
-    fed_unk = sum(1 for plan in plans for p in plan if isinstance(p, _Unit) for i in p.ids if i == tokenizer.unk_id)
+    fed_unk = sum(1 for plan in plans for p in plan if isinstance(p, ModelInput) for i in p.ids if i == tokenizer.unk_id)
     report.facts["unk_rate"] = round(unknown / max(1, total), 5)
     report.add("unknown", fed_unk == 0, f"{unknown} of {total} sample tokens are <unk> in the raw encoding; "
                                         f"{fed_unk} reach the model after mapping and protection")

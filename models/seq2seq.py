@@ -42,7 +42,7 @@ TOKENIZATION_VERSION = "spm2"
 
 
 @dataclass
-class _Unit:
+class ModelInput:
     """One model input: its ids, the text around it in the output, and its placeholders."""
 
     ids: tuple[int, ...]
@@ -139,17 +139,17 @@ class Seq2SeqModel:
         """The ``Encoding`` of ``text`` as the model receives it, before unknown spans are protected."""
         return self.tokenizer.encode(self.prepare(text), self.profile.window)
 
-    def _plan(self, text: str) -> list["str | _Unit"]:
+    def _plan(self, text: str) -> list["str | ModelInput"]:
         """The model inputs for ``text`` and the raw spans between them, in output order."""
         prepared = self.prepare(text)
         encoding = self.tokenizer.encode(prepared, self.profile.window)
         if not encoding.unk_spans:
-            return [_Unit(tuple(encoding.ids))]
+            return [ModelInput(tuple(encoding.ids))]
         if self.profile.task == "summarization" and self.tokenizer.sentinels:
             return [self._with_sentinels(encoding)]
         return self._around(prepared, encoding.unknown)
 
-    def _with_sentinels(self, encoding) -> _Unit:
+    def _with_sentinels(self, encoding) -> ModelInput:
         unk = self.tokenizer.unk_id
         spans = iter(encoding.unk_spans)
         items: list[int | list[int]] = []  # ids, and [start, end] for each run of unknown pieces
@@ -174,7 +174,7 @@ class Seq2SeqModel:
                 by_text[span] = next(sentinels, None)  # past the last sentinel, the span is left out
             if by_text[span] is not None:
                 ids.append(by_text[span])
-        return _Unit(tuple(ids), replacements={s: t for t, s in by_text.items() if s is not None})
+        return ModelInput(tuple(ids), replacements={s: t for t, s in by_text.items() if s is not None})
 
     @staticmethod
     def _whole_words(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -194,9 +194,9 @@ class Seq2SeqModel:
                 widened.append((start, end))
         return widened
 
-    def _around(self, prepared: str, spans: list[tuple[int, int]]) -> list["str | _Unit"]:
+    def _around(self, prepared: str, spans: list[tuple[int, int]]) -> list["str | ModelInput"]:
         prefix = self.profile.input_prefix
-        plan: list[str | _Unit] = []
+        plan: list[str | ModelInput] = []
         position = len(prefix)
         pieces = []
         for start, end in self._whole_words(prepared, spans):
@@ -215,7 +215,7 @@ class Seq2SeqModel:
             lead, trail = piece[: len(piece) - len(piece.lstrip())], piece[len(piece.rstrip()):]
             encoding = self.tokenizer.encode(prefix + body, self.profile.window)
             ids = [i for i in encoding.ids if i != self.tokenizer.unk_id]  # nothing left unknown, by construction
-            plan.append(_Unit(tuple(ids), lead, trail))
+            plan.append(ModelInput(tuple(ids), lead, trail))
         return plan
 
     # -- generation ----------------------------------------------------------------
@@ -223,13 +223,13 @@ class Seq2SeqModel:
         if not texts:
             return []
         plans = [self._plan(t) for t in texts]
-        units = [part for plan in plans for part in plan if isinstance(part, _Unit)]
+        units = [part for plan in plans for part in plan if isinstance(part, ModelInput)]
         outputs = iter(self._generate_units(units, options))
         results = []
         for plan in plans:
             parts = []
             for part in plan:
-                if isinstance(part, _Unit):
+                if isinstance(part, ModelInput):
                     text = self._strip_output(self.tokenizer.decode(next(outputs), part.replacements))
                     parts.append(part.lead + text + part.trail if text else part.lead + part.trail)
                 else:
@@ -237,7 +237,7 @@ class Seq2SeqModel:
             results.append(re.sub(r"\s{2,}", " ", "".join(parts)).strip())
         return results
 
-    def _generate_units(self, units: list[_Unit], options: GenerationOptions) -> list[list[int]]:
+    def _generate_units(self, units: list[ModelInput], options: GenerationOptions) -> list[list[int]]:
         if not units:
             return []
         inputs = [u.ids for u in units]

@@ -14,7 +14,7 @@ import sentencepiece as spm
 from models.backends import GenerationOptions, load_backend
 from models.checks import TokenizerOnly
 from models.profiles import PROFILES
-from models.seq2seq import Seq2SeqModel, _Unit
+from models.seq2seq import Seq2SeqModel, ModelInput
 from models.text import normalize_unicode
 from models.tokenization import load_tokenizer, strip_hidden
 
@@ -156,7 +156,7 @@ def test_nothing_reaches_the_model_as_unk(profile_id, model_dir, seed_lines):
     for text in LINES + seed_lines:
         raw_unknown += load_tokenizer(model_dir, "t5").encode(text).unk
         for part in model._plan(text):
-            if isinstance(part, _Unit):
+            if isinstance(part, ModelInput):
                 assert unk not in part.ids, text
     assert raw_unknown > 0  # the lines do hold characters these vocabularies lack
 
@@ -166,7 +166,7 @@ def test_translation_plan_carries_unrepresentable_spans_in_place():
     plan = model._plan("Ông Tập Cận Bình (习近平) đến Bắc Kinh 😀 hôm qua.")
     raw = [p for p in plan if isinstance(p, str)]
     assert "习近平" in "".join(raw) and "😀" in "".join(raw)
-    units = [p for p in plan if isinstance(p, _Unit)]
+    units = [p for p in plan if isinstance(p, ModelInput)]
     assert len(units) >= 2 and all(u.ids[-1] == model.tokenizer.eos_id for u in units)
     decoded = [model.tokenizer.decode(u.ids) for u in units]
     assert decoded[0].startswith("vi: Ông Tập Cận Bình")
@@ -260,7 +260,7 @@ def test_a_word_with_an_unknown_letter_is_carried_whole():
     model = tokenizer_model(ENVIT5, ENVIT5_DIR)
     plan = model._plan("Hiện tượng El Niño khiến mưa nhiều.")
     assert "Niño" in [p.strip() for p in plan if isinstance(p, str)]
-    decoded = [model.tokenizer.decode(p.ids) for p in plan if isinstance(p, _Unit)]
+    decoded = [model.tokenizer.decode(p.ids) for p in plan if isinstance(p, ModelInput)]
     assert decoded == ["vi: Hiện tượng El", "vi: khiến mưa nhiều."]
 
 
