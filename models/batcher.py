@@ -2,13 +2,15 @@
 
 Every caller (HTTP request threads, job workers, the CLI) hands its work units —
 sentences to translate, sections to summarize — to the model's
-:class:`MicroBatcher` and waits on futures. The inference thread takes the
-oldest unit of the most urgent priority as the *seed* of a batch, waits at most
-``max_wait_ms`` (counted from the seed's arrival) for company, then fills the
-batch with compatible units (same generation options), preferring the seed's
-priority and lengths close to the seed's (less padding), within
-``max_batch_size`` units and ``max_batch_tokens`` padded input tokens. The
-batch runs as one backend call; each output goes back to its own caller.
+:class:`MicroBatcher` and waits on futures. The inference thread takes a unit of
+the most urgent priority as the *seed* of a batch (the oldest unit of the caller
+served least recently), waits at most ``max_wait_ms`` (counted from the seed's
+arrival) for company, then fills the batch with compatible units (same generation
+options), preferring the seed's priority, then taking the callers' units in turns
+(round robin: each caller's unit closest in length to the seed, then each one's
+next closest...), within ``max_batch_size`` units and ``max_batch_tokens`` padded
+input tokens. The batch runs as one backend call; each output goes back to its own
+caller.
 
 Callers on their way: a caller that will soon submit (a request still being cleaned and checked)
 can say so with ``with batcher.announce():`` around that work. While announced callers have not
@@ -18,11 +20,38 @@ after it (bench: +30% articles/s at concurrency 8), and a lone request, announci
 waits no longer than before. Submitting ends the caller's announcement; leaving the block does
 too (a caller that ends up not submitting, e.g. a cache hit).
 
+Fairness and bounded work per request:
+
+* **Callers.** ``with batcher.caller(identity):`` names who submits (the service uses the API key,
+  or the client address); without one, each submission is its own caller. Batches take the
+  callers' units in turns, so a one-sentence request behind a 4,000-sentence translation runs in
+  the next batch, not after the 4,000 sentences.
+* **Slices.** One caller holds at most ``caller_share`` units of the queue (default a quarter of
+  ``max_queue``); the rest of its work waits in its own backlog and enters the queue as its
+  earlier units start, so a huge request still completes without filling the queue. A submission
+  of more than ``max_request_units`` units is refused with :class:`~models.errors.InputError`
+  (422: split the text).
+* **Admission by time.** The batcher keeps a moving average of its throughput (seconds per input
+  token, over recent batches). A submission whose last unit, by that estimate, cannot start before
+  its deadline is refused at once with :class:`DeadlineExceeded`; a queue full by count refuses
+  with :class:`Overloaded`. Both carry ``retry_after`` (seconds, or ``None`` when there is no
+  estimate yet). The estimate for a unit counts, of every other caller, the units that run before
+  it in the round robin, and for interactive units only interactive ones.
+* **Background work never pushes interactive work out.** Background units (job items) are only
+  admitted into the queue while it has room (they wait in their backlog otherwise, without an
+  error: backpressure on the job workers), interactive admission ignores them, and interactive
+  units always run first.
+* **Cancellation.** ``with batcher.cancellation(token):`` ties the units submitted inside to a
+  :class:`CancelToken`; ``token.cancel()`` (the client went away) drops its queued and backlogged
+  units at once, failing them with :class:`Cancelled`. ``batcher.cancelled()`` tells code between
+  model calls that its caller is gone.
+
 Guarantees: a caller's results come back in its order; greedy outputs are the
 same as unbatched ones (each sequence is attended only to itself; tests check
 it); a failing batch fails only its own units; the queue is bounded (a full
 queue refuses new work with :class:`Overloaded`, a 503); a unit that cannot
-*start* before its deadline fails with :class:`DeadlineExceeded` (503).
+*start* before its deadline fails with :class:`DeadlineExceeded` (503), at
+submission when the estimate already says so.
 
 Priorities (lower runs first)::
 
@@ -42,6 +71,7 @@ import itertools
 import logging
 import threading
 import time
+from collections import deque
 from concurrent.futures import Future
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -49,7 +79,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Hashable, Iterator, Sequence
 
 from . import observe
-from .errors import CapabilityUnavailable
+from .errors import CapabilityUnavailable, InputError
 
 log = logging.getLogger(__name__)
 
@@ -57,11 +87,14 @@ INTERACTIVE = 0
 BACKGROUND = 1
 _LEVELS = {"interactive": INTERACTIVE, "background": BACKGROUND}
 _UNSET = object()
+RATE_DECAY = 0.8  # weight of the past in the throughput average, per batch (about the last 5 batches count)
 
 _priority: ContextVar[int] = ContextVar("tomtat_batch_priority", default=INTERACTIVE)
 _deadline: ContextVar[Any] = ContextVar("tomtat_batch_deadline", default=_UNSET)
 # the batchers this context has announced itself to and not submitted to yet: id(batcher) -> _Announcement
 _announced: ContextVar[dict | None] = ContextVar("tomtat_batch_announced", default=None)
+_caller: ContextVar[Hashable | None] = ContextVar("tomtat_batch_caller", default=None)
+_cancel: ContextVar["CancelToken | None"] = ContextVar("tomtat_batch_cancel", default=None)
 
 
 class _Announcement:
@@ -96,24 +129,143 @@ def current_priority() -> int:
     return _priority.get()
 
 
-class Overloaded(CapabilityUnavailable):
-    """The model's queue is full: the service is saturated; retry later."""
+def current_deadline() -> float | None:
+    """The ``time.monotonic()`` by which units submitted here must start (``None``: none set)."""
+    value = _deadline.get()
+    return None if value is _UNSET else value
 
 
-class DeadlineExceeded(CapabilityUnavailable):
-    """A unit waited in the queue past its deadline without starting."""
+@contextmanager
+def caller(identity: Hashable | None) -> Iterator[None]:
+    """Units submitted inside belong to ``identity`` (an API key id, a client address) for fair
+    scheduling and the per-caller share of the queue; ``None``: each submission is its own caller."""
+    token = _caller.set(identity)
+    try:
+        yield
+    finally:
+        _caller.reset(token)
+
+
+def current_caller() -> Hashable | None:
+    return _caller.get()
+
+
+class CancelToken:
+    """Set once the work it covers is no longer wanted (the client disconnected)."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+        self._lock = threading.Lock()
+        self._listeners: dict[int, Callable[[], None]] = {}
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+    def cancel(self) -> None:
+        """Drop every queued unit submitted under this token (their callers get :class:`Cancelled`)."""
+        with self._lock:
+            if self._event.is_set():
+                return
+            self._event.set()
+            listeners = list(self._listeners.values())
+        for listener in listeners:
+            try:
+                listener()
+            except Exception:  # noqa: BLE001 - one batcher's failure must not stop the others' cleanup
+                log.exception("cancellation listener failed")
+
+    def _listen(self, key: int, listener: Callable[[], None]) -> None:
+        with self._lock:
+            if not self._event.is_set():
+                self._listeners.setdefault(key, listener)
+                return
+        listener()
+
+
+@contextmanager
+def cancellation(token: CancelToken | None = None) -> Iterator[CancelToken]:
+    """Tie the units submitted inside to ``token`` (a new one if not given); yields the token."""
+    token = token or CancelToken()
+    handle = _cancel.set(token)
+    try:
+        yield token
+    finally:
+        _cancel.reset(handle)
+
+
+def current_cancel_token() -> CancelToken | None:
+    return _cancel.get()
+
+
+def cancelled() -> bool:
+    """Whether the current caller's work has been cancelled (its client went away)."""
+    token = _cancel.get()
+    return token is not None and token.cancelled
+
+
+class _Retryable(CapabilityUnavailable):
+    def __init__(self, capability: str, reason: str, how_to_fix: str, retry_after: float | None = None):
+        super().__init__(capability, reason, how_to_fix)
+        self.retry_after = retry_after  # seconds after which a retry may be admitted; None: no estimate
+
+
+class Overloaded(_Retryable):
+    """The model's queue is full: the service is saturated; retry later (``retry_after`` seconds)."""
+
+
+class DeadlineExceeded(_Retryable):
+    """A unit cannot start, or waited in the queue past its deadline without starting."""
+
+
+class Cancelled(CapabilityUnavailable):
+    """The caller's work was cancelled (its client went away): its queued units were dropped."""
 
 
 @dataclass(eq=False)
 class _Unit:
-    text: str
+    text: Any
     tokens: int
     options: Hashable
     priority: int
     seq: int
     enqueued: float
     deadline: float | None
+    caller: "_Caller | None" = None
+    cancel: CancelToken | None = None
     future: Future = field(default_factory=Future)
+
+
+class _Caller:
+    """One caller's units: how many are in the queue, the rest waiting in its backlog, and its
+    pending units and tokens by priority (queue and backlog together)."""
+
+    __slots__ = ("key", "queued", "backlog", "served", "units", "tokens")
+
+    def __init__(self, key: Hashable | None):
+        self.key = key if key is not None else self  # anonymous: the submission itself
+        self.queued = 0
+        self.backlog: deque[_Unit] = deque()
+        self.served = -1  # the batch number that last took one of its units
+        self.units: dict[int, int] = {}
+        self.tokens: dict[int, int] = {}
+
+    def add(self, unit: _Unit) -> None:
+        self.units[unit.priority] = self.units.get(unit.priority, 0) + 1
+        self.tokens[unit.priority] = self.tokens.get(unit.priority, 0) + unit.tokens
+
+    def remove(self, unit: _Unit) -> None:
+        self.units[unit.priority] -= 1
+        self.tokens[unit.priority] -= unit.tokens
+
+    def pending(self, level: int) -> tuple[int, int]:
+        """Units and tokens pending at ``level`` or more urgent."""
+        units = sum(n for p, n in self.units.items() if p <= level)
+        return units, sum(n for p, n in self.tokens.items() if p <= level)
+
+    @property
+    def empty(self) -> bool:
+        return not self.backlog and self.queued == 0 and not any(self.units.values())
 
 
 RunFn = Callable[[list[str], Any], "tuple[list[str], int | None] | list[str]"]
@@ -135,6 +287,8 @@ class MicroBatcher:
         default_timeout_s: float | None = None,
         batch_limit: Callable[[Any, int], int] | None = None,
         capability: str = "model",
+        caller_share: int | None = None,
+        max_request_units: int | None = None,
     ):
         if max_batch_size < 1:
             raise ValueError("max_batch_size must be at least 1")
@@ -146,15 +300,23 @@ class MicroBatcher:
         self.announced_wait = max(0.0, announced_wait_ms) / 1000.0
         self.announced = 0  # callers announced and not submitted yet (guarded by _cond)
         self.max_queue = max_queue
+        self.caller_share = max(1, caller_share or max_queue // 4)
+        self.max_request_units = max_request_units or 4 * max_queue
         self.default_timeout_s = default_timeout_s
         self._batch_limit = batch_limit
         self.capability = capability
         self._queue: list[_Unit] = []
+        self._callers: dict[Hashable, _Caller] = {}
         self._cond = threading.Condition()
         self._seq = itertools.count()
         self._closed = False
         self._thread: threading.Thread | None = None
         self.batches = 0  # batches run (for tests and /metrics)
+        self._formed = 0  # batches formed: the stamp of the callers they served
+        # throughput: decayed sums of input tokens and seconds of recent batches
+        self._rate_tokens = 0.0
+        self._rate_seconds = 0.0
+        self._running_tokens = 0  # input tokens of the batch running now
 
     # -- callers ----------------------------------------------------------------
     @contextmanager
@@ -177,31 +339,51 @@ class MicroBatcher:
                 self.announced -= 1
                 self._cond.notify_all()
 
-    def submit(self, texts: Sequence[str], tokens: Sequence[int], options: Hashable) -> list[Future]:
-        """Queue ``texts`` (with their token counts) as units; one future per text, in order."""
+    def submit(self, texts: Sequence[Any], tokens: Sequence[int], options: Hashable | list) -> list[Future]:
+        """Queue ``texts`` (with their token counts) as units; one future per text, in order.
+
+        ``options``: the generation options of every unit, or a list with one per unit (units
+        only share a batch with units of equal options)."""
         if len(texts) != len(tokens):
             raise ValueError("one token count per text")
+        per_unit = options if isinstance(options, list) else [options] * len(texts)
+        if len(per_unit) != len(texts):
+            raise ValueError("one options value per text")
         if not texts:
             return []
+        if len(texts) > self.max_request_units:
+            observe.emit("rejected", model=self.name, count=len(texts))
+            raise InputError(
+                f"this request needs {len(texts)} {self.name} model calls (sentences or sections), more than the "
+                f"limit of {self.max_request_units} per request (TOMTAT_MAX_REQUEST_UNITS); split the text into "
+                f"parts of at most {self.max_request_units} sentences and send each as its own request",
+                code="too-many-units", units=len(texts), limit=self.max_request_units,
+            )
         level = _priority.get()
         now = time.monotonic()
         limit = _deadline.get()
         if limit is _UNSET:
             limit = now + self.default_timeout_s if (self.default_timeout_s and level == INTERACTIVE) else None
-        units = [
-            _Unit(t, max(1, int(n)), options, level, next(self._seq), now, limit) for t, n in zip(texts, tokens)
-        ]
+        cancel = _cancel.get()
+        if cancel is not None and cancel.cancelled:
+            raise self._cancelled_error()
+        identity = _caller.get()
         with self._cond:
             if self._closed:
                 raise Overloaded(self.capability, f"the {self.name} batcher is shut down", "restart the service")
-            if len(self._queue) + len(units) > self.max_queue:
-                observe.emit("rejected", model=self.name, count=len(units))
-                raise Overloaded(
-                    self.capability,
-                    f"{self.name} has {len(self._queue)} units queued (limit {self.max_queue})",
-                    "retry later, send less at once, or raise TOMTAT_MAX_QUEUE",
-                )
-            self._queue.extend(units)
+            caller = self._callers.get(identity) if identity is not None else None
+            if caller is None:
+                caller = _Caller(identity)
+            units = [
+                _Unit(t, max(1, int(n)), o, level, next(self._seq), now, limit, caller, cancel)
+                for t, n, o in zip(texts, tokens, per_unit)
+            ]
+            self._admit(caller, units, level, limit, now)  # raises when refused
+            self._callers[caller.key] = caller
+            for unit in units:
+                caller.add(unit)
+            caller.backlog.extend(units)
+            self._refill(caller)
             mark = (_announced.get() or {}).get(id(self))
             if mark is not None and mark.open:  # this caller has arrived
                 mark.open = False
@@ -209,10 +391,12 @@ class MicroBatcher:
             depth = len(self._queue)
             self._ensure_thread()
             self._cond.notify_all()
+        if cancel is not None:
+            cancel._listen(id(self), self._drop_cancelled)
         observe.emit("queue_depth", model=self.name, depth=depth)
         return [u.future for u in units]
 
-    def run(self, texts: Sequence[str], tokens: Sequence[int], options: Hashable) -> list[str]:
+    def run(self, texts: Sequence[Any], tokens: Sequence[int], options: Hashable | list) -> list[Any]:
         """Submit and wait: the outputs of ``texts`` in order (raises the first unit's error)."""
         futures = self.submit(texts, tokens, options)
         try:
@@ -223,8 +407,24 @@ class MicroBatcher:
             raise
 
     def depth(self) -> int:
+        """Units in the queue (backlogs not counted)."""
         with self._cond:
             return len(self._queue)
+
+    def pending(self) -> int:
+        """Units not started yet: the queue and every caller's backlog."""
+        with self._cond:
+            return len(self._queue) + sum(len(c.backlog) for c in self._callers.values())
+
+    def held(self) -> dict[Hashable, int]:
+        """Units in the queue per caller (anonymous callers are keyed by an internal object)."""
+        with self._cond:
+            return {key: c.queued for key, c in self._callers.items() if c.queued}
+
+    def seconds_per_token(self) -> float | None:
+        """The moving average of model time per input token (``None`` before the first batch)."""
+        with self._cond:
+            return self._rate()
 
     def close(self, timeout: float | None = 5.0) -> None:
         with self._cond:
@@ -232,6 +432,91 @@ class MicroBatcher:
             self._cond.notify_all()
         if self._thread is not None:
             self._thread.join(timeout)
+
+    # -- admission (called with the lock held) ------------------------------------------
+    def _rate(self) -> float | None:
+        return self._rate_seconds / self._rate_tokens if self._rate_tokens > 0 else None
+
+    def _admit(self, caller: _Caller, units: list[_Unit], level: int, limit: float | None, now: float) -> None:
+        """Refuse ``units`` (raise) when they cannot all get in by count or start in time."""
+        rate = self._rate()
+        first = min(len(units), max(0, self.caller_share - caller.queued))  # what enters the queue now
+        if level == INTERACTIVE and first:
+            ahead = sum(1 for u in self._queue if u.priority <= level)  # background units do not count
+            if ahead + first > self.max_queue:
+                excess = ahead + first - self.max_queue
+                mean = sum(u.tokens for u in self._queue) / max(1, len(self._queue))
+                retry = None if rate is None else max(0.1, excess * mean * rate)
+                observe.emit("rejected", model=self.name, count=len(units))
+                raise Overloaded(
+                    self.capability,
+                    f"{self.name} has {ahead} units queued (limit {self.max_queue})",
+                    "retry later, send less at once, or raise TOMTAT_MAX_QUEUE", retry_after=retry,
+                )
+        if limit is None or rate is None:
+            return
+        wait = self._estimate_tokens(caller, units, level) * rate
+        if now + wait <= limit:
+            return
+        observe.emit("rejected", model=self.name, count=len(units))
+        own = sum(u.tokens for u in units) * rate
+        if own > limit - now:
+            reason = (f"this request needs about {own:.1f} s of {self.name} time, more than the "
+                      f"{max(0.0, limit - now):.1f} s it may wait")
+            fix = "split the text into smaller requests, or raise the request's deadline (TOMTAT_QUEUE_TIMEOUT)"
+        else:
+            reason = (f"its last unit would start in about {wait:.1f} s, after its deadline in "
+                      f"{max(0.0, limit - now):.1f} s (queue of {self.name} busy)")
+            fix = "retry after the Retry-After delay; the service is saturated (TOMTAT_QUEUE_TIMEOUT)"
+        raise DeadlineExceeded(self.capability, reason, fix, retry_after=max(0.1, now + wait - limit))
+
+    def _estimate_tokens(self, caller: _Caller, units: list[_Unit], level: int) -> float:
+        """Input tokens that run before the last of ``units`` starts: the running batch, the caller's
+        own pending units and those of ``units`` before it, and of every other caller the units the
+        round robin takes first (as many as ``units``), all at ``level`` or more urgent."""
+        n = len(units)
+        ahead = float(self._running_tokens)
+        for other in self._callers.values():
+            count, tokens = other.pending(level)
+            if not count:
+                continue
+            ahead += tokens if other is caller else tokens * min(1.0, n / count)
+        return ahead + sum(u.tokens for u in units[:-1])
+
+    def _refill(self, caller: _Caller) -> None:
+        """Move the caller's backlog into the queue, up to its share (background: while there is room)."""
+        backlog = caller.backlog
+        while backlog and caller.queued < self.caller_share:
+            unit = backlog[0]
+            if unit.priority > INTERACTIVE and len(self._queue) >= self.max_queue:
+                break
+            backlog.popleft()
+            self._queue.append(unit)
+            caller.queued += 1
+
+    def _refill_all(self) -> None:
+        for caller in list(self._callers.values()):
+            if caller.backlog:
+                self._refill(caller)
+
+    def _leave(self, unit: _Unit, queued: bool) -> None:
+        """``unit`` is no longer pending (started, dropped or failed)."""
+        caller = unit.caller
+        caller.remove(unit)
+        if queued:
+            caller.queued -= 1
+        if caller.empty and self._callers.get(caller.key) is caller:
+            del self._callers[caller.key]
+
+    def _cancelled_error(self) -> Cancelled:
+        return Cancelled(self.capability, "the request was cancelled (its client went away)",
+                         "nothing to fix; the client closed the connection before the answer")
+
+    def _drop_cancelled(self) -> None:
+        """A cancel token fired: drop its units now, even while a batch runs."""
+        with self._cond:
+            self._drop_dead(time.monotonic())
+            self._cond.notify_all()
 
     # -- inference thread -----------------------------------------------------------
     def _ensure_thread(self) -> None:
@@ -252,26 +537,68 @@ class MicroBatcher:
                 return
             self._execute(batch)
 
+    @staticmethod
+    def _fate(unit: _Unit, now: float) -> str | None:
+        if unit.future.cancelled():
+            return "gone"
+        if unit.cancel is not None and unit.cancel.cancelled:
+            return "cancelled"
+        if unit.deadline is not None and now > unit.deadline:
+            return "expired"
+        return None
+
     def _drop_dead(self, now: float) -> None:
-        """Remove cancelled units and fail expired ones (called with the lock held)."""
-        keep, expired = [], []
+        """Remove cancelled units and fail expired ones, in the queue and the backlogs (lock held)."""
+        dead: list[tuple[_Unit, str]] = []
+        keep = []
         for unit in self._queue:
-            if unit.future.cancelled():
-                continue
-            if unit.deadline is not None and now > unit.deadline:
-                expired.append(unit)
-            else:
+            fate = self._fate(unit, now)
+            if fate is None:
                 keep.append(unit)
+            else:
+                dead.append((unit, fate))
+                self._leave(unit, queued=True)
         self._queue = keep
-        for unit in expired:
-            if unit.future.set_running_or_notify_cancel():
+        for caller in list(self._callers.values()):
+            if not caller.backlog:
+                continue
+            alive: deque[_Unit] = deque()
+            gone = []
+            for unit in caller.backlog:
+                fate = self._fate(unit, now)
+                if fate is None:
+                    alive.append(unit)
+                else:
+                    gone.append((unit, fate))
+            if gone:
+                caller.backlog = alive
+                for unit, fate in gone:
+                    dead.append((unit, fate))
+                    self._leave(unit, queued=False)
+        expired = cancelled = 0
+        for unit, fate in dead:
+            if fate == "gone" or not unit.future.set_running_or_notify_cancel():
+                continue
+            if fate == "cancelled":
+                cancelled += 1
+                unit.future.set_exception(self._cancelled_error())
+            else:
+                expired += 1
                 unit.future.set_exception(DeadlineExceeded(
                     self.capability,
                     f"the request waited {now - unit.enqueued:.1f} s in the {self.name} queue past its deadline",
                     "retry later; the service is saturated (TOMTAT_QUEUE_TIMEOUT)",
                 ))
         if expired:
-            observe.emit("expired", model=self.name, count=len(expired))
+            observe.emit("expired", model=self.name, count=expired)
+        if cancelled:
+            observe.emit("cancelled", model=self.name, count=cancelled)
+        self._refill_all()
+
+    def _pick_seed(self) -> _Unit:
+        """The oldest unit, at the most urgent priority, of the caller served least recently."""
+        top = min(u.priority for u in self._queue)
+        return min((u for u in self._queue if u.priority == top), key=lambda u: (u.caller.served, u.seq))
 
     def _next_batch(self) -> list[_Unit] | None:
         with self._cond:
@@ -282,7 +609,7 @@ class MicroBatcher:
                 if self._closed:
                     return None
                 self._cond.wait(1.0)
-            seed = min(self._queue, key=lambda u: (u.priority, u.seq))
+            seed = self._pick_seed()
             limit = self._limit(seed.options)
             while not self._closed:
                 compatible = sum(1 for u in self._queue if u.options == seed.options)
@@ -299,17 +626,33 @@ class MicroBatcher:
             batch = self._select(seed, limit)
             chosen = set(map(id, batch))
             self._queue = [u for u in self._queue if id(u) not in chosen]
+            self._formed += 1
+            for unit in batch:
+                unit.caller.served = self._formed
+                self._leave(unit, queued=True)
+            self._refill_all()
+            started = [u for u in batch if u.future.set_running_or_notify_cancel()]
+            self._running_tokens = sum(u.tokens for u in started)
             depth = len(self._queue)
         observe.emit("queue_depth", model=self.name, depth=depth)
-        return [u for u in batch if u.future.set_running_or_notify_cancel()]
+        return started
 
     def _select(self, seed: _Unit, limit: int) -> list[_Unit]:
-        candidates = sorted(
-            (u for u in self._queue if u is not seed and u.options == seed.options),
-            key=lambda u: (u.priority, abs(u.tokens - seed.tokens), u.seq),
-        )
+        """The seed and its company: compatible units by priority, then the callers in turns (each
+        caller's unit closest in length to the seed first), within the size and token bounds."""
+        by_caller: dict[int, list[_Unit]] = {}
+        for unit in self._queue:
+            if unit is not seed and unit.options == seed.options:
+                by_caller.setdefault(id(unit.caller), []).append(unit)
+        ranked = []
+        for units in by_caller.values():
+            units.sort(key=lambda u: (u.priority, abs(u.tokens - seed.tokens), u.seq))
+            offset = 1 if units[0].caller is seed.caller else 0  # the seed took this caller's first turn
+            ranked.extend(((u.priority, turn + offset, abs(u.tokens - seed.tokens), u.seq), u)
+                          for turn, u in enumerate(units))
+        ranked.sort(key=lambda pair: pair[0])
         batch, longest = [seed], seed.tokens
-        for unit in candidates:
+        for _, unit in ranked:
             if len(batch) >= limit:
                 break
             widest = max(longest, unit.tokens)
@@ -325,23 +668,30 @@ class MicroBatcher:
         batch.sort(key=lambda u: u.tokens)
         options = batch[0].options
         started = time.monotonic()
+        tokens_in = sum(u.tokens for u in batch)
         try:
             result = self._run([u.text for u in batch], options)
             outputs, tokens_out = result if isinstance(result, tuple) else (result, None)
             if len(outputs) != len(batch):
                 raise RuntimeError(f"backend returned {len(outputs)} outputs for {len(batch)} inputs")
         except BaseException as exc:  # noqa: BLE001 - fail this batch's units, keep serving
+            with self._cond:
+                self._running_tokens = 0
             log.exception("%s: batch of %d failed", self.name, len(batch))
             observe.emit("batch_error", model=self.name, size=len(batch), error=type(exc).__name__)
             for unit in batch:
                 unit.future.set_exception(exc)
             return
         seconds = time.monotonic() - started
+        with self._cond:
+            self._running_tokens = 0
+            self._rate_tokens = self._rate_tokens * RATE_DECAY + tokens_in
+            self._rate_seconds = self._rate_seconds * RATE_DECAY + seconds
         self.batches += 1
         for unit, out in zip(batch, outputs):
             unit.future.set_result(out)
         observe.emit(
-            "batch", model=self.name, size=len(batch), tokens_in=sum(u.tokens for u in batch),
+            "batch", model=self.name, size=len(batch), tokens_in=tokens_in,
             tokens_out=int(tokens_out or 0), seconds=seconds, wait_seconds=started - min(u.enqueued for u in batch),
             priority=min(u.priority for u in batch),
         )

@@ -133,7 +133,7 @@ def test_interactive_units_overtake_queued_background_units():
 def test_deadline_and_bounded_queue():
     run = Recorder()
     run.gate.clear()
-    b = make(run, max_queue=3, max_wait_ms=0)
+    b = make(run, max_queue=3, caller_share=3, max_wait_ms=0)  # a caller may fill it (slicing: tests/test_admission.py)
     b.submit(["running"], [1], "o")
     time.sleep(0.05)
     with batching.deadline(0.01):
