@@ -204,6 +204,25 @@ def cancelled() -> bool:
     return token is not None and token.cancelled
 
 
+def bind_request(identity: Hashable | None = None, token: CancelToken | None = None,
+                 seconds: float | None = None) -> Callable[[], None]:
+    """Set the caller, cancel token and (when ``seconds``) deadline for the rest of this context —
+    for frameworks whose request hooks cannot wrap the handler in ``with`` blocks. Returns the
+    function that restores the previous values (call it when the request ends)."""
+    handles = [(_caller, _caller.set(identity)), (_cancel, _cancel.set(token))]
+    if seconds is not None:
+        handles.append((_deadline, _deadline.set(time.monotonic() + seconds)))
+
+    def restore() -> None:
+        for var, handle in reversed(handles):
+            try:
+                var.reset(handle)
+            except ValueError:  # ended in another context than it began: clear instead
+                var.set(_UNSET if var is _deadline else None)
+
+    return restore
+
+
 class _Retryable(CapabilityUnavailable):
     def __init__(self, capability: str, reason: str, how_to_fix: str, retry_after: float | None = None):
         super().__init__(capability, reason, how_to_fix)

@@ -42,7 +42,9 @@ class RuntimeConfig:
     max_wait_ms: float = 5.0
     announced_wait_ms: float = 100.0
     max_queue: int = 4096
-    queue_timeout: float | None = 120.0
+    queue_timeout: float | None = 120.0  # interactive units' wait limit when the request sets no deadline
+    caller_share: int = 0  # most queued units of one caller (API key / client); 0: max_queue // 4
+    max_request_units: int = 16384  # most model units (sentences, sections) one request may need (422 above)
     quantization: str = "auto"  # CTranslate2 compute type
     inter_threads: int | None = None
     torch_dtype: str = "auto"
@@ -124,7 +126,9 @@ class Runtime:
             model.make_batcher(max_batch_size=cfg.batch_size, max_batch_tokens=cfg.max_batch_tokens,
                                max_wait_ms=cfg.max_wait_ms, announced_wait_ms=cfg.announced_wait_ms,
                                max_queue=cfg.max_queue,
-                               default_timeout_s=cfg.queue_timeout or None)
+                               default_timeout_s=cfg.queue_timeout or None,
+                               caller_share=cfg.caller_share or None,
+                               max_request_units=cfg.max_request_units or None)
         self._status[capability] = Capability(capability, True, model.name)
         log.info("%s ready: %s on %s (%s)", capability, model.name, backend.device, backend.name)
         return model

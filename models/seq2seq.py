@@ -18,6 +18,12 @@ never reach the model as ``<unk>`` and are never dropped:
 With a ``batcher`` (``models.batcher.MicroBatcher``, set up by the runtime), the
 units of every concurrent caller share batches; without one, each call batches
 only its own units.
+
+Generation length follows the input: unless the caller sets ``max_new_tokens``,
+``defaults()`` returns :class:`ScaledOptions`, and each unit may generate at most
+``ratio × its input tokens + extra`` tokens (translation 2× + 16, summaries 1× + 16),
+rounded up to a step of :data:`LENGTH_STEPS` (so that units of similar length still
+share batches) and never more than the profile's ``max_new_tokens``.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ import re
 import time
 import unicodedata
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import cached_property
 
 from . import observe
@@ -39,6 +45,36 @@ from .tokenization import strip_hidden
 _WORDLIKE = re.compile(r"\w")
 # Part of every cache key: results computed before sentencepiece tokenization and span protection differ.
 TOKENIZATION_VERSION = "spm2"
+# Output tokens a unit may need per input token (and a constant for short inputs), by task.
+LENGTH_SCALE = {"translation": (2.0, 16), "summarization": (1.0, 16)}
+# A unit's length limit is rounded up to one of these (then capped by the profile's maximum).
+LENGTH_STEPS = (16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024)
+
+
+@dataclass(frozen=True)
+class ScaledOptions(GenerationOptions):
+    """Generation options whose ``max_new_tokens`` is a ceiling: each unit gets
+    ``min(max_new_tokens, step(ratio × input tokens + extra))`` (see the module docstring)."""
+
+    ratio: float = 2.0
+    extra: int = 16
+
+    def limit(self, input_tokens: int) -> int:
+        wanted = int(self.ratio * input_tokens + 0.999) + self.extra
+        step = next((s for s in LENGTH_STEPS if s >= wanted), wanted)
+        return max(1, min(self.max_new_tokens, step))
+
+    def for_input(self, input_tokens: int) -> GenerationOptions:
+        """The plain options one unit of ``input_tokens`` tokens is generated with."""
+        base = {f.name: getattr(self, f.name) for f in fields(GenerationOptions)}
+        longest = self.limit(input_tokens)
+        return GenerationOptions(**(base | {"max_new_tokens": longest,
+                                            "min_new_tokens": min(self.min_new_tokens, longest)}))
+
+
+def unit_options(options: GenerationOptions, input_tokens: int) -> GenerationOptions:
+    """The options a unit of ``input_tokens`` tokens is generated with."""
+    return options.for_input(input_tokens) if isinstance(options, ScaledOptions) else options
 
 
 @dataclass
@@ -129,10 +165,16 @@ class Seq2SeqModel:
         return self.tokenizer.count(self.model_text(text))
 
     def defaults(self, **overrides) -> GenerationOptions:
-        values = self.profile.generation.as_dict() | {k: v for k, v in overrides.items() if v is not None}
+        """The profile's options with the caller's overrides; without an explicit ``max_new_tokens``
+        the length limit scales with each unit's input (:class:`ScaledOptions`)."""
+        given = {k: v for k, v in overrides.items() if v is not None}
+        values = self.profile.generation.as_dict() | given
         if values["min_new_tokens"] > values["max_new_tokens"]:
             values["min_new_tokens"] = values["max_new_tokens"]
-        return GenerationOptions(**values)
+        if "max_new_tokens" in given:
+            return GenerationOptions(**values)
+        ratio, extra = LENGTH_SCALE.get(self.profile.task, LENGTH_SCALE["summarization"])
+        return ScaledOptions(**values, ratio=ratio, extra=extra)
 
     # -- encoding ----------------------------------------------------------------
     def encode(self, text: str):
@@ -241,25 +283,29 @@ class Seq2SeqModel:
         if not units:
             return []
         inputs = [u.ids for u in units]
+        per_unit = [unit_options(options, len(i)) for i in inputs]
         if self.batcher is not None:
-            return self.batcher.run(inputs, [len(i) for i in inputs], options)
-        order = sorted(range(len(inputs)), key=lambda i: len(inputs[i]))
-        size = self.batch_size
-        limit = getattr(self.backend, "max_batch", None)
-        if limit is not None:
-            size = max(1, limit(options, size))
+            return self.batcher.run(inputs, [len(i) for i in inputs], per_unit)
+        groups: dict[GenerationOptions, list[int]] = {}
+        for i in sorted(range(len(inputs)), key=lambda i: len(inputs[i])):
+            groups.setdefault(per_unit[i], []).append(i)
         results: list[list[int]] = [[] for _ in inputs]
-        for start in range(0, len(order), size):
-            idx = order[start : start + size]
-            batch = [inputs[i] for i in idx]
-            started = time.monotonic()
-            outputs, tokens_out = self._run_batch(batch, options)
-            # the same event the micro-batcher emits, so metrics see both paths alike
-            observe.emit("batch", model=self.profile.id, size=len(batch),
-                         tokens_in=sum(len(b) for b in batch), tokens_out=int(tokens_out or 0),
-                         seconds=time.monotonic() - started, wait_seconds=0.0, priority=0)
-            for i, out in zip(idx, outputs):
-                results[i] = out
+        for group_options, order in groups.items():
+            size = self.batch_size
+            limit = getattr(self.backend, "max_batch", None)
+            if limit is not None:
+                size = max(1, limit(group_options, size))
+            for start in range(0, len(order), size):
+                idx = order[start : start + size]
+                batch = [inputs[i] for i in idx]
+                started = time.monotonic()
+                outputs, tokens_out = self._run_batch(batch, group_options)
+                # the same event the micro-batcher emits, so metrics see both paths alike
+                observe.emit("batch", model=self.profile.id, size=len(batch),
+                             tokens_in=sum(len(b) for b in batch), tokens_out=int(tokens_out or 0),
+                             seconds=time.monotonic() - started, wait_seconds=0.0, priority=0)
+                for i, out in zip(idx, outputs):
+                    results[i] = out
         return results
 
     def _strip_output(self, text: str) -> str:
