@@ -27,6 +27,20 @@ def _optional_str(value: str) -> str | None:
     return value or None
 
 
+def _duration(value: str) -> float:
+    """``604800``, ``90s``, ``30m``, ``12h`` or ``7d`` → seconds."""
+    text = value.strip().lower()
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    scale = units.get(text[-1:], None)
+    try:
+        number = float(text[:-1] if scale else text)
+    except ValueError:
+        raise ValueError(f"expected a duration such as 7d, 12h, 30m, 90s or seconds, got {value!r}") from None
+    if number < 0 or number != number or number == float("inf"):
+        raise ValueError(f"expected a duration of 0 or more, got {value!r}")
+    return number * (scale or 1)
+
+
 def _env(env: str, default: Any, doc: str, parse: Any = None):
     """A setting: its environment variable, default and meaning, declared once."""
     return field(default=default, metadata={"env": env, "doc": doc, "parse": parse})
@@ -118,6 +132,13 @@ class Settings:
     max_job_articles: int = _env("TOMTAT_MAX_JOB_ARTICLES", 100_000, "Most articles in one POST /v1/jobs (413 above).")
     max_job_bytes: int = _env(
         "TOMTAT_MAX_JOB_BYTES", 256 * 1024 * 1024, "Largest POST /v1/jobs body in bytes (413 above).")
+    max_job_article_bytes: int = _env(
+        "TOMTAT_MAX_JOB_ARTICLE_BYTES", 1024 * 1024,
+        "Largest article of a job body in bytes (one JSON array element: 413; one JSONL line: an error row).")
+    job_retention: float = _env(
+        "TOMTAT_JOB_RETENTION", 7 * 86400.0,
+        "How long finished jobs and their results are kept, in seconds or as `7d`, `12h`, `30m` (0: forever).",
+        _duration)
     job_lease_s: float = _env(
         "TOMTAT_JOB_LEASE_S", 60.0,
         "Seconds a job item stays claimed without a heartbeat; then a crashed worker's items are redone.")

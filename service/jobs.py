@@ -24,27 +24,32 @@ registered at exit).
 from __future__ import annotations
 
 import atexit
+import codecs
+import hashlib
+import io
 import json
 import logging
 import os
 import socket
 import threading
+import time
 import uuid
 from typing import Literal
 
-from flask import Blueprint, Flask, Response, current_app, jsonify, request, url_for
+from flask import Blueprint, Flask, Response, current_app, g, jsonify, request, url_for
 from pydantic import Field
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from models import batcher
 from models.errors import CapabilityUnavailable
 
-from .batch.records import Record, parse_jsonl_line, record_from_mapping
+from .batch.records import Record, bad, parse_jsonl_line, record_from_mapping
 from .batch.runner import ArticleOptions, process_record
 from .errors import ApiError
 from .http import JSONL_TYPES, runtime, settings
 from .priority import Priority
 from .schemas import Generation, Request, SummarySpec
-from .store import IdempotencyConflict, JobStore, request_hash
+from .store import ANONYMOUS, IdempotencyConflict, JobStore, request_hash
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +88,8 @@ class JobWorkers:
         if self._store is None:
             with self._lock:
                 if self._store is None:
-                    self._store = JobStore(self.settings.db_path, lease_s=self.settings.job_lease_s)
+                    self._store = JobStore(self.settings.db_path, lease_s=self.settings.job_lease_s,
+                                           retention_s=self.settings.job_retention)
         return self._store
 
     @property
@@ -119,11 +125,18 @@ class JobWorkers:
 
     def _heartbeat(self) -> None:
         interval = max(0.2, self.settings.job_lease_s / 3)
-        while not self._stop.wait(interval):
+        retention = self.settings.job_retention
+        purge_every = min(max(retention / 10, 0.2), 60.0)  # finished jobs outlive their retention by <= 10%
+        last_purge = 0.0
+        while not self._stop.wait(min(interval, purge_every) if retention > 0 else interval):
             try:
                 self.store.renew(self.owner)
                 if self.store.requeue_expired():
                     self._wake.set()
+                if retention > 0 and time.monotonic() - last_purge >= purge_every:
+                    last_purge = time.monotonic()
+                    if purged := self.store.purge_expired():
+                        log.info("job store: %d finished jobs purged (TOMTAT_JOB_RETENTION)", purged)
             except Exception:  # noqa: BLE001 - a locked or busy database must not kill the heartbeat
                 log.exception("job heartbeat failed")
 
@@ -229,42 +242,333 @@ def _options(data: dict) -> ArticleOptions:
     return options
 
 
-def _records(body: bytes) -> tuple[list | object, dict]:
-    """The body → (an iterable of raw rows, options from the body)."""
-    mimetype = request.mimetype
-    if mimetype in JSONL_TYPES:
-        return ("jsonl", body.splitlines()), {}
-    if mimetype != "application/json":
-        raise ApiError(415, "Unsupported Media Type",
-                       "send a JSON array of articles (application/json) or JSONL (application/x-ndjson)")
-    data = request.get_json(silent=True)  # parsed once per request (the character quota read it already)
-    if data is None:
-        raise ApiError(400, "Malformed JSON", "the body is not valid UTF-8 JSON; check quotes, commas and encoding",
-                       slug="malformed-json")
-    if isinstance(data, dict) and isinstance(data.get("articles"), list):
-        articles = data.pop("articles")
-        return ("json", articles), data
-    if isinstance(data, list):
-        return ("json", data), {}
-    raise ApiError(422, "Invalid request", "the body must be a JSON array of articles, an object with "
-                   "`articles`, or JSONL", slug="validation", errors=[{"field": "body", "message": "expected an array"}])
+# -- the job body: read as a stream, counted and checked in one pass ------------------------------------
+
+CHUNK = 1 << 20  # bytes read from the request at a time
+MAX_ID_CHARS = 256  # an article's `id`, stored and echoed in every result row
+MAX_EXTRA_CHARS = 4096  # an article's other fields (JSON), stored and passed through to its result row
+MAX_OPTION_BYTES = 64 * 1024  # one option value of the object form (`translate`, `summary`, `translation`)
 
 
-def _iter_records(kind: str, rows, max_chars: int, limit: int):
-    n = 0
-    for i, row in enumerate(rows, 1):
-        if kind == "jsonl":
-            record = parse_jsonl_line(row, "body", i, max_chars)
-            if record is None:
-                continue
-        else:
-            record = record_from_mapping(row, f"body:{i}", max_chars, f"articles[{i - 1}]")
-        n += 1
-        if n > limit:
+class _TooLarge(Exception):
+    """One value of the body is over its byte cap."""
+
+
+def _no_constants(name: str):
+    raise ValueError(f"{name} is not JSON; send numbers as finite decimals")
+
+
+_DECODER = json.JSONDecoder(parse_constant=_no_constants)
+
+
+def _dumps(value) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+class JobBody:
+    """A parsed job body: each article's ``(id, stored record as JSON bytes)``, what they cost, the options.
+
+    Only the compact stored form of each article is kept (about the size of the body); nothing else."""
+
+    def __init__(self):
+        self.items: list[tuple[str, bytes]] = []
+        self.chars = 0  # characters stored: every id, text, title and extra field (the character quota)
+        self.options: dict = {}
+        self.digest = hashlib.sha256()
+
+    def add(self, record: Record, limit: int, where: str) -> None:
+        if len(self.items) >= limit:
             raise ApiError(413, "Too many articles", f"the job has more than {limit} articles "
                            "(TOMTAT_MAX_JOB_ARTICLES); split it into several jobs", slug="too-many-articles",
                            limit=limit)
-        yield record.to_dict()
+        record = _capped(record, where, len(self.items) + 1)
+        extra = _dumps(record.extra) if record.extra else ""
+        self.chars += len(record.id) + len(record.text or "") + len(record.title or "") + len(extra)
+        self.items.append((record.id, _dumps(record.to_dict()).encode("utf-8", "surrogatepass")))
+
+
+def _capped(record: Record, where: str, n: int) -> Record:
+    """Every stored field is bounded: an over-long `id` or too many extra fields make the article an error row
+    instead of being stored (an over-long id is replaced by the article's position, ``body:N``)."""
+    if len(record.id) > MAX_ID_CHARS:
+        return bad(f"body:{n}", "invalid_id", f"{where}: `id` has {len(record.id)} characters; the limit is "
+                   f"{MAX_ID_CHARS}")
+    if record.extra:
+        size = len(_dumps(record.extra))
+        if size > MAX_EXTRA_CHARS:
+            return bad(record.id, "extra_too_large", f"{where}: the fields other than id, text, title and format "
+                       f"take {size} characters as JSON; the limit is {MAX_EXTRA_CHARS} (they are passed through "
+                       "to the result row: drop the ones you do not need)")
+    return record
+
+
+def _body_error(detail: str, status: int = 400, slug: str = "malformed-json", **extra) -> ApiError:
+    title = {400: "Malformed JSON", 413: "Article too large", 422: "Invalid request"}[status]
+    return ApiError(status, title, detail, slug=slug, **extra)
+
+
+def _too_large_error(s) -> ApiError:
+    return ApiError(413, "Payload Too Large", f"the body is over the limit for a job of {s.max_job_bytes} bytes "
+                    "(TOMTAT_MAX_JOB_BYTES); split the archive into several jobs", slug="job-too-large",
+                    limit=s.max_job_bytes)
+
+
+def _chunks(s, digest):
+    """The request body in chunks of at most CHUNK bytes (the cached bytes if a hook read them already)."""
+    cached = getattr(request, "_cached_data", None)
+    stream = io.BytesIO(cached) if cached is not None else request.stream
+    try:
+        while chunk := stream.read(CHUNK):
+            digest.update(chunk)
+            yield chunk
+    except RequestEntityTooLarge:  # a chunked body over TOMTAT_MAX_JOB_BYTES
+        raise _too_large_error(s) from None
+
+
+def _jsonl(body: JobBody, s) -> None:
+    """JSONL: one line at a time; a line over TOMTAT_MAX_JOB_ARTICLE_BYTES becomes an error row, unread."""
+    cap = s.max_job_article_bytes
+    pending = bytearray()
+    line_no = 0
+    skipping = False  # inside a line over the cap: drop bytes until its newline
+
+    def emit(raw: bytes | None) -> None:
+        nonlocal line_no
+        line_no += 1
+        if raw is None:
+            record = bad(f"body:{line_no}", "too_large", f"line {line_no}: over {cap} bytes "
+                         "(TOMTAT_MAX_JOB_ARTICLE_BYTES); the line was not read")
+        else:
+            record = parse_jsonl_line(raw, "body", line_no, s.max_chars)
+            if record is None:
+                return
+        body.add(record, s.max_job_articles, f"line {line_no}")
+
+    for chunk in _chunks(s, body.digest):
+        start = 0
+        while True:
+            nl = chunk.find(b"\n", start)
+            if not skipping:
+                pending += chunk[start:] if nl < 0 else chunk[start:nl]
+                if len(pending) > cap:
+                    pending.clear()
+                    skipping = True
+            if nl < 0:
+                break
+            if skipping:
+                emit(None)
+                skipping = False
+            else:
+                emit(bytes(pending))
+                pending.clear()
+            start = nl + 1
+    if skipping:
+        emit(None)
+    elif pending:
+        emit(bytes(pending))
+
+
+class _JsonReader:
+    """A JSON document decoded from the body a value at a time: only the value being read is in memory."""
+
+    def __init__(self, chunks):
+        self.chunks = chunks
+        self.decoder = codecs.getincrementaldecoder("utf-8-sig")("strict")
+        self.buf = ""
+        self.pos = 0
+        self.offset = 0  # characters dropped from the front of buf
+        self.eof = False
+
+    def _fill(self, at_least: int = 1) -> bool:
+        """Read at least ``at_least`` more characters (fewer at the end) → False at the end of the body."""
+        added = 0
+        while added < at_least and not self.eof:
+            chunk = next(self.chunks, None)
+            try:
+                text = self.decoder.decode(chunk or b"", final=chunk is None)
+            except UnicodeDecodeError as exc:
+                raise _body_error(f"the body is not UTF-8 (byte 0x{exc.object[exc.start]:02x}); send the JSON "
+                                  "encoded as UTF-8") from None
+            if chunk is None:
+                self.eof = True
+            if self.pos > CHUNK:  # keep only what is not consumed yet
+                self.offset += self.pos
+                self.buf, self.pos = self.buf[self.pos:], 0
+            self.buf += text
+            added += len(text)
+        return added > 0
+
+    def peek(self) -> str:
+        """The next character that is not whitespace ('' at the end)."""
+        while True:
+            while self.pos < len(self.buf) and self.buf[self.pos] in " \t\r\n":
+                self.pos += 1
+            if self.pos < len(self.buf):
+                return self.buf[self.pos]
+            if not self._fill():
+                return ""
+
+    def expect(self, chars: str, what: str) -> str:
+        char = self.peek()
+        if char == "" or char not in chars:
+            found = repr(char) if char else "the end of the body"
+            raise _body_error(f"expected {what} at character {self.offset + self.pos}, found {found}")
+        self.pos += 1
+        return char
+
+    def value(self, cap: int):
+        """Decode the next value; _TooLarge once it is known to take more than ``cap`` characters."""
+        self.peek()
+        while True:
+            try:
+                value, end = _DECODER.raw_decode(self.buf, self.pos)
+            except json.JSONDecodeError as exc:
+                incomplete = exc.pos >= len(self.buf) - 12 or exc.msg.startswith("Unterminated string")
+                if not (incomplete and not self.eof):
+                    raise _body_error(f"invalid JSON at character {self.offset + exc.pos}: {exc.msg}") from None
+                self._grow(cap)
+                continue
+            except ValueError as exc:  # NaN, Infinity
+                raise _body_error(f"invalid JSON at character {self.offset + self.pos}: {exc}") from None
+            except RecursionError:
+                raise _body_error(f"the value at character {self.offset + self.pos} is nested too deeply") from None
+            if end == len(self.buf) and not self.eof:  # a number may go on in the next chunk
+                self._grow(cap)
+                continue
+            if end - self.pos > cap:
+                raise _TooLarge()
+            self.pos = end
+            return value
+
+    def _grow(self, cap: int) -> None:
+        pending = len(self.buf) - self.pos
+        if pending > cap:
+            raise _TooLarge()
+        self._fill(max(pending, CHUNK))  # doubling: each value is decoded O(1) times over
+
+
+def _json(body: JobBody, s) -> None:
+    """A JSON array of articles, or an object with `articles` and options, one value at a time."""
+    reader = _JsonReader(_chunks(s, body.digest))
+    first = reader.peek()
+    if first == "[":
+        _array(reader, body, s)
+    elif first == "{":
+        reader.pos += 1
+        fields = 0
+        seen_articles = False
+        while reader.peek() != "}":
+            if fields:
+                reader.expect(",", "',' or '}'")
+            reader.expect('"', "a field name in double quotes")
+            reader.pos -= 1
+            try:
+                key = reader.value(MAX_OPTION_BYTES)
+            except _TooLarge:
+                raise _body_error("a field name is over 64 KiB") from None
+            reader.expect(":", "':'")
+            fields += 1
+            if key == "articles" and reader.peek() == "[":
+                if seen_articles:
+                    raise ApiError(422, "Invalid request", "`articles` appears twice in the body; send it once",
+                                   slug="validation", errors=[{"field": "articles", "message": "given twice"}])
+                seen_articles = True
+                _array(reader, body, s)
+                continue
+            try:
+                body.options[key] = reader.value(MAX_OPTION_BYTES)
+            except _TooLarge:
+                raise ApiError(422, "Invalid request", f"the value of `{key}` is over {MAX_OPTION_BYTES} bytes",
+                               slug="validation", errors=[{"field": key, "message": "too large"}]) from None
+        reader.pos += 1
+        if not seen_articles:
+            raise _not_articles()
+        body.options.pop("articles", None)
+    elif first == "":
+        raise _body_error("the body is empty; send a JSON array of articles")
+    else:
+        try:
+            reader.value(MAX_OPTION_BYTES)
+        except _TooLarge:
+            pass
+        raise _not_articles()
+    if reader.peek() != "":
+        raise _body_error(f"extra data after the JSON value at character {reader.offset + reader.pos}; send one "
+                          "JSON document (or JSONL with 'Content-Type: application/x-ndjson')")
+
+
+def _not_articles() -> ApiError:
+    return ApiError(422, "Invalid request", "the body must be a JSON array of articles, an object with "
+                    "`articles`, or JSONL", slug="validation",
+                    errors=[{"field": "body", "message": "expected an array"}])
+
+
+def _array(reader: _JsonReader, body: JobBody, s) -> None:
+    reader.expect("[", "'['")
+    cap = s.max_job_article_bytes
+    i = 0
+    while reader.peek() != "]":
+        if i:
+            reader.expect(",", "',' or ']'")
+        try:
+            value = reader.value(cap)
+        except _TooLarge:
+            raise _body_error(f"articles[{i}] is over {cap} bytes (TOMTAT_MAX_JOB_ARTICLE_BYTES); shorten it or "
+                              "send it on its own", 413, "article-too-large", limit=cap) from None
+        body.add(record_from_mapping(value, f"body:{i + 1}", s.max_chars, f"articles[{i}]"), s.max_job_articles,
+                 f"articles[{i}]")
+        i += 1
+    reader.pos += 1
+
+
+def read_job_body() -> JobBody:
+    """This request's job body, read once (the character quota asks first, the route next)."""
+    cached = g.get("tomtat_job_body")
+    if cached is None:
+        try:
+            cached = _read_job_body()
+        except ApiError as exc:
+            cached = exc
+        g.tomtat_job_body = cached
+    if isinstance(cached, ApiError):
+        raise cached
+    return cached
+
+
+def _read_job_body() -> JobBody:
+    s = settings()
+    if request.content_length is not None and request.content_length > s.max_job_bytes:
+        raise ApiError(413, "Payload Too Large", f"the body has {request.content_length} bytes; the limit for a job "
+                       f"is {s.max_job_bytes} (TOMTAT_MAX_JOB_BYTES); split the archive into several jobs",
+                       slug="job-too-large", limit=s.max_job_bytes)
+    mimetype = request.mimetype
+    if mimetype not in JSONL_TYPES and mimetype != "application/json":
+        raise ApiError(415, "Unsupported Media Type",
+                       "send a JSON array of articles (application/json) or JSONL (application/x-ndjson)")
+    body = JobBody()
+    (_jsonl if mimetype in JSONL_TYPES else _json)(body, s)
+    if not body.items:
+        raise ApiError(422, "Invalid request", "the job has no articles", slug="validation",
+                       errors=[{"field": "body", "message": "send at least one article"}])
+    return body
+
+
+def job_body_chars() -> int:
+    """Characters a job POST stores (the character quota's cost); 0 when the body is refused anyway."""
+    try:
+        return read_job_body().chars
+    except ApiError:
+        return 0
+
+
+def is_job_post() -> bool:
+    return request.method == "POST" and request.endpoint == "jobs.create_job"
+
+
+def tenant() -> str:
+    """Who owns the jobs of this request: its API key, or the one anonymous tenant when keys are off."""
+    key = g.get("api_key")
+    return f"key:{key.id}" if key is not None else ANONYMOUS
 
 
 def _job_body(job: dict) -> dict:
@@ -275,32 +579,24 @@ def _job_body(job: dict) -> dict:
 
 @bp.post("")
 def create_job():
-    s = settings()
-    if request.content_length is not None and request.content_length > s.max_job_bytes:
-        raise ApiError(413, "Payload Too Large", f"the body has {request.content_length} bytes; the limit for a job "
-                       f"is {s.max_job_bytes} (TOMTAT_MAX_JOB_BYTES); split the archive into several jobs",
-                       slug="job-too-large", limit=s.max_job_bytes)
-    body = request.get_data()  # cached: the character quota and the JSON parse read the same bytes
-    (kind, rows), body_options = _records(body)
-    if not any(row.strip() for row in rows) if kind == "jsonl" else not rows:
-        raise ApiError(422, "Invalid request", "the job has no articles", slug="validation",
-                       errors=[{"field": "body", "message": "send at least one article"}])
-    options = _options(body_options | _query_options())
+    body = read_job_body()
+    options = _options(body.options | _query_options())
     key = request.headers.get("Idempotency-Key")
     if key is not None and not (0 < len(key) <= 255):
         raise ApiError(422, "Invalid request", "Idempotency-Key must have 1 to 255 characters", slug="validation",
                        errors=[{"field": "Idempotency-Key", "message": "1 to 255 characters"}])
-    digest = request_hash(body, json.dumps(options.to_dict(), sort_keys=True)) if key else None
+    digest = request_hash(body.digest.digest(), json.dumps(options.to_dict(), sort_keys=True)) if key else None
     workers = _workers()
+    owner = tenant()
     try:
-        job_id, created = workers.store.create_job(
-            _iter_records(kind, rows, s.max_chars, s.max_job_articles), options.to_dict(),
-            idempotency_key=key, req_hash=digest)
-    except IdempotencyConflict as exc:
+        job_id, created = workers.store.create_job(body.items, options.to_dict(), tenant=owner,
+                                                   idempotency_key=key, req_hash=digest)
+    except IdempotencyConflict as exc:  # the tenant's own job: its id tells no one else anything
         raise ApiError(422, "Idempotency-Key reused", f"this Idempotency-Key was used for job {exc.job_id} with a "
                        "different request; use a new key for a new job", slug="idempotency-key-reused",
                        job_id=exc.job_id) from None
-    job = workers.store.get_job(job_id)
+    body.items.clear()
+    job = workers.store.get_job(job_id, owner)
     workers.notify()
     response = jsonify(_job_body(job))
     response.status_code = 202
@@ -311,11 +607,22 @@ def create_job():
 
 
 def _job_or_404(job_id: str) -> dict:
-    job = _workers().store.get_job(job_id)
+    """The caller's job; another tenant's job is "not found", the same answer as a job that never existed."""
+    job = _workers().store.get_job(job_id, tenant())
     if job is None:
-        raise ApiError(404, "Job not found", f"there is no job {job_id!r} (it may belong to another database)",
-                       slug="job-not-found")
+        raise ApiError(404, "Job not found", f"there is no job {job_id!r} for this API key (jobs are kept "
+                       f"{_retention_text()} after they finish)", slug="job-not-found")
     return job
+
+
+def _retention_text() -> str:
+    seconds = settings().job_retention
+    if seconds <= 0:
+        return "until deleted"
+    for unit, size in (("days", 86400), ("hours", 3600), ("minutes", 60)):
+        if seconds >= size:
+            return f"{seconds / size:g} {unit}"
+    return f"{seconds:g} seconds"
 
 
 @bp.get("/<job_id>")
@@ -326,7 +633,7 @@ def get_job(job_id: str):
 @bp.delete("/<job_id>")
 def cancel_job(job_id: str):
     _job_or_404(job_id)
-    _workers().store.cancel_job(job_id)
+    _workers().store.cancel_job(job_id, tenant())
     return jsonify(_job_body(_job_or_404(job_id)))
 
 

@@ -69,12 +69,17 @@ def _count(value) -> int:
 
 
 def text_chars() -> int:
-    """Characters of text in this request's body (text, texts, title, nested articles, LibreTranslate's q):
-    JSON, JSONL or a form."""
+    """Characters of text in this request's body (text, texts, title, LibreTranslate's q): JSON or a form.
+    A job (POST /v1/jobs) costs every character it stores: each article's id, text, title and extra fields,
+    counted while its body is read (``service.jobs.read_job_body``), not parsed again here."""
     if "tomtat_chars" not in g:
         g.tomtat_chars = 0
         try:
-            if request.method == "POST" and request.is_json:
+            from .jobs import is_job_post, job_body_chars
+
+            if is_job_post():  # a job is counted as it is read, by what it stores (every id and extra field)
+                g.tomtat_chars = job_body_chars()
+            elif request.method == "POST" and request.is_json:
                 data = request.get_json(silent=True)
                 g.tomtat_chars = _count(data) if isinstance(data, (dict, list)) else 0
             elif request.method == "POST" and request.mimetype in JSONL_TYPES:

@@ -3,8 +3,11 @@
 Tables (this module owns ``jobs`` and ``job_items``; other modules may keep their
 own tables in the same file):
 
-* ``jobs``: one row per job — status, options, timestamps, the idempotency key
-  and a hash of the request it came with.
+* ``jobs``: one row per job — its tenant (``tenant``: the API key that created
+  it, ``key:<id>``, or ``anonymous`` when keys are off), status, options,
+  timestamps, the idempotency key (unique per tenant) and a hash of the request
+  it came with. Every read and write of a job is scoped to its tenant: another
+  tenant's job is "not found".
 * ``job_items``: one row per article — its input record, its state
   (``queued → running → done|failed``, or ``cancelled``), its result, and
   ``done_order``: the job's completion sequence, the cursor of ``/results``.
@@ -17,6 +20,16 @@ back to ``queued`` (``requeue_expired``), so unfinished work resumes on the next
 start and every item gets exactly one stored result. An item that has been
 claimed ``max_attempts`` times without completing (an article that crashes the
 process) is failed instead of retried forever.
+
+Retention: finished jobs (done, failed, cancelled) and their items are deleted
+``retention_s`` after they finish (``purge_expired``; the job workers call it
+periodically and every new job triggers it); until then an expired job is
+already hidden from reads.
+
+Migration: a database from before tenants (no ``jobs.tenant``, a global
+``UNIQUE`` on ``idempotency_key``) is rebuilt in place on open, in one
+transaction, following SQLite's documented procedure (foreign keys off, new
+table, copy, drop, rename); its jobs belong to the anonymous tenant.
 
 Every thread uses its own connection; every write is one ``BEGIN IMMEDIATE``
 transaction.
@@ -36,20 +49,24 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS jobs (
+JOBS_TABLE = """
+CREATE TABLE IF NOT EXISTS {name} (
     id TEXT PRIMARY KEY,
+    tenant TEXT NOT NULL DEFAULT 'anonymous',  -- key:<api key id> | anonymous
     status TEXT NOT NULL,                 -- queued | running | done | failed | cancelled
     options TEXT NOT NULL,                -- JSON: ArticleOptions.to_dict()
     total INTEGER NOT NULL,
-    idempotency_key TEXT UNIQUE,
+    idempotency_key TEXT,
     request_hash TEXT,
     error TEXT,
     created_at REAL NOT NULL,
     started_at REAL,
     finished_at REAL,
-    updated_at REAL NOT NULL
-);
+    updated_at REAL NOT NULL,
+    UNIQUE (tenant, idempotency_key)
+)"""
+
+SCHEMA = JOBS_TABLE.format(name="jobs") + """;
 CREATE TABLE IF NOT EXISTS job_items (
     item_id INTEGER PRIMARY KEY,          -- global FIFO order of work
     job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
@@ -69,7 +86,11 @@ CREATE INDEX IF NOT EXISTS job_items_queued ON job_items (item_id) WHERE status 
 CREATE INDEX IF NOT EXISTS job_items_running ON job_items (lease_until) WHERE status = 'running';
 CREATE INDEX IF NOT EXISTS job_items_status ON job_items (job_id, status);
 CREATE UNIQUE INDEX IF NOT EXISTS job_items_done ON job_items (job_id, done_order) WHERE done_order IS NOT NULL;
+CREATE INDEX IF NOT EXISTS jobs_finished ON jobs (finished_at) WHERE finished_at IS NOT NULL;
 """
+ANONYMOUS = "anonymous"
+JOB_COLUMNS = ("id", "status", "options", "total", "idempotency_key", "request_hash", "error", "created_at",
+               "started_at", "finished_at", "updated_at")
 
 ACTIVE = ("queued", "running")
 FINAL = ("done", "failed", "cancelled")
@@ -112,14 +133,44 @@ def request_hash(*parts: bytes | str) -> str:
 
 
 class JobStore:
-    def __init__(self, path: str, lease_s: float = 60.0, max_attempts: int = 3):
+    def __init__(self, path: str, lease_s: float = 60.0, max_attempts: int = 3, retention_s: float = 0.0):
         self.path = path
         self.lease_s = lease_s
         self.max_attempts = max_attempts
+        self.retention_s = retention_s  # 0: finished jobs are kept until deleted by hand
         self._local = threading.local()
         if path != ":memory:":
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        self._migrate()
         self._db().executescript(SCHEMA)
+
+    def _migrate(self) -> None:
+        """Rebuild a ``jobs`` table from before tenants (see the module docstring); a no-op otherwise."""
+        db = self._db()
+        if "tenant" in self._job_columns(db) or not self._job_columns(db):
+            return
+        db.execute("PRAGMA foreign_keys=OFF")  # else DROP TABLE jobs would cascade to every item
+        try:
+            with self._tx() as tx:
+                columns = self._job_columns(tx)
+                if "tenant" in columns or not columns:  # another process migrated it meanwhile
+                    return
+                copied = ", ".join(c for c in JOB_COLUMNS if c in columns)
+                tx.execute("DROP TABLE IF EXISTS jobs_migrating")
+                tx.execute(JOBS_TABLE.format(name="jobs_migrating"))
+                tx.execute(f"INSERT INTO jobs_migrating (tenant, {copied}) SELECT ?, {copied} FROM jobs",
+                           (ANONYMOUS,))
+                tx.execute("DROP TABLE jobs")
+                tx.execute("ALTER TABLE jobs_migrating RENAME TO jobs")
+                broken = tx.execute("PRAGMA foreign_key_check(job_items)").fetchall()
+                if broken:
+                    raise RuntimeError(f"job store migration: {len(broken)} items lost their job; nothing changed")
+        finally:
+            db.execute("PRAGMA foreign_keys=ON")
+
+    @staticmethod
+    def _job_columns(db: sqlite3.Connection) -> set[str]:
+        return {row[1] for row in db.execute("PRAGMA table_info(jobs)")}
 
     # -- connections ------------------------------------------------------------
     def _db(self) -> sqlite3.Connection:
@@ -152,26 +203,28 @@ class JobStore:
             self._local.db = None
 
     # -- jobs -------------------------------------------------------------------------
-    def create_job(self, records: Iterable[dict], options: dict, *, idempotency_key: str | None = None,
-                   req_hash: str | None = None) -> tuple[str, bool]:
-        """Store a job and its items in one transaction → (job id, created). Replays return (id, False)."""
+    def create_job(self, records: Iterable[tuple[str, str | bytes]], options: dict, *, tenant: str = ANONYMOUS,
+                   idempotency_key: str | None = None, req_hash: str | None = None) -> tuple[str, bool]:
+        """Store a job of ``tenant`` and its items, given as ``(article id, record JSON)``, in one transaction
+        → (job id, created). A replay of the tenant's idempotency key returns (its job id, False)."""
+        self.purge_expired()
         now = time.time()
         job_id = uuid.uuid4().hex
         with self._tx() as db:
             if idempotency_key:
-                row = db.execute("SELECT id, request_hash FROM jobs WHERE idempotency_key = ?",
-                                 (idempotency_key,)).fetchone()
+                row = db.execute("SELECT id, request_hash FROM jobs WHERE tenant = ? AND idempotency_key = ?",
+                                 (tenant, idempotency_key)).fetchone()
                 if row is not None:
                     if req_hash and row["request_hash"] and row["request_hash"] != req_hash:
                         raise IdempotencyConflict(row["id"])
                     return row["id"], False
-            db.execute("INSERT INTO jobs (id, status, options, total, idempotency_key, request_hash, created_at,"
-                       " updated_at) VALUES (?, 'queued', ?, 0, ?, ?, ?, ?)",
-                       (job_id, json.dumps(options), idempotency_key, req_hash, now, now))
+            db.execute("INSERT INTO jobs (id, tenant, status, options, total, idempotency_key, request_hash, "
+                       "created_at, updated_at) VALUES (?, ?, 'queued', ?, 0, ?, ?, ?, ?)",
+                       (job_id, tenant, json.dumps(options), idempotency_key, req_hash, now, now))
             total = 0
             rows = []
-            for seq, record in enumerate(records):
-                rows.append((job_id, seq, record["id"], _dumps(record)))
+            for seq, (article_id, record) in enumerate(records):
+                rows.append((job_id, seq, article_id, record.decode() if isinstance(record, bytes) else record))
                 total += 1
                 if len(rows) >= 1000:
                     db.executemany("INSERT INTO job_items (job_id, seq, article_id, record, status)"
@@ -192,8 +245,24 @@ class JobStore:
         """Articles waiting for a worker, over all jobs (for metrics)."""
         return self._db().execute("SELECT COUNT(*) FROM job_items WHERE status = 'queued'").fetchone()[0]
 
-    def get_job(self, job_id: str) -> dict | None:
+    def _visible(self) -> tuple[str, float]:
+        """SQL (and its parameter) that hides the jobs past their retention, purged or not yet."""
+        if self.retention_s <= 0:
+            return "1", 0.0
+        return "(finished_at IS NULL OR finished_at >= ?)", time.time() - self.retention_s
+
+    def owns(self, job_id: str, tenant: str) -> bool:
+        """Whether ``job_id`` is a (live) job of ``tenant``."""
+        visible, since = self._visible()
+        sql = f"SELECT 1 FROM jobs WHERE id = ? AND tenant = ? AND {visible}"
+        params = (job_id, tenant) + ((since,) if visible != "1" else ())
+        return self._db().execute(sql, params).fetchone() is not None
+
+    def get_job(self, job_id: str, tenant: str = ANONYMOUS) -> dict | None:
+        """The job ``job_id`` of ``tenant`` (None for another tenant's job: the same as no job)."""
         db = self._db()
+        if not self.owns(job_id, tenant):
+            return None
         job = db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
         if job is None:
             return None
@@ -216,11 +285,11 @@ class JobStore:
             "updated_at": iso(job["updated_at"]),
         }
 
-    def cancel_job(self, job_id: str) -> bool:
-        """Cancel queued items (running ones finish); False if there is no such job."""
+    def cancel_job(self, job_id: str, tenant: str = ANONYMOUS) -> bool:
+        """Cancel queued items (running ones finish); False if ``tenant`` has no such job."""
         now = time.time()
         with self._tx() as db:
-            job = db.execute("SELECT status FROM jobs WHERE id = ?", (job_id,)).fetchone()
+            job = db.execute("SELECT status FROM jobs WHERE id = ? AND tenant = ?", (job_id, tenant)).fetchone()
             if job is None:
                 return False
             if job["status"] in ACTIVE:
@@ -320,6 +389,25 @@ class JobStore:
                     db.execute("UPDATE job_items SET status = 'queued', owner = NULL, lease_until = NULL "
                                "WHERE item_id = ?", (row["item_id"],))
         return len(expired)
+
+    def purge_expired(self, batch: int = 50) -> int:
+        """Delete the finished jobs (and their items, results and idempotency keys) older than the retention
+        → how many jobs; a few jobs per transaction, so that workers and writers are not held up."""
+        if self.retention_s <= 0:
+            return 0
+        cutoff = time.time() - self.retention_s
+        purged = 0
+        while True:
+            with self._tx() as db:
+                ids = [row[0] for row in db.execute(
+                    "SELECT id FROM jobs WHERE finished_at IS NOT NULL AND finished_at < ? AND status IN "
+                    "('done', 'failed', 'cancelled') LIMIT ?", (cutoff, batch))]
+                if not ids:
+                    return purged
+                marks = ", ".join("?" * len(ids))
+                db.execute(f"DELETE FROM job_items WHERE job_id IN ({marks})", ids)
+                db.execute(f"DELETE FROM jobs WHERE id IN ({marks})", ids)
+            purged += len(ids)
 
     def has_work(self) -> bool:
         db = self._db()
