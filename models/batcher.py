@@ -478,7 +478,7 @@ class MicroBatcher:
         if now + wait <= limit:
             return
         observe.emit("rejected", model=self.name, count=len(units))
-        own = sum(u.tokens for u in units) * rate
+        own = sum(u.tokens for u in units[:-1]) * rate  # its own work before its last unit starts
         if own > limit - now:
             reason = (f"this request needs about {own:.1f} s of {self.name} time, more than the "
                       f"{max(0.0, limit - now):.1f} s it may wait")
