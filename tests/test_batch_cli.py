@@ -219,3 +219,58 @@ def test_missing_translation_model_exits_3_before_work(tmp_path, seed_article):
     assert not (tmp_path / "out.jsonl").exists()
     missing = batch(tmp_path / "nope.jsonl", "-o", tmp_path / "o.jsonl", *FAST)
     assert missing.returncode == 1 and b"no such file" in missing.stderr.lower()
+
+
+def test_csv_unclosed_quote_fails_one_row_and_the_rest_is_read(tmp_path):
+    src = tmp_path / "in.csv"
+    rows_after = [f"e{i:04d},Tin số {i}. Mưa to ở Hà Nội." for i in range(3000)]  # ~120,000 characters
+    src.write_text("\n".join(["id,text", "a,Một câu. Hai câu.", 'b,"trích dẫn không đóng. Câu hai.',
+                              "c,Ba câu. Bốn câu.", *rows_after]) + "\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    result = batch(src, "-o", out, *FAST, "--max-chars", 1000)  # rows are bounded at 2 x 1000 + 65,536
+    assert result.returncode == 0, result.stderr.decode()[-2000:]
+    got = {r["id"]: r for r in rows(out)}
+    assert got["in.csv:3"]["error"] == "invalid_csv" and "line 3" in got["in.csv:3"]["reason"]
+    assert "unclosed quote" in got["in.csv:3"]["reason"]
+    assert {"a", "c"} <= set(got) and sum(k.startswith("e") for k in got) == 3000  # nothing after it is lost
+    assert all(r.get("error") is None for k, r in got.items() if k != "in.csv:3")
+
+    again = batch(src, "-o", out, *FAST, "--max-chars", 1000)  # resumable: the same ids, all done already
+    assert again.returncode == 0 and b"3003 skipped" in again.stderr, again.stderr.decode()[-500:]
+    assert len(rows(out)) == len(got) == 3003
+
+
+def test_csv_rows_are_bounded_in_memory():
+    import io
+    import tracemalloc
+
+    from service.batch.records import iter_csv
+
+    huge = 'x,"' + "không đóng " * 500_000  # one 5.5 M-character physical line, no newline, no closing quote
+    data = ("id,text\nfirst,Một. Hai.\n" + huge + "\nlast,Ba. Bốn.\n").encode()
+    tracemalloc.start()
+    try:
+        got = [(r.id, r.error) for r in iter_csv(io.BytesIO(data), "big.csv", 1000, max_row_chars=10_000)]
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert got == [("first", None), ("big.csv:3", "invalid_csv"), ("last", None)]
+    assert peak < 1_000_000  # the row is cut at 10,000 characters, not read whole
+
+
+def test_jsonl_lines_are_bounded_in_memory():
+    import io
+    import tracemalloc
+
+    from service.batch.records import iter_jsonl
+
+    data = b'{"id": "first", "text": "Mot. Hai."}\n{"id": "huge", "text": "' + b"x" * 5_000_000 + \
+        b'"}\n{"id": "last", "text": "Ba. Bon."}\n'
+    tracemalloc.start()
+    try:
+        got = [(r.id, r.error) for r in iter_jsonl(io.BytesIO(data), "big.jsonl", 1000)]
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert got == [("first", None), ("big.jsonl:2", "too_long"), ("last", None)]
+    assert peak < 1_000_000

@@ -28,7 +28,7 @@ RESERVED = ("id", "text", "title", "format")
 TEXT_SUFFIXES = {".txt": "text", ".html": "html", ".htm": "html"}
 FORMATS = ("auto", "jsonl", "csv", "dir")
 
-csv.field_size_limit(2**31 - 1)  # articles are long; the length limit is max_chars, checked per record
+csv.field_size_limit(2**31 - 1)  # articles are long; rows are bounded by iter_csv's max_row_chars instead
 
 
 class InputFormatError(ValueError):
@@ -115,40 +115,138 @@ def parse_jsonl_line(raw: bytes, name: str, line: int, max_chars: int) -> Record
     except UnicodeDecodeError as exc:
         return bad(fallback, "undecodable", f"line {line}: not UTF-8 (byte 0x{raw[exc.start]:02x} at {exc.start})")
     try:
-        obj = json.loads(text)
+        obj = json.loads(text, parse_constant=_no_constants)
     except json.JSONDecodeError as exc:
         return bad(fallback, "invalid_json", f"line {line}: invalid JSON: {exc}")
+    except ValueError as exc:  # NaN, Infinity: not JSON, and not writable as JSON either
+        return bad(fallback, "invalid_json", f"line {line}: invalid JSON: {exc}")
+    except RecursionError:
+        return bad(fallback, "invalid_json", f"line {line}: invalid JSON: nested too deeply")
     return record_from_mapping(obj, fallback, max_chars, f"line {line}")
 
 
+def _no_constants(name: str):
+    raise ValueError(f"{name} is not a JSON number")
+
+
 def iter_jsonl(stream: Iterable[bytes], name: str, max_chars: int) -> Iterator[Record]:
-    for n, raw in enumerate(stream, 1):
+    """The records of a JSONL stream; a line over 8 bytes per allowed character (+ 64 KiB) is an error row,
+    skipped without being held in memory."""
+    cap = 8 * max_chars + 65536
+    for n, raw in enumerate(_bounded_lines(stream, cap), 1):
+        if raw is None:
+            yield bad(f"{name}:{n}", "too_long", f"line {n}: over {cap} bytes; the line was skipped")
+            continue
         record = parse_jsonl_line(raw, name, n, max_chars)
         if record is not None:
             yield record
 
 
-def iter_csv(stream: BinaryIO, name: str, max_chars: int) -> Iterator[Record]:
-    """Rows of a CSV with a header that has a `text` column (``id``, ``title`` optional)."""
+def _bounded_lines(stream, cap: int) -> Iterator[bytes | None]:
+    """The lines of ``stream``, None for one over ``cap`` bytes (the rest of it is read and dropped)."""
+    if not hasattr(stream, "readline"):
+        yield from (line if len(line) <= cap else None for line in stream)
+        return
+    while line := stream.readline(cap + 1):
+        if len(line) > cap and not line.endswith(b"\n"):
+            while (rest := stream.readline(1 << 16)) and not rest.endswith(b"\n"):
+                pass
+            yield None
+        else:
+            yield line
+
+
+class _Lines:
+    """The physical lines of a text stream for ``csv.reader``, each at most ``cap`` characters, that remembers the
+    lines of the record being read, so that a record over ``max_row_chars`` can be failed and its lines after the
+    first read again (an unclosed quote then costs one row, not the rest of the file)."""
+
+    def __init__(self, text: io.TextIOBase, max_row_chars: int):
+        self.text = text
+        self.max_row_chars = max_row_chars
+        self.pushed: list[tuple[int, str]] = []  # (line number, line) to read again, last first
+        self.record: list[tuple[int, str]] = []  # the lines of the record being read
+        self.size = 0
+        self.line_no = 0  # of the last line read from the stream
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        if self.pushed:
+            number, line = self.pushed.pop()
+        else:
+            line = self.text.readline(self.max_row_chars + 1)
+            if not line:
+                raise StopIteration
+            if not line.endswith(("\n", "\r")) and len(line) > self.max_row_chars:
+                while (rest := self.text.readline(1 << 16)) and not rest.endswith(("\n", "\r")):
+                    pass  # one physical line over the cap: skip the rest of it
+            self.line_no += 1
+            number = self.line_no
+        self.record.append((number, line))
+        self.size += len(line)
+        if self.size > self.max_row_chars:
+            raise _RowTooLarge(self.record[0][0])
+        return line
+
+    def start_record(self) -> None:
+        self.record.clear()
+        self.size = 0
+
+    def first_line(self) -> int:
+        return self.record[0][0] if self.record else self.line_no
+
+    def retry_after_first(self) -> None:
+        """Give back the lines of the failed record after its first (they are read again as new rows)."""
+        self.pushed.extend(reversed(self.record[1:]))
+        self.start_record()
+
+
+class _RowTooLarge(Exception):
+    def __init__(self, line: int):
+        super().__init__(line)
+        self.line = line
+
+
+def iter_csv(stream: BinaryIO, name: str, max_chars: int, max_row_chars: int | None = None) -> Iterator[Record]:
+    """Rows of a CSV with a header that has a `text` column (``id``, ``title`` optional).
+
+    A row is bounded: one over ``max_row_chars`` (default: twice ``max_chars`` plus 64 Ki characters; an unclosed
+    quote makes one) becomes an ``invalid_csv`` error row that names its first line, and reading goes on from the
+    line after it, so no other row is lost and memory stays bounded."""
+    max_row_chars = max_row_chars or 2 * max_chars + 65536
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape", newline="")
-    reader = csv.reader(text)
+    lines = _Lines(text, max_row_chars)
+    reader = csv.reader(lines)
     try:
         header = next(reader)
     except StopIteration:
         return
+    except _RowTooLarge:
+        raise InputFormatError(f"{name}: the CSV header is over {max_row_chars} characters") from None
     except csv.Error as exc:
         raise InputFormatError(f"{name}: the CSV header cannot be read: {exc}") from exc
     if "text" not in header:
         raise InputFormatError(f"{name}: the CSV header has no `text` column (columns: {', '.join(header)})")
     row_no = 1
     while True:
+        lines.start_record()
         try:
             row = next(reader)
         except StopIteration:
             return
+        except _RowTooLarge as exc:
+            row_no += 1
+            yield bad(f"{name}:{row_no}", "invalid_csv", f"row {row_no} (line {exc.line}): the row is over "
+                      f"{max_row_chars} characters, probably an unclosed quote; it was skipped and reading went on "
+                      f"at line {exc.line + 1}")
+            lines.retry_after_first()
+            reader = csv.reader(lines)  # a fresh parser: the old one is inside the unclosed field
+            continue
         except csv.Error as exc:
             row_no += 1
-            yield bad(f"{name}:{row_no}", "invalid_csv", f"row {row_no} (line {reader.line_num}): {exc}")
+            yield bad(f"{name}:{row_no}", "invalid_csv", f"row {row_no} (line {lines.first_line()}): {exc}")
             continue
         row_no += 1
         if not any(cell.strip() for cell in row):

@@ -1,0 +1,219 @@
+"""Job bodies are read as a stream and counted in one pass: bounded memory, limits before anything large is
+built, every stored character counted or capped, and a clear problem for every malformed body."""
+
+from __future__ import annotations
+
+import gc
+import io
+import json
+import sqlite3
+import tracemalloc
+
+import pytest
+
+from service import jobs
+from service.app import create_app
+from service.config import Settings
+from tests.helpers import problem
+
+FAST = "?translate=none&method=extractive"
+NDJSON = "application/x-ndjson"
+
+
+@pytest.fixture()
+def make_app(tmp_path, offline_runtime):
+    apps = []
+
+    def make(**overrides):
+        settings = Settings(**({"db_path": str(tmp_path / "jobs.sqlite3"), "job_workers": 0} | overrides))
+        app = create_app(settings, offline_runtime)
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        jobs.shutdown(app, timeout=10)
+
+
+class CountingStream(io.BytesIO):
+    """A request body that records how much of it the server read."""
+
+    read_bytes = 0
+
+    def read(self, size=-1):
+        data = super().read(size)
+        self.read_bytes += len(data)
+        return data
+
+    def read1(self, size=-1):
+        data = super().read1(size)
+        self.read_bytes += len(data)
+        return data
+
+    def readline(self, size=-1):
+        data = super().readline(size)
+        self.read_bytes += len(data)
+        return data
+
+    def readinto(self, buffer):
+        n = super().readinto(buffer)
+        self.read_bytes += n
+        return n
+
+
+def big_body(seed: str, size: int, jsonl: bool) -> bytes:
+    rows, total, i = [], 0, 0
+    while total < size:
+        row = json.dumps({"id": f"a{i}", "title": f"Tin {i}", "text": f"Bản tin {i}. " + seed[:1500],
+                          "source": "vnexpress"}, ensure_ascii=False).encode()
+        rows.append(row)
+        total += len(row) + 1
+        i += 1
+    return b"\n".join(rows) if jsonl else b"[" + b",".join(rows) + b"]"
+
+
+def peak_of(client, body: bytes, content_type: str):
+    gc.collect()
+    tracemalloc.start()
+    try:
+        resp = client.post("/v1/jobs" + FAST, data=body, content_type=content_type)
+        return resp, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize("jsonl", [False, True], ids=["json", "jsonl"])
+def test_peak_memory_of_a_large_allowed_body_is_a_small_multiple_of_it(make_app, seed_article, jsonl):
+    body = big_body(seed_article, 12 * 1024 * 1024, jsonl)
+    client = make_app(max_job_articles=100_000).test_client()
+    resp, peak = peak_of(client, body, NDJSON if jsonl else "application/json")
+    assert resp.status_code == 202, resp.get_data(as_text=True)[:300]
+    assert resp.get_json()["counts"]["total"] == body.count(b'"id"')
+    assert peak < 4 * len(body), f"peak {peak / 2**20:.1f} MiB for a {len(body) / 2**20:.1f} MiB body"
+
+
+def test_too_many_articles_is_refused_before_the_body_is_read(make_app):
+    # 48 MiB of empty arrays (the issue's body, which cost 420 MiB at 16 MiB), more than the server drains
+    # after an early answer (service.http.DRAIN_BYTES), so that what was read is what the job route read
+    body = b"[" + b"[]," * (16 * 1024 * 1024) + b"[]]"
+    client = make_app(max_job_articles=1000).test_client()
+    stream = CountingStream(body)
+    gc.collect()
+    tracemalloc.start()
+    try:
+        resp = client.post("/v1/jobs" + FAST, input_stream=stream, content_type="application/json")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert problem(resp, 413)["limit"] == 1000 and "TOMTAT_MAX_JOB_ARTICLES" in resp.get_json()["detail"]
+    assert stream.read_bytes <= 2 * jobs.CHUNK  # stopped in the first chunks of 48 MiB
+    assert peak < 8 * jobs.CHUNK  # a few chunks and 1,000 error rows, whatever the size of the body
+
+    lines = b'{"text": "x"}\n' * (4 * 1024 * 1024)  # 56 MiB of JSONL
+    stream = CountingStream(lines)
+    resp = client.post("/v1/jobs" + FAST, input_stream=stream, content_type=NDJSON)
+    assert problem(resp, 413)["limit"] == 1000 and stream.read_bytes <= 2 * jobs.CHUNK
+
+
+def test_an_article_over_its_byte_cap_is_not_built(make_app):
+    client = make_app(max_job_article_bytes=10_000).test_client()
+    huge = json.dumps([{"id": "ok", "text": "Một câu. Hai câu."}, {"id": "big", "text": "x" * 50_000}])
+    body = problem(client.post("/v1/jobs" + FAST, data=huge, content_type="application/json"), 413)
+    assert "articles[1]" in body["detail"] and body["limit"] == 10_000
+    lines = "\n".join([json.dumps({"id": "ok", "text": "Một câu. Hai câu."}), json.dumps({"id": "big", "text": "x" * 50_000}),
+                       json.dumps({"id": "after", "text": "Ba câu. Bốn câu."})])
+    resp = client.post("/v1/jobs" + FAST, data=lines, content_type=NDJSON)  # JSONL: that line is an error row
+    assert resp.status_code == 202 and resp.get_json()["counts"]["total"] == 3
+
+
+def rows_stored(db: str, job_id: str) -> dict[str, dict]:
+    with sqlite3.connect(db) as conn:
+        return {r[0]: json.loads(r[1]) for r in
+                conn.execute("SELECT article_id, record FROM job_items WHERE job_id = ? ORDER BY seq", (job_id,))}
+
+
+def test_ids_and_extra_fields_are_capped(make_app, tmp_path):
+    db = str(tmp_path / "jobs.sqlite3")
+    client = make_app().test_client()
+    sent = [{"id": "i" * 300, "text": "Một câu. Hai câu."},
+            {"id": "fat", "text": "Một câu. Hai câu.", "blob": "b" * 5000},
+            {"id": "fine", "text": "Một câu. Hai câu.", "url": "https://vnexpress.net/x", "n": 1}]
+    resp = client.post("/v1/jobs" + FAST, json=sent)
+    assert resp.status_code == 202
+    stored = rows_stored(db, resp.get_json()["job_id"])
+    assert stored["body:1"]["error"] == "invalid_id" and "300 characters" in stored["body:1"]["reason"]
+    assert stored["fat"]["error"] == "extra_too_large" and "blob" not in json.dumps(stored["fat"])
+    assert stored["fine"]["extra"] == {"url": "https://vnexpress.net/x", "n": 1}  # passed through, bounded
+    assert all(len(json.dumps(r, ensure_ascii=False)) < 1000 for r in stored.values())
+
+
+def test_every_stored_character_counts_towards_the_quota(make_app):
+    text = "Mưa to. Đường ngập."  # 19 characters
+    quota = make_app(anon_char_quota="200/hour").test_client()
+    assert quota.post("/v1/jobs" + FAST, json=[{"id": "a", "text": text}]).status_code == 202  # 1 + 19
+    padded = [{"id": "x" * 100, "text": text, "note": "n" * 80}]  # 19 characters of text, ~200 stored
+    body = problem(quota.post("/v1/jobs" + FAST, json=padded), 429)
+    assert body["chars"] >= 100 + 19 + 80
+    lines = json.dumps({"id": "y" * 170, "text": text}, ensure_ascii=False).encode()  # 20 + 189 > 200
+    assert problem(quota.post("/v1/jobs" + FAST, data=lines, content_type=NDJSON), 429)["chars"] == 170 + 19
+
+
+@pytest.mark.parametrize("data, status, words", [
+    (b'[{"id": "a", "text": "x", "n": NaN}]', 400, "NaN"),
+    (b'[{"id": "a", "text": "x", "n": Infinity}]', 400, "Infinity"),
+    (b"[" * 100_000 + b"]" * 100_000, 400, "nested too deeply"),
+    (b'[{"id": "a", "text": "Mot. Hai."}] [1]', 400, "extra data"),
+    (b'[{"id": "a", "text": "Mot. Hai."} {"id": "b"}]', 400, "','"),
+    (b'[{"id": "a", "text": "Mot. Hai."},]', 400, "invalid JSON"),
+    (b'[{"id": "a", "text": "Mot', 400, "Unterminated"),
+    (b'[{"id": "a", "text": "M\xffot. Hai."}]', 400, "UTF-8"),
+    (b"", 400, "empty"),
+    (b"   ", 400, "empty"),
+    (b'"just a string"', 422, "array"),
+    (b'{"text": "Mot. Hai."}', 422, "articles"),
+    (b'{"articles": [{"text": "a. b."}], "articles": [{"text": "c. d."}]}', 422, "twice"),
+    (b'{"articles": [], "translate": "none"}', 422, "no articles"),
+    (b"[]", 422, "no articles"),
+    (b'{"articles": [{"text": "a. b."}] "translate": "none"}', 400, "','"),
+    (b'{articles: []}', 400, "field name"),
+])
+def test_malformed_bodies_are_clear_problems(make_app, data, status, words):
+    client = make_app().test_client()
+    body = problem(client.post("/v1/jobs" + FAST, data=data, content_type="application/json"), status)
+    assert words in body["detail"], body
+
+
+def test_object_form_with_options_before_and_after_the_articles(make_app, tmp_path):
+    client = make_app().test_client()
+    for payload in ({"translate": "none", "articles": [{"id": "a", "text": "Một. Hai."}],
+                     "summary": {"method": "extractive"}},
+                    {"articles": [{"id": "a", "text": "Một. Hai."}, 5], "translate": "none",
+                     "summary": {"method": "extractive", "max_sentences": 1}}):
+        resp = client.post("/v1/jobs", data=json.dumps(payload), content_type="application/json")
+        assert resp.status_code == 202, resp.get_data(as_text=True)
+        assert resp.get_json()["options"]["translate"] == "none"
+    stored = rows_stored(str(tmp_path / "jobs.sqlite3"), resp.get_json()["job_id"])
+    assert stored["body:2"]["error"] == "invalid_row"  # a non-object article is an error row, as before
+    bad_option = client.post("/v1/jobs", json={"articles": [{"text": "a. b."}], "translate": "everything"})
+    assert problem(bad_option, 422)["errors"]
+
+
+def test_jsonl_rows_that_are_not_json_become_error_rows(make_app, tmp_path):
+    client = make_app().test_client()
+    lines = b"\n".join([b'{"id": "nan", "text": "a. b.", "x": NaN}', b"[" * 50_000, b'{"id": "ok", "text": "a. b."}'])
+    resp = client.post("/v1/jobs" + FAST, data=lines, content_type=NDJSON)
+    assert resp.status_code == 202
+    stored = rows_stored(str(tmp_path / "jobs.sqlite3"), resp.get_json()["job_id"])
+    assert stored["body:1"]["error"] == stored["body:2"]["error"] == "invalid_json"
+    assert "nested too deeply" in stored["body:2"]["reason"] and "ok" in stored
+
+
+def test_idempotent_replay_hashes_the_streamed_body(make_app):
+    client = make_app().test_client()
+    body = json.dumps([{"id": "a", "text": "Một. Hai."}])
+    headers = {"Idempotency-Key": "k"}
+    first = client.post("/v1/jobs" + FAST, data=body, content_type="application/json", headers=headers)
+    again = client.post("/v1/jobs" + FAST, data=body, content_type="application/json", headers=headers)
+    assert again.headers["Idempotent-Replayed"] == "true" and again.get_json()["job_id"] == first.get_json()["job_id"]
+    other = json.dumps([{"id": "b", "text": "Một. Hai."}])
+    problem(client.post("/v1/jobs" + FAST, data=other, content_type="application/json", headers=headers), 422)
