@@ -18,9 +18,11 @@ import html
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from typing import Literal
 
+from lxml import etree
+
+from . import budget
 from .segment import split_paragraphs, split_sentences
 
 __all__ = [
@@ -49,7 +51,7 @@ KNOWN_TAGS = BLOCK_TAGS | DROP_CONTENT_TAGS | frozenset(
     "td th tbody thead tfoot caption font center label input meta link title time mark "
     "abbr cite code q".split()
 )
-_TAG_RE = re.compile(r"</?([a-zA-Z][a-zA-Z0-9]*)\b[^<>]*>")
+_TAG_RE = re.compile(r"</?([a-zA-Z][a-zA-Z0-9]*+)\b[^<>]*+>")
 _ENTITY_RE = re.compile(r"&(?:[a-zA-Z][a-zA-Z0-9]{1,9}|#[0-9]{2,7}|#[xX][0-9a-fA-F]{2,6});")
 
 
@@ -69,57 +71,67 @@ def detect_format(text: str) -> Literal["text", "html"]:
     return "text"
 
 
-class _TextExtractor(HTMLParser):
-    """Collects text; blocks → blank line, ``<br>`` → newline."""
+_HTML_PARSER = etree.HTMLParser(
+    encoding="utf-8", recover=True, no_network=True, remove_comments=True, remove_pis=True, huge_tree=True
+)
+# a tag's opening: "<p", "</div", "<số" ("<số tiền>", "</tên>": a "tag" whose name is not HTML is text)
+_TAG_OPEN_RE = re.compile(r"<(/?)([a-zA-Z][^\t\n\r\f />\x00<]*+)")
+_WS_RUN_RE = re.compile(r"\s+")
+# blanks around a line break; the look-behind makes only the first blank of a run a start (linear)
+_LINE_EDGE_RE = re.compile(r"(?<![ \t])[ \t]*\n[ \t]*")
+# lxml/libxml2 refuse these code points (NUL, other C0 controls, lone surrogates, U+FFFE/U+FFFF);
+# U+E000/U+E001 are this module's break markers
+_UNPARSABLE_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff\ue000\ue001]")
+_BLOCK_MARK, _BR_MARK = "\ue000", "\ue001"
 
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._skip_depth = 0
 
-    def handle_starttag(self, tag, attrs):
-        if tag not in KNOWN_TAGS:
-            self._data(self.get_starttag_text() or "")  # "<số tiền>" is text
-        elif tag in DROP_CONTENT_TAGS:
-            self._skip_depth += 1
-        else:
-            self._break(tag)
+def _mark_tags(html_text: str) -> str:
+    """Escape pseudo-tags; put a break marker before every block tag and ``<br>``.
 
-    def handle_startendtag(self, tag, attrs):
-        if tag not in KNOWN_TAGS:
-            self._data(self.get_starttag_text() or "")
-        elif tag not in DROP_CONTENT_TAGS:
-            self._break(tag)
+    Markers rather than the tree's structure: a block's start *and* end tag each break
+    the text even when the end tag has no start (``Tiêu đề</h1>Nội dung`` from a cut
+    fragment), which a parser drops as an unmatched tag.
+    """
+    def repl(m: re.Match) -> str:
+        name = m.group(2).lower()
+        if name not in KNOWN_TAGS:
+            return "&lt;" + m.group()[1:]
+        if name in BLOCK_TAGS and name not in DROP_CONTENT_TAGS:  # <figcaption> is dropped, no break
+            return _BLOCK_MARK + m.group()
+        return _BR_MARK + m.group() if name == "br" else m.group()
 
-    def handle_endtag(self, tag):
-        if tag not in KNOWN_TAGS:
-            self._data(f"</{tag}>")
-        elif tag in DROP_CONTENT_TAGS:
-            self._skip_depth = max(0, self._skip_depth - 1)
-        else:
-            self._break(tag)
-
-    def handle_data(self, data):
-        self._data(re.sub(r"\s+", " ", data))
-
-    def _data(self, data: str) -> None:
-        if not self._skip_depth:
-            self.parts.append(data)
-
-    def _break(self, tag: str) -> None:
-        if tag == "br":
-            self._data("\n")
-        elif tag in BLOCK_TAGS:
-            self._data("\n\n")
+    return _TAG_OPEN_RE.sub(repl, html_text)
 
 
 def html_to_text(html_text: str) -> str:
-    """Convert HTML to plain text (see module docstring); not normalized."""
-    parser = _TextExtractor()
-    parser.feed(html_text)
-    parser.close()
-    text = "".join(parser.parts)
-    text = re.sub(r"[ \t]*\n[ \t]*", "\n", text)
+    """Convert HTML to plain text (see module docstring); not normalized.
+
+    Parsed with lxml (libxml2's HTML parser: linear, never raises on broken markup);
+    blocks become a blank line, ``<br>`` a newline, inline tags nothing; the content of
+    script/style/figcaption/nav… is dropped; unknown "tags" (``<số tiền>``) stay as text.
+    """
+    source = _mark_tags(_UNPARSABLE_RE.sub("", html_text))
+    if not source.strip():
+        return ""
+    root = etree.fromstring(source.encode("utf-8"), _HTML_PARSER)
+    if root is None:
+        return ""
+    parts: list[str] = []
+    skip = 0  # depth inside elements whose content is dropped
+    for n, (event, el) in enumerate(etree.iterwalk(root, events=("start", "end"))):
+        if not n & 1023:
+            budget.check()
+        dropped = isinstance(el.tag, str) and el.tag.lower() in DROP_CONTENT_TAGS
+        if event == "start":
+            skip += dropped
+            if not skip and el.text:
+                parts.append(el.text)
+        else:
+            skip -= dropped
+            if not skip and el.tail:
+                parts.append(el.tail)
+    text = _WS_RUN_RE.sub(" ", "".join(parts)).replace(_BLOCK_MARK, "\n\n").replace(_BR_MARK, "\n")
+    text = _LINE_EDGE_RE.sub("\n", text)
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 
@@ -141,8 +153,15 @@ def _normalize_chars(text: str) -> str:
     return _SPACE_RE.sub(" ", text)
 
 
+_BLANKS_RE = re.compile(r"[ \t]+")
+
+
 def _normalize_layout(text: str) -> str:
-    lines = [re.sub(r"[ \t]+", " ", line).strip() for line in text.split("\n")]
+    lines = []
+    for n, line in enumerate(text.split("\n")):
+        if not n & 1023:
+            budget.check()
+        lines.append(_BLANKS_RE.sub(" ", line).strip())
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
@@ -194,15 +213,25 @@ def _join_broken_lines(text: str) -> str:
         and (strong[i + 1] or lines[i].rstrip().endswith(","))
         for i in range(n)
     ]
-    out = [lines[0]]
+    out: list[str] = []
+    current = [lines[0]]  # pieces of the output line being built (joined once: linear)
     for i in range(1, n):
+        if not i & 1023:
+            budget.check()
         if strong[i - 1] or weak[i - 1]:
             nxt = lines[i].strip()
             sep = "" if nxt[:1] in _CLOSING_PUNCT or nxt[:1] == '"' else " "
-            out[-1] = out[-1].rstrip() + sep + nxt
+            current[-1] = current[-1].rstrip()
+            current += [sep, nxt]
         else:
-            out.append(lines[i])
+            out.append("".join(current))
+            current = [lines[i]]
+    out.append("".join(current))
     return "\n".join(out)
+
+
+# the look-behind lets a match start only at the first blank of a run (linear, same matches)
+_BLANK_LINES_RE = re.compile(r"(?<![ \t])[ \t]*\n[ \t]*\n\s*")
 
 
 def prepare_text(raw: str, format: str | None = None) -> str:
@@ -221,7 +250,7 @@ def prepare_text(raw: str, format: str | None = None) -> str:
     else:
         raise ValueError(f"unknown format: {format!r}")
     text = _normalize_chars(text)
-    text = re.sub(r"[ \t]*\n[ \t]*\n\s*", "\n\n", text)  # whitespace-only lines are blank
+    text = _BLANK_LINES_RE.sub("\n\n", text)  # whitespace-only lines are blank
     return _normalize_layout(_join_broken_lines(text))
 
 
@@ -251,33 +280,34 @@ DEBRIS_LINE_PATTERNS: dict[str, re.Pattern[str]] = {
     # promotions and newsroom contact lines (searched, not fullmatched)
     "promo": re.compile(
         r"(?i)hotline *:? *[\d(+]|mời (?:quý )?(?:độc giả|bạn đọc)|mọi (?:phản ánh|ý kiến|thông tin).{0,80}gửi"
-        r"|liên hệ quảng cáo|email *: *\S+@"
+        r"|liên hệ quảng cáo|email *+: *+[^\s@]{1,64}@"
     ),
     # lottery tables: "XSMB", "Kết quả xổ số …", "Giải ĐB: 12345"
     "lottery": re.compile(
-        r"(?i)(?:kết quả xổ số|xs[a-z]{1,4}\b)(?:\S*\s*){0,10}"
-        r"|g(?:iải|\.) ?(?:đb|đặc biệt|nhất|nhì|ba|tư|năm|sáu|bảy|tám|\d)\s*:?[\d\s|,.–-]+"
+        r"(?i)(?:kết quả xổ số|xs[a-z]{1,4}\b)(?:\S*+\s*+){0,10}"  # ≤ 10 runs; possessive: no backtracking
+        r"|g(?:iải|\.) ?(?:đb|đặc biệt|nhất|nhì|ba|tư|năm|sáu|bảy|tám|\d)(?:\s*+:[\d\s|,.–-]++|[\d\s|,.–-]++)"
     ),
     # "Ngọa Long - Thể thao Việt Nam | 09:00 07/02/2017"
-    "dated_byline": re.compile(r".{2,80}\| *\d{1,2}:\d{2} +\d{1,2}/\d{1,2}/\d{4}"),
+    "dated_byline": re.compile(r".{2,80}\| *+\d{1,2}:\d{2} ++\d{1,2}/\d{1,2}/\d{4}"),
 }
 
 # Fragments removed from inside lines.
 DEBRIS_INLINE_PATTERNS: dict[str, re.Pattern[str]] = {
-    "image_widget": re.compile(r"(?i)\s*\b(?:left|center|right|del){3,}\b"),
+    "image_widget": re.compile(r"(?i)(?<!\s)\s*\b(?:left|center|right|del){3,}\b"),
     # "(Ảnh: Facebook nhân vật)", "(Ảnh minh họa)", "(Nguồn: Internet)", "(Video: VTV)"
-    "photo_credit": re.compile(r"(?i)\s*\(\s*(?:ảnh(?: minh h(?:ọa|oạ))?|nguồn ảnh|video|clip)\s*(?::[^()\n]{0,80})?\)"),
+    "photo_credit": re.compile(r"(?i)(?<!\s)\s*\(\s*+(?:ảnh(?: minh h(?:ọa|oạ))?|nguồn ảnh|video|clip)\s*+(?::[^()\n]{0,80})?\)"),
     # ". Ảnh: Reuters" at the end of a line (up to 6 words)
-    "photo_credit_tail": re.compile(r"(?:(?<=[.!?…”\"])|^)\s*Ảnh\s*:\s*(?:\S+\s+){0,5}\S+\s*$"),
+    "photo_credit_tail": re.compile(r"(?:(?<=[.!?…”\"])|^)\s*+Ảnh\s*+:\s*+(?:\S++\s++){0,5}\S++\s*+$"),
     # inside a line: a caption sentence ("Ảnh: Tàu sân bay USS Enterprise …
     # Đại Tây Dương.", the 2nd word is lower-case) or else just the credit
     # token (". Ảnh: RT.com Ông Putin…")
     "photo_credit_mid": re.compile(
-        r"(?:(?<=[.!?…”\"])|^)\s*Ảnh\s*:\s*(?:[A-ZĐÀ-Ỹ]\w*\s+[a-zđà-ỹ][^.!?\n]{0,200}[.!?](?=\s)|[^\s\"“]+(?=[\"“]?\s))"
+        r"(?:(?<=[.!?…”\"])|^)\s*+Ảnh\s*+:\s*+(?:[A-ZĐÀ-Ỹ]\w*+\s++[a-zđà-ỹ][^.!?\n]{0,200}[.!?](?=\s)"
+        r"|[^\s\"“]{1,80}(?=[\"“]?\s))"  # a credit token is short: bounded, so no rescan of a long run
     ),
     # outlet tag at the start of the article: "TPO –", "(Dân trí) -", "VOV.VN -"
     "outlet_tag": re.compile(
-        r"^\( *[A-ZĐ][^()\s]*(?: [^()\s]+){0,3} *\) *(?:[-–—]|\.(?=\s))\s*"
+        r"^\( *+[A-ZĐ][^()\s]*+(?: [^()\s]++){0,3} *+\) *+(?:[-–—]|\.(?=\s))\s*"
         r"|^(?:(?:TPO|TTO|ANTĐ|NDĐT|KTĐT|QĐND|PNO|VOV|SGGPO?|HNMO?|NLĐO|PLO|GDVN|ĐSPL|ĐS&PL|CAO|VTC|VNA|TTXVN"
         r"|VTV|NNVN|TBKTSG|ICTnews|VietNamNet|VnExpress|Infonet|Zing|Dân trí)(?: ?Online)?"
         r"|[\w-]+\.(?:vn|VN|net|com)(?:\.vn)?) *[-–—]\s+"
@@ -289,7 +319,7 @@ _TERMINAL_RE = re.compile(r"[.!?…][”\"’)\]]*$")
 _MAX_CAPTION_WORDS = 30
 _MAX_PROMO_LINE_WORDS = 40
 _MAX_LINE_WORDS = {"promo": _MAX_PROMO_LINE_WORDS, "photo_credit_line": 15}
-_BYLINE_PAREN_RE = re.compile(r"\s*\((?:[^()\n]{1,60})\)$")
+_BYLINE_PAREN_RE = re.compile(r"(?<!\s)\s*\((?:[^()\n]{1,60})\)$")
 _BYLINE_PREFIX_RE = re.compile(r"^(?:\(?Theo\b|Nguồn *:|Bài(?: và|,)? ảnh *:|Bài *:|Ảnh *:)\s*", re.I)
 _BYLINE_TOKEN_RE = re.compile(r"[^\s\-–—/,&]+")
 
