@@ -33,7 +33,8 @@ Line breaks are always boundaries.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+
+from . import budget
 
 __all__ = ["split_paragraphs", "split_sentences", "split_text"]
 
@@ -95,16 +96,58 @@ def split_sentences(text: str) -> list[str]:
 # internals
 
 
+class _Line:
+    """One line and what the boundary rules ask about it, precomputed in linear time:
+    which positions lie inside parentheses or inside a quotation the sentence continues
+    after, which straight quotes close a quotation."""
+
+    def __init__(self, line: str):
+        self.text = line
+        n = len(line)
+        quotes = _quote_spans(line)
+        self.closing_straight = {close for _, close in quotes if line[close] == _STRAIGHT_QUOTE}
+        self.in_parens = _coverage(n, _bracket_spans(line))
+        # after each position, the first one not a space or closer (for "continued quote")
+        skip = " " + _CLOSERS
+        after = [n] * (n + 1)
+        for i in range(n - 1, -1, -1):
+            after[i] = after[i + 1] if line[i] in skip else i
+        continued = []
+        for a, b in quotes:
+            j = after[b + 1] if b + 1 <= n else n
+            if j < n and (line[j].islower() or line[j] in ",;:"):
+                continued.append((a, b))
+        self.in_continued_quote = _coverage(n, continued)
+        self.first_nonspace = {}  # sentence start -> its first non-space index
+
+
+def _coverage(n: int, spans: list[tuple[int, int]]) -> list[bool]:
+    """``cover[p]``: some span (a, b) has a < p < b (a difference array: linear)."""
+    delta = [0] * (n + 2)
+    for a, b in spans:
+        if b - a > 1:
+            delta[a + 1] += 1
+            delta[b] -= 1
+    cover, depth = [False] * (n + 1), 0
+    for i in range(n + 1):
+        depth += delta[i]
+        cover[i] = depth > 0
+    return cover
+
+
 def _split_line(line: str) -> list[str]:
     if not line.strip():
         return []
-    quotes = _quote_spans(line)
-    parens = _bracket_spans(line)
+    if not _TERMINAL_RE.search(line):
+        return [line.strip()]  # no candidate boundary: skip the precomputation
+    info = _Line(line)
     cuts: list[int] = []
     start = 0
-    for m in _TERMINAL_RE.finditer(line):
-        end = _extend_over_closers(line, m.end(), quotes)
-        if end <= m.start() or not _is_boundary(line, m, end, start, quotes, parens):
+    for k, m in enumerate(_TERMINAL_RE.finditer(line)):
+        if not k & 1023:
+            budget.check()
+        end = _extend_over_closers(line, m.end(), info)
+        if end <= m.start() or not _is_boundary(line, m, end, start, info):
             continue
         cuts.append(end)
         start = end
@@ -112,13 +155,13 @@ def _split_line(line: str) -> list[str]:
     return [p for p in pieces if p]
 
 
-def _extend_over_closers(line: str, pos: int, quotes: list[tuple[int, int]]) -> int:
+def _extend_over_closers(line: str, pos: int, info: _Line) -> int:
     """Advance over closing quotes/brackets that belong to the sentence.
 
     In tokenized text the closer is separated by a space (``đi . ” rồi``), so
     spaces are skipped too, but only when a closer follows them.
     """
-    closing_straight = {close for _, close in quotes if line[close] == _STRAIGHT_QUOTE}
+    closing_straight = info.closing_straight
     i = pos
     while True:
         j = i
@@ -130,41 +173,61 @@ def _extend_over_closers(line: str, pos: int, quotes: list[tuple[int, int]]) -> 
         return i
 
 
-def _is_boundary(line, m: re.Match, end: int, sent_start: int, quotes, parens) -> bool:
+_NONSPACE_RE = re.compile(r"\S")
+
+
+def _is_boundary(line, m: re.Match, end: int, sent_start: int, info: _Line) -> bool:
     if end < len(line) and not line[end].isspace():
         return False  # "TP.HCM", "1.500", "22/7", URLs, "U.23", "9.30"
-    nxt = line[end:].lstrip()
-    if not nxt:
+    found = _NONSPACE_RE.search(line, end)  # scans only the blanks after this boundary
+    if not found:
         return True
+    nxt = found.start()
     closers = line[m.end():end].strip()
-    if not _can_start_sentence(nxt, after_quote=bool(closers) and closers[-1] in "”\""):
+    if not _can_start_sentence(line, nxt, after_quote=bool(closers) and closers[-1] in "”\""):
         return False  # lower-case continuation: "… rồi", "v.v. và", "..., "
-    if m.group() == "." and _is_abbreviation_period(line, m.start(), sent_start):
+    if m.group() == "." and _is_abbreviation_period(line, m.start(), sent_start, info):
         return False
-    if _inside(m.start(), parens):
+    if info.in_parens[m.start()]:
         return False
-    return not _inside_continued_quote(line, m.start(), quotes)
+    return not info.in_continued_quote[m.start()]
 
 
-def _can_start_sentence(text: str, after_quote: bool) -> bool:
+def _can_start_sentence(line: str, pos: int, after_quote: bool) -> bool:
     """Upper-case, digit, opening quote/bracket, bullet; a dash starts a
     dialogue turn or list item ("? - Ngay trong phiên toà…") except right
     after a closing quote, where it introduces the speaker ("…” - Linh nói")."""
-    first = text[0]
+    first = line[pos]
     if first in _DASHES:
-        return not after_quote and len(text) > 1 and text[1].isspace()
+        return not after_quote and pos + 1 < len(line) and line[pos + 1].isspace()
     return first.isupper() or first.isdigit() or first in _STARTERS
 
 
-def _token_before(line: str, pos: int) -> str:
+_TOKEN_SCAN = 64  # a token longer than this is no abbreviation, list marker or initial
+
+
+def _token_before(line: str, pos: int, limit: int = _TOKEN_SCAN) -> str:
+    """The non-space run ending at ``pos`` (its last ``limit`` characters: bounded work)."""
     i = pos
-    while i > 0 and not line[i - 1].isspace():
+    stop = max(0, pos - limit)
+    while i > stop and not line[i - 1].isspace():
         i -= 1
     return line[i:pos]
 
 
-def _is_abbreviation_period(line: str, dot: int, sent_start: int) -> bool:
-    token = _token_before(line, dot).lstrip("(“\"'")
+def _sentence_first(line: str, sent_start: int, info: _Line) -> int:
+    first = info.first_nonspace.get(sent_start)
+    if first is None:
+        found = _NONSPACE_RE.search(line, sent_start)
+        first = info.first_nonspace[sent_start] = found.start() if found else len(line)
+    return first
+
+
+def _is_abbreviation_period(line: str, dot: int, sent_start: int, info: _Line) -> bool:
+    raw = _token_before(line, dot)
+    if len(raw) == _TOKEN_SCAN:  # a long run without spaces ("a.b.c…"): only its last dotted part counts
+        return "." in raw and raw.rsplit(".", 1)[-1] in ABBREVIATIONS
+    token = raw.lstrip("(“\"'")
     if not token:
         return False  # tokenized " . " — a real sentence end
     last = token.rsplit(".", 1)[-1]
@@ -172,14 +235,17 @@ def _is_abbreviation_period(line: str, dot: int, sent_start: int) -> bool:
         return False
     if token in ABBREVIATIONS or last in ABBREVIATIONS:
         return True
-    if line[sent_start:dot - len(token)].strip() == "" and _LIST_MARKER_RE.fullmatch(token):
+    if _sentence_first(line, sent_start, info) >= dot - len(token) and _LIST_MARKER_RE.fullmatch(token):
         return True  # list marker at the start of a sentence: "1. ", "a. "
     return _is_name_initial(line, dot, token)
 
 
+_NEXT_WORD_RE = re.compile(r"\s*+(\S{0,64})")
+
+
 def _next_word(line: str, pos: int) -> str:
-    rest = line[pos:].split(maxsplit=1)
-    return rest[0] if rest else ""
+    """The word after ``pos`` (its first 64 characters: compared with short words only)."""
+    return _NEXT_WORD_RE.match(line, pos).group(1)
 
 
 def _is_name_initial(line: str, dot: int, token: str) -> bool:
@@ -189,8 +255,10 @@ def _is_name_initial(line: str, dot: int, token: str) -> bool:
         return False
     if _INITIAL_RE.match(_next_word(line, dot + 1)):
         return True
-    before = line[: dot - 1].rstrip()
-    prev = _token_before(before, len(before))
+    i = dot - 1  # skip the blanks before the initial without copying the line
+    while i > 0 and line[i - 1].isspace():
+        i -= 1
+    prev = _token_before(line, i)
     return bool(prev) and prev[0].isupper() and prev.isalpha()
 
 
@@ -212,16 +280,3 @@ def _bracket_spans(line: str, opener: str = "(", closer: str = ")") -> list[tupl
             spans.append((stack.pop(), i))
     return spans
 
-
-def _inside(pos: int, spans: Iterable[tuple[int, int]]) -> bool:
-    return any(a < pos < b for a, b in spans)
-
-
-def _inside_continued_quote(line: str, pos: int, quotes) -> bool:
-    """True if ``pos`` is inside a quotation that the sentence continues after."""
-    for a, b in quotes:
-        if a < pos < b:
-            after = line[b + 1:].lstrip(" " + _CLOSERS)
-            if after and (after[0].islower() or after[0] in ",;:"):
-                return True
-    return False
