@@ -18,6 +18,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from . import budget
+
 __all__ = ["split_long_sentence", "chunk_sentences"]
 
 CountTokens = Callable[[str], int]
@@ -28,8 +30,9 @@ _CLAUSE_SPLITTERS: tuple[re.Pattern[str], ...] = (
     re.compile(r"(?<=;)\s+"),
     re.compile(r"(?<=:)\s+"),
     re.compile(r"(?<=,)\s+"),
-    re.compile(r"\s+(?=[–—-]\s)"),
-    re.compile(r"\s+(?=(?:nhưng|và|còn|hoặc|nên|để)\s)"),
+    # (?<!\s): a match starts only at the first blank of a run (no rescan of the run: linear)
+    re.compile(r"(?<!\s)\s+(?=[–—-]\s)"),
+    re.compile(r"(?<!\s)\s+(?=(?:nhưng|và|còn|hoặc|nên|để)\s)"),
 )
 
 
@@ -63,6 +66,7 @@ def chunk_sentences(
 
 
 def _split(text: str, count_tokens: CountTokens, window: int, level: int) -> list[str]:
+    budget.check()
     if count_tokens(text) <= window:
         return [text]
     for depth in range(level, len(_CLAUSE_SPLITTERS)):
@@ -76,13 +80,35 @@ def _split(text: str, count_tokens: CountTokens, window: int, level: int) -> lis
 
 
 def _pack(pieces: list[str], count_tokens: CountTokens, window: int) -> list[list[str]]:
+    """Greedy packing: each chunk takes as many of the next pieces as fit (at least one).
+
+    The longest fitting run is found by galloping then bisection (token counts grow
+    with the text), so a chunk of k pieces costs O(log k) counts of its text instead of
+    k: O(n log window) overall, where piece-by-piece growth was O(n · window).
+    """
     chunks: list[list[str]] = []
-    current: list[str] = []
-    for piece in pieces:
-        if current and count_tokens(" ".join([*current, piece])) > window:
-            chunks.append(current)
-            current = []
-        current.append(piece)
-    if current:
-        chunks.append(current)
+    i, n = 0, len(pieces)
+
+    def fits(k: int) -> bool:
+        budget.check()
+        return count_tokens(" ".join(pieces[i:i + k])) <= window
+
+    while i < n:
+        good, bad, step = 1, None, 1  # a chunk always takes its first piece
+        while i + good < n:
+            k = min(good + step, n - i)
+            if fits(k):
+                good, step = k, step * 2
+            else:
+                bad = k
+                break
+        if bad is not None:
+            while bad - good > 1:
+                mid = (good + bad) // 2
+                if fits(mid):
+                    good = mid
+                else:
+                    bad = mid
+        chunks.append(pieces[i:i + good])
+        i += good
     return chunks
