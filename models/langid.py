@@ -28,6 +28,8 @@ import threading
 import unicodedata
 from functools import lru_cache
 
+from .text import budget
+
 __all__ = ["detect_language", "is_vietnamese", "vietnamese_features"]
 
 _VI_ONLY = set(
@@ -186,6 +188,7 @@ def detect_language(text: str) -> tuple[str, float]:
     reason, conf = _garbage_reason(text)
     if reason:
         return "und", round(conf, 3)
+    budget.check()
     # script census over letters
     counts: dict[str, int] = {}
     for c in text:
@@ -208,7 +211,9 @@ def detect_language(text: str) -> tuple[str, float]:
                 if r:
                     return r[0], round(cnt / total * r[1], 3)
             return lang, round(cnt / total, 3)
+    budget.check()
     f = vietnamese_features(text)
+    budget.check()
     n = f["words"]
     if not n:
         return "und", 0.5

@@ -18,6 +18,7 @@ from .cache import make_key
 from .errors import CapabilityUnavailable, InputError
 from .langid import detect_language
 from .runtime import Runtime
+from .text.budget import DEFAULT_TEXT_BUDGET_S, text_budget
 from .text.clean import prepare_text, strip_debris
 from .text.segment import split_sentences, split_text
 
@@ -26,6 +27,10 @@ TranslateWhat = Literal["none", "summary", "full", "both"]
 
 LANGUAGE_SAMPLE = 3000  # characters the language check reads
 CACHE_VERSION = 2  # bump when the pipeline's output for the same input changes
+# Wall-clock seconds one request's text work (cleaning, sentences, language check) may take
+# before it fails with a 422 "text-too-complex"; None or 0 turns the budget off. The layers
+# above may set it from their settings (e.g. TOMTAT_TEXT_BUDGET).
+TEXT_BUDGET_S: float | None = DEFAULT_TEXT_BUDGET_S
 
 
 @dataclass(frozen=True)
@@ -97,7 +102,8 @@ class _Clock:
 def check_language(text: str, allow_other: bool, field: str = "text") -> list[str]:
     """Vietnamese passes. Anything else is an ``InputError`` naming the detected language,
     or, when the caller allows other languages, a warning to return with the result."""
-    code, confidence = detect_language(text[:LANGUAGE_SAMPLE])
+    with text_budget(TEXT_BUDGET_S):
+        code, confidence = detect_language(text[:LANGUAGE_SAMPLE])
     if code == "vi":
         return []
     found = "no identifiable language (garbled or binary text?)" if code == "und" else f"language '{code}'"
@@ -110,7 +116,8 @@ def check_language(text: str, allow_other: bool, field: str = "text") -> list[st
 
 def clean_article(text: str, title: str | None, format: str | None) -> list[list[str]]:
     """Raw article → its paragraphs as sentences, markup and scraping debris removed."""
-    paragraphs = split_text(strip_debris(prepare_text(text, format), title))
+    with text_budget(TEXT_BUDGET_S):
+        paragraphs = split_text(strip_debris(prepare_text(text, format), title))
     if not any(paragraphs):
         raise InputError("the text has no sentences left once markup and scraping debris are removed")
     return paragraphs
@@ -209,8 +216,9 @@ def summarize(
 ) -> SummaryResult:
     clock = _Clock()
     with _announce_summary(runtime, options):
-        paragraphs = clean_article(text, title, format)
-        warnings = check_language(_joined(paragraphs), allow_other_language)
+        with text_budget(TEXT_BUDGET_S):  # one budget for the request's text work
+            paragraphs = clean_article(text, title, format)
+            warnings = check_language(_joined(paragraphs), allow_other_language)
         sentences = [s for p in paragraphs for s in p]
         clock.lap("clean_ms")
         key, hit = _cache_get(runtime, "summarize", _summary_key(runtime, options), sentences, title, asdict(options))
@@ -236,9 +244,10 @@ def translate(
     clock = _Clock()
     translator = runtime.translator()  # fail before any work when there is no model
     with translator.model.announce():
-        docs = [split_text(prepare_text(t, format)) for t in texts]
-        warnings = [w for i, doc in enumerate(docs) for w in check_language(
-            _joined(doc), allow_other_language, "text" if len(docs) == 1 else f"texts[{i}]")]
+        with text_budget(TEXT_BUDGET_S):  # one budget for all the texts of the request
+            docs = [split_text(prepare_text(t, format)) for t in texts]
+            warnings = [w for i, doc in enumerate(docs) for w in check_language(
+                _joined(doc), allow_other_language, "text" if len(docs) == 1 else f"texts[{i}]")]
         clock.lap("clean_ms")
         lookups = [_cache_get(runtime, "translate", _translation_key(runtime), doc, asdict(generation)) for doc in docs]
         out: list[str | None] = [None if hit is None else hit["translation"] for _, hit in lookups]
@@ -271,8 +280,9 @@ def process_article(
     if translate != "none":
         runtime.translator()  # a missing translator is an error before any work is done
     with _announce_summary(runtime, summary):
-        paragraphs = clean_article(text, title, format)
-        warnings = check_language(_joined(paragraphs), allow_other_language)
+        with text_budget(TEXT_BUDGET_S):  # one budget for the request's text work
+            paragraphs = clean_article(text, title, format)
+            warnings = check_language(_joined(paragraphs), allow_other_language)
         sentences = [s for p in paragraphs for s in p]
         clock.lap("clean_ms")
         key, hit = _cache_get(
