@@ -1,8 +1,11 @@
 """Translate HTML and keep its markup: tags, attributes, comments and whitespace stay as sent.
 
-The document is tokenized with :mod:`html.parser`; every construct keeps its exact source
-text (sliced by the parser's positions), so markup is never re-serialized. Only the text
-between tags is translated:
+The document is cut into markup and text by a small tokenizer written for this module (plain
+string scanning, each character looked at a bounded number of times: linear in the input,
+never raises). Every construct keeps its exact source text, so markup is never
+re-serialized — which is why this is not lxml: libxml2 builds a tree and keeps no source
+offsets, so it cannot give the markup back byte for byte. Only the text between tags is
+translated:
 
 * text inside ``script``, ``style``, ``code``, ``pre`` and other verbatim elements (``kbd``,
   ``samp``, ``var``, ``textarea``, ``template``, ``svg``, ``math``) is kept;
@@ -13,6 +16,12 @@ between tags is translated:
 * leading/trailing whitespace of each text node is kept, its inner whitespace collapsed
   (HTML renders it the same way).
 
+Tokenizing follows HTML's rules where they matter here: ``<`` starts a tag only before an
+ASCII letter (``a < b``, ``a< `` are text), ``</x>`` ends one, ``<!--…-->`` is a comment,
+``<!…>`` and ``<?…>`` are declarations, ``script``/``style`` content is raw text up to its
+end tag, and ``>`` inside a quoted attribute value does not end the tag. A tag or comment
+left open at the end of the document is kept as markup to the end (never translated).
+
 All text nodes of all documents go to the translator in **one** call, so a request with
 many small nodes is batched like any other translation. No Flask here (models layer).
 """
@@ -22,11 +31,12 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from typing import Callable, Iterator
 
+from . import pipeline
 from .pipeline import GenerationOverrides, TranslationResult, translate as pipeline_translate
 from .runtime import Runtime
+from .text import budget
 
 __all__ = ["HtmlDocument", "parse_html", "html_text", "translate_html", "translate_html_documents"]
 
@@ -38,7 +48,12 @@ _NO_TRANSLATE_CLASSES = frozenset({"notranslate", "mention", "hashtag", "u-url",
 _LETTER_RE = re.compile(r"[^\W\d_]")
 _URL_RE = re.compile(r"^(?:https?://|www\.)\S+$", re.IGNORECASE)
 _SPACE_RE = re.compile(r"\s+")
-_EDGE_RE = re.compile(r"^(\s*)(.*?)(\s*)$", re.DOTALL)
+_RAW_TEXT_TAGS = frozenset({"script", "style"})  # content is text up to the end tag, never markup
+_TAG_NAME_RE = re.compile(r"[^\s/>]*+")
+_TAG_STOP_RE = re.compile(r"[>=]")
+_BLANKS_RE = re.compile(r"\s*+")
+_ATTR_RE = re.compile(r"""([^\s/>"'=]++)(?:\s*+=\s*+("[^"]*+"|'[^']*+'|[^\s>]*+))?""")
+_RAW_END_RES = {tag: re.compile(rf"</{tag}[\s/>]", re.IGNORECASE) for tag in _RAW_TEXT_TAGS}
 
 
 @dataclass
@@ -46,6 +61,9 @@ class _Token:
     start: int  # offset in the source
     text: str | None = None  # decoded text for a text node; None for markup
     translate: bool = False
+    parts: list[str] | None = None  # raw pieces of a text node while tokenizing
+    raw_end: int = 0
+    blocked: bool = False  # under an element that blocks translation
 
 
 @dataclass
@@ -70,13 +88,23 @@ class HtmlDocument:
             if not tok.translate:
                 out.append(self._raw(i))
                 continue
-            lead, _, trail = _EDGE_RE.match(tok.text).groups()
+            lead, trail = _edges(tok.text)
             translated = _SPACE_RE.sub(" ", next(translations)).strip()
             out.append(lead + html.escape(translated, quote=False) + trail)
         return "".join(out)
 
     def visible_text(self) -> str:
         return " ".join(_core(tok.text) for tok in self.tokens if tok.translate)
+
+
+def _edges(text: str) -> tuple[str, str]:
+    """The leading and trailing whitespace of ``text``."""
+    body = text.strip()
+    if not body:
+        return text, ""
+    lead = len(text) - len(text.lstrip())
+    trail = len(text) - len(text.rstrip())
+    return text[:lead], text[len(text) - trail:]
 
 
 def _core(text: str) -> str:
@@ -88,77 +116,146 @@ def _translatable(text: str) -> bool:
     return bool(_LETTER_RE.search(core)) and not _URL_RE.match(core)
 
 
-class _Tokenizer(HTMLParser):
+class _Tokenizer:
+    """One pass over the source; see the module docstring for the rules."""
+
     def __init__(self, source: str):
-        super().__init__(convert_charrefs=True)
         self.source = source
-        self.line_starts = [0] + [m.end() for m in re.finditer("\n", source)]
         self.tokens: list[_Token] = []
-        self.stack: list[tuple[str, bool]] = []  # (tag, this element blocks translation)
+        # open elements: (tag, blocks translation); per tag the stack indices where it is open
+        self.stack: list[tuple[str, bool]] = []
+        self.open_at: dict[str, list[int]] = {}
+        self.blocking = 0  # open elements that block translation
 
-    # -- positions ------------------------------------------------------------
-    def _offset(self) -> int:
-        line, col = self.getpos()
-        return self.line_starts[line - 1] + col
+    def run(self) -> list[_Token]:
+        src, n, i = self.source, len(self.source), 0
+        steps = 0
+        while i < n:
+            steps += 1
+            if not steps & 1023:
+                budget.check()
+            lt = src.find("<", i)
+            if lt == -1:
+                self._text(i, n)
+                break
+            j = self._markup_end(lt)
+            if j is None:  # "<" not starting markup ("a < b", "a< "): text
+                self._text(i, lt + 1)
+                i = lt + 1
+                continue
+            if lt > i:
+                self._text(i, lt)
+            self.tokens.append(_Token(lt))
+            tag = self._handle_tag(lt, j)
+            i = j
+            if tag in _RAW_TEXT_TAGS:
+                end = _RAW_END_RES[tag].search(src, i)
+                stop = end.start() if end else n
+                if stop > i:
+                    self.tokens.append(_Token(i, src[i:stop], translate=False))
+                i = stop
+        return self.tokens
 
-    def _markup(self) -> None:
-        self.tokens.append(_Token(self._offset()))
+    # -- scanning ------------------------------------------------------------------
+    def _markup_end(self, lt: int) -> int | None:
+        """End offset of the markup starting at ``src[lt] == "<"``; None if it is text."""
+        src, n = self.source, len(self.source)
+        nxt = src[lt + 1:lt + 2]
+        if src.startswith("<!--", lt):
+            end = src.find("-->", lt + 4)
+            return n if end == -1 else end + 3
+        if nxt in ("!", "?") or (nxt == "/" and not _is_ascii_letter(src[lt + 2:lt + 3])):
+            if nxt == "/" and lt + 2 >= n:
+                return None  # a lone "</" at the end is text
+            end = src.find(">", lt + 2)
+            return n if end == -1 else end + 1
+        start = lt + 2 if nxt == "/" else lt + 1
+        if not _is_ascii_letter(src[start:start + 1]):
+            return None
+        j = _TAG_NAME_RE.match(src, start).end()
+        while True:  # attributes: ">" ends the tag unless inside a quoted value
+            m = _TAG_STOP_RE.search(src, j)
+            if m is None:
+                return n
+            if m.group() == ">":
+                return m.end()
+            k = _BLANKS_RE.match(src, m.end()).end()
+            if k < n and src[k] in "\"'":
+                close = src.find(src[k], k + 1)
+                if close == -1:
+                    return n
+                j = close + 1
+            else:
+                j = k
 
-    def _blocked(self) -> bool:
-        return any(blocks for _, blocks in self.stack)
-
-    # -- handlers ---------------------------------------------------------------
-    def handle_starttag(self, tag, attrs):
-        self._markup()
-        if tag in VOID_TAGS:
-            return
-        attributes = {k.lower(): (v or "") for k, v in attrs}
+    def _handle_tag(self, lt: int, end: int) -> str | None:
+        """Track open elements; returns the start tag's name (for raw-text elements)."""
+        src = self.source
+        if src.startswith("<!", lt) or src.startswith("<?", lt):
+            return None
+        closing = src.startswith("</", lt)
+        start = lt + 2 if closing else lt + 1
+        name_end = _TAG_NAME_RE.match(src, start).end()
+        tag = src[start:min(name_end, end)].lower()
+        if closing:
+            self._close(tag)
+            return None
+        if tag in VOID_TAGS or src.startswith("/>", end - 2) or not src.startswith(">", end - 1):
+            return None  # void, self-closing ("<span/>") or cut off at the end: nothing opens
+        attributes: dict[str, str] = {}
+        for m in _ATTR_RE.finditer(src, name_end, end - 1):
+            value = m.group(2) or ""
+            if value[:1] in ("\"", "'"):
+                value = value[1:-1]
+            attributes.setdefault(m.group(1).lower(), html.unescape(value))
         classes = set(attributes.get("class", "").split())
         blocks = (
             tag in VERBATIM_TAGS
             or attributes.get("translate", "").lower() == "no"
             or bool(classes & _NO_TRANSLATE_CLASSES)
         )
+        self.open_at.setdefault(tag, []).append(len(self.stack))
         self.stack.append((tag, blocks))
+        self.blocking += blocks
+        return tag
 
-    def handle_startendtag(self, tag, attrs):
-        self._markup()
+    def _close(self, tag: str) -> None:
+        """Pop up to the innermost open ``tag`` (each element is popped once: linear)."""
+        where = self.open_at.get(tag)
+        if not where:
+            return
+        index = where[-1]
+        while len(self.stack) > index:
+            name, blocks = self.stack.pop()
+            self.open_at[name].pop()
+            self.blocking -= blocks
 
-    def handle_endtag(self, tag):
-        self._markup()
-        for i in range(len(self.stack) - 1, -1, -1):
-            if self.stack[i][0] == tag:
-                del self.stack[i:]
-                break
-
-    def handle_data(self, data):
-        start = self._offset()
+    def _text(self, start: int, end: int) -> None:
         last = self.tokens[-1] if self.tokens else None
-        if last is not None and last.text is not None:  # the parser may split one text run
-            last.text += data
+        raw = self.source[start:end]
+        if last is not None and last.parts is not None and last.raw_end == start:
+            last.parts.append(raw)  # adjacent text runs ("a", "< b") are one node
+            last.raw_end = end
         else:
-            self.tokens.append(_Token(start, data))
-        tok = self.tokens[-1]
-        tok.translate = not self._blocked() and _translatable(tok.text)
+            self.tokens.append(_Token(start, "", parts=[raw], raw_end=end, blocked=self.blocking > 0))
 
-    def handle_comment(self, data):
-        self._markup()
+    def finish(self) -> list[_Token]:
+        for tok in self.tokens:
+            if tok.parts is not None:
+                tok.text = html.unescape("".join(tok.parts))
+                tok.translate = not tok.blocked and _translatable(tok.text)
+                tok.parts = None
+        return self.tokens
 
-    def handle_decl(self, decl):
-        self._markup()
 
-    def handle_pi(self, data):
-        self._markup()
-
-    def unknown_decl(self, data):
-        self._markup()
+def _is_ascii_letter(ch: str) -> bool:
+    return len(ch) == 1 and ch.isascii() and ch.isalpha()
 
 
 def parse_html(source: str) -> HtmlDocument:
     parser = _Tokenizer(source)
-    parser.feed(source)
-    parser.close()
-    tokens = parser.tokens
+    parser.run()
+    tokens = parser.finish()
     if not tokens or tokens[0].start != 0:  # never lose a leading fragment
         tokens.insert(0, _Token(0))
     return HtmlDocument(source, tokens)
@@ -171,7 +268,8 @@ def html_text(source: str) -> str:
 
 def translate_html_documents(documents: list[str], translate: Callable[[list[str]], list[str]]) -> list[str]:
     """Translate every document's text nodes with ONE call of ``translate(texts) -> texts``."""
-    parsed = [parse_html(doc) for doc in documents]
+    with budget.text_budget(pipeline.TEXT_BUDGET_S):
+        parsed = [parse_html(doc) for doc in documents]
     units = [unit for doc in parsed for unit in doc.units()]
     translated = translate(units) if units else []
     if len(translated) != len(units):
