@@ -38,7 +38,7 @@ from typing import Literal
 
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request, url_for
 from pydantic import Field
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from models import batcher
 from models.errors import CapabilityUnavailable
@@ -282,9 +282,15 @@ class JobBody:
                            "(TOMTAT_MAX_JOB_ARTICLES); split it into several jobs", slug="too-many-articles",
                            limit=limit)
         record = _capped(record, where, len(self.items) + 1)
+        try:
+            stored = _dumps(record.to_dict()).encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate ("\ud800") in the title or an extra field
+            record = bad(f"body:{len(self.items) + 1}", "undecodable", f"{where}: a field has a lone surrogate "
+                         "(\\ud800-\\udfff), which is not text; fix the encoding of the article")
+            stored = _dumps(record.to_dict()).encode("utf-8")
         extra = _dumps(record.extra) if record.extra else ""
         self.chars += len(record.id) + len(record.text or "") + len(record.title or "") + len(extra)
-        self.items.append((record.id, _dumps(record.to_dict()).encode("utf-8", "surrogatepass")))
+        self.items.append((record.id, stored))
 
 
 def _capped(record: Record, where: str, n: int) -> Record:
@@ -303,7 +309,7 @@ def _capped(record: Record, where: str, n: int) -> Record:
 
 
 def _body_error(detail: str, status: int = 400, slug: str = "malformed-json", **extra) -> ApiError:
-    title = {400: "Malformed JSON", 413: "Article too large", 422: "Invalid request"}[status]
+    title = {400: "Malformed JSON", 413: "Article too large"}[status]
     return ApiError(status, title, detail, slug=slug, **extra)
 
 
@@ -323,6 +329,9 @@ def _chunks(s, digest):
             yield chunk
     except RequestEntityTooLarge:  # a chunked body over TOMTAT_MAX_JOB_BYTES
         raise _too_large_error(s) from None
+    except HTTPException as exc:  # the client went away mid-body (ClientDisconnected)
+        raise ApiError(exc.code or 400, "Incomplete body", "the body ended before its announced length; send "
+                       "it again", slug="incomplete-body") from None
 
 
 def _jsonl(body: JobBody, s) -> None:

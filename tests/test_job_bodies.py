@@ -208,6 +208,15 @@ def test_jsonl_rows_that_are_not_json_become_error_rows(make_app, tmp_path):
     assert "nested too deeply" in stored["body:2"]["reason"] and "ok" in stored
 
 
+def test_lone_surrogates_make_an_error_row_not_a_500(make_app, tmp_path):
+    client = make_app().test_client()
+    body = b'[{"id": "s", "text": "Mot. Hai.", "note": "\\ud800"}, {"id": "t", "title": "\\udfff", "text": "a. b."}]'
+    resp = client.post("/v1/jobs" + FAST, data=body, content_type="application/json")
+    assert resp.status_code == 202, resp.get_data(as_text=True)
+    stored = rows_stored(str(tmp_path / "jobs.sqlite3"), resp.get_json()["job_id"])
+    assert [r["error"] for r in stored.values()] == ["undecodable", "undecodable"]
+
+
 def test_idempotent_replay_hashes_the_streamed_body(make_app):
     client = make_app().test_client()
     body = json.dumps([{"id": "a", "text": "Một. Hai."}])
