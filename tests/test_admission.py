@@ -104,6 +104,25 @@ def test_callers_take_turns_within_a_batch():
     b.close()
 
 
+def test_a_request_with_other_options_is_not_starved_either():
+    run = FakeModel(per_batch=0.002)
+    run.gate.clear()
+    b = make(run, max_batch_size=4)
+    b.submit(["hold"], [1], "greedy")
+    until(lambda: b.depth() == 0)
+    with batching.caller("key:big"):
+        big = b.submit([f"h{i}" for i in range(200)], [5] * 200, "greedy")
+    with batching.caller("key:beams"):
+        other = b.submit(["beam search"], [5], "beam4")  # can never share the big request's batches
+    run.gate.set()
+    assert other[0].result(10) == "BEAM SEARCH"
+    position = next(i for i, batch in enumerate(run.batches) if "beam search" in batch)
+    assert position <= 2  # the next seed after one batch of the big request, not after its 50 batches
+    for f in big:
+        f.result(10)
+    b.close()
+
+
 def test_the_same_identity_is_one_caller_and_anonymous_submissions_are_separate():
     b = make(FakeModel(), max_queue=40, caller_share=5)
     run = b._run
