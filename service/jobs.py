@@ -49,7 +49,7 @@ from .errors import ApiError
 from .http import JSONL_TYPES, runtime, settings
 from .priority import Priority
 from .schemas import Generation, Request, SummarySpec
-from .store import ANONYMOUS, IdempotencyConflict, JobStore, request_hash
+from .store import ANONYMOUS, IdempotencyConflict, JobStore
 
 log = logging.getLogger(__name__)
 
@@ -594,7 +594,11 @@ def create_job():
     if key is not None and not (0 < len(key) <= 255):
         raise ApiError(422, "Invalid request", "Idempotency-Key must have 1 to 255 characters", slug="validation",
                        errors=[{"field": "Idempotency-Key", "message": "1 to 255 characters"}])
-    digest = request_hash(body.digest.digest(), json.dumps(options.to_dict(), sort_keys=True)) if key else None
+    digest = None
+    if key:  # store.request_hash(body, options), from the digest of the body as it streamed by
+        hashed = body.digest.copy()
+        hashed.update(b"\0" + json.dumps(options.to_dict(), sort_keys=True).encode() + b"\0")
+        digest = hashed.hexdigest()
     workers = _workers()
     owner = tenant()
     try:

@@ -14,6 +14,7 @@ import pytest
 from service import jobs
 from service.app import create_app
 from service.config import Settings
+from service.store import request_hash
 from tests.helpers import problem
 
 FAST = "?translate=none&method=extractive"
@@ -217,12 +218,16 @@ def test_lone_surrogates_make_an_error_row_not_a_500(make_app, tmp_path):
     assert [r["error"] for r in stored.values()] == ["undecodable", "undecodable"]
 
 
-def test_idempotent_replay_hashes_the_streamed_body(make_app):
+def test_idempotent_replay_hashes_the_streamed_body(make_app, tmp_path):
     client = make_app().test_client()
     body = json.dumps([{"id": "a", "text": "Một. Hai."}])
     headers = {"Idempotency-Key": "k"}
     first = client.post("/v1/jobs" + FAST, data=body, content_type="application/json", headers=headers)
     again = client.post("/v1/jobs" + FAST, data=body, content_type="application/json", headers=headers)
     assert again.headers["Idempotent-Replayed"] == "true" and again.get_json()["job_id"] == first.get_json()["job_id"]
+    options = json.dumps(first.get_json()["options"], sort_keys=True)
+    with sqlite3.connect(str(tmp_path / "jobs.sqlite3")) as db:  # the hash of a job stored before streaming
+        stored = db.execute("SELECT request_hash FROM jobs WHERE id = ?", (first.get_json()["job_id"],)).fetchone()[0]
+    assert stored == request_hash(body.encode(), options)
     other = json.dumps([{"id": "b", "text": "Một. Hai."}])
     problem(client.post("/v1/jobs" + FAST, data=other, content_type="application/json", headers=headers), 422)
