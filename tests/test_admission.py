@@ -402,3 +402,71 @@ def test_summaries_of_short_texts_do_not_get_the_full_length(tiny_runtime, monke
     model.generate([text], model.defaults(num_beams=1))
     (n, limit), = limits
     assert n < 40 and limit <= 64 < model.profile.generation.max_new_tokens  # 1x input + 16, stepped
+
+
+# -- the watcher under gunicorn's gthread worker, as deployed ----------------------------------------
+
+def make_disconnect_app():
+    """An app with the service's request hooks and one route that waits for its request's cancellation
+    (``TOMTAT_TEST_RESULT``: where it writes what it saw)."""
+    import os
+
+    from flask import Flask
+
+    from service.priority import Priority
+
+    app = Flask(__name__)
+    Priority().install(app)
+
+    @app.post("/v1/wait")
+    def wait():
+        started = time.monotonic()
+        while time.monotonic() - started < 5:
+            if batching.cancelled():
+                break
+            time.sleep(0.01)
+        seen = "cancelled" if batching.cancelled() else "not cancelled"
+        with open(os.environ["TOMTAT_TEST_RESULT"], "w") as out:
+            out.write(f"{seen} {time.monotonic() - started:.2f} {batching.current_caller()}")
+        return seen
+
+    @app.get("/healthz")
+    def healthz():
+        return "ok"
+
+    return app
+
+
+def test_a_client_that_disconnects_under_gunicorn_cancels_its_request(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from tests.helpers import free_port, wait_healthy
+
+    port, result = free_port(), tmp_path / "seen.txt"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-k", "gthread", "--threads", "2", "-w", "1", "-b", f"127.0.0.1:{port}",
+         "tests.test_admission:make_disconnect_app()"],
+        env=os.environ | {"TOMTAT_TEST_RESULT": str(result)}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    request = b"POST /v1/wait HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
+    try:
+        wait_healthy(f"http://127.0.0.1:{port}", proc)
+        with socket.create_connection(("127.0.0.1", port)) as client:  # stays: answered, never cancelled
+            client.sendall(request)
+            client.settimeout(20)
+            assert client.recv(100).startswith(b"HTTP/1.1 200")
+        until(result.exists, 10)
+        assert result.read_text().startswith("not cancelled")
+        result.unlink()
+        client = socket.create_connection(("127.0.0.1", port))
+        client.sendall(request)
+        time.sleep(0.3)
+        client.close()  # gone before the answer
+        until(result.exists, 10)
+        seen, after, identity = result.read_text().split()
+        assert seen == "cancelled" and float(after) < 3.0 and identity == "ip:127.0.0.1"
+    finally:
+        proc.terminate()
+        proc.wait(10)
