@@ -131,9 +131,9 @@ class _Tokenizer:
         src, n, i = self.source, len(self.source), 0
         steps = 0
         while i < n:
-            steps += 1
             if not steps & 1023:
                 budget.check()
+            steps += 1
             lt = src.find("<", i)
             if lt == -1:
                 self._text(i, n)
