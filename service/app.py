@@ -10,6 +10,7 @@ from models.runtime import Runtime
 
 from .config import Settings
 from .errors import register_error_handlers
+from .http import DrainUnreadBody, StrictJSONProvider
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> Flask:
@@ -18,6 +19,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.json = StrictJSONProvider(app)  # request bodies: no NaN, duplicate keys, BOM, lone surrogates, deep nesting
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     app.extensions["tomtat.settings"] = settings
@@ -42,4 +44,5 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     jobs.init_app(app, start_workers=runtime is None)  # an app that loads its own models serves: resume jobs now
     from . import libretranslate; app.register_blueprint(libretranslate.bp)  # noqa: E702 - LibreTranslate-compatible API at /
     register_error_handlers(app)
+    app.wsgi_app = DrainUnreadBody(app.wsgi_app)  # outermost: an early answer still reaches a Python client
     return app

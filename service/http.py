@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import re
+import time
 from typing import TypeVar
 
-from flask import current_app, request
+from flask import current_app, g, has_request_context, request
+from flask.json.provider import DefaultJSONProvider
 from pydantic import BaseModel
 
 from models.runtime import Runtime
@@ -33,8 +37,11 @@ def json_body() -> object:
                        f"send the body as JSON with 'Content-Type: application/json' (got {request.mimetype or 'none'})")
     data = request.get_json(silent=True)
     if data is None:
-        raise ApiError(400, "Malformed JSON", "the body is not valid UTF-8 JSON; check quotes, commas and encoding",
-                       slug="malformed-json")
+        problem = json_problem()
+        if problem is not None:
+            raise problem
+        raise ApiError(422, "Invalid request", "the body is JSON null; send a JSON object", slug="validation",
+                       errors=[{"field": "body", "message": "expected an object"}])
     return data
 
 
@@ -68,3 +75,226 @@ def check_generation(gen, prefix: str = "") -> None:
     if errors:
         raise ApiError(422, "Invalid request", "generation settings are over the server's bounds; see 'errors'",
                        slug="validation", errors=errors)
+
+
+# -- strict JSON ------------------------------------------------------------------
+# Every JSON request body is parsed here (the app's JSON provider, see service/app.py), once per
+# request (Flask caches it): what Python's json module would accept but no client means — NaN and
+# Infinity, duplicate keys, a byte order mark, invalid UTF-8, lone surrogates, NUL, nesting deeper
+# than any request needs — is refused with a problem that says what and where, never a 500.
+
+MAX_JSON_DEPTH = 32  # the deepest request (a job article's summary options) needs 4
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class JsonRejected(ValueError):
+    """A body that is not acceptable JSON; ``problem()`` is the answer to give."""
+
+    def __init__(self, status: int, title: str, detail: str, slug: str):
+        super().__init__(detail)
+        self.status, self.title, self.detail, self.slug = status, title, detail, slug
+
+    def problem(self) -> ApiError:
+        return ApiError(self.status, self.title, self.detail, slug=self.slug)
+
+
+def _malformed(detail: str) -> JsonRejected:
+    return JsonRejected(400, "Malformed JSON", detail, "malformed-json")
+
+
+def _no_constant(name: str):
+    raise _malformed(f"{name} is not a JSON number; send a finite number (or leave the field out)")
+
+
+def _no_duplicates(pairs: list[tuple[str, object]]) -> dict:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _malformed(f"the key {key[:64]!r} appears twice in one object; send each key once")
+            seen.add(key)
+    return result
+
+
+def _check_values(value: object, check_strings: bool) -> None:
+    """Depth at most MAX_JSON_DEPTH; with ``check_strings``, no lone surrogate in any string or key."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children = list(item.values())
+            if check_strings:
+                children += list(item.keys())
+        elif isinstance(item, list):
+            children = item
+        else:
+            if check_strings and isinstance(item, str) and _SURROGATE.search(item):
+                index = _SURROGATE.search(item).start()
+                raise JsonRejected(422, "Invalid text",
+                                   f"a string holds a lone surrogate (U+{ord(item[index]):04X}, \\u escape) at "
+                                   f"character {index}: it is no Unicode character; send valid UTF-16 pairs or the "
+                                   "character itself", "invalid-character")
+            continue
+        if depth > MAX_JSON_DEPTH:
+            raise JsonRejected(400, "JSON nested too deep", f"the body nests arrays and objects deeper than "
+                               f"{MAX_JSON_DEPTH} levels; no request needs more than 4", "json-too-deep")
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list, str)))
+
+
+def strict_loads(data: bytes | str) -> object:
+    if isinstance(data, (bytes, bytearray)):
+        if data.startswith(b"\xef\xbb\xbf"):
+            raise _malformed("the body starts with a byte order mark (U+FEFF); send UTF-8 JSON without it")
+        try:
+            text = bytes(data).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise _malformed(f"the body is not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+                             "send JSON encoded as UTF-8") from None
+    else:
+        text = data
+    if text.startswith("\ufeff"):
+        raise _malformed("the body starts with a byte order mark (U+FEFF); send UTF-8 JSON without it")
+    try:
+        value = json.loads(text, parse_constant=_no_constant, object_pairs_hook=_no_duplicates)
+    except RecursionError:
+        raise JsonRejected(400, "JSON nested too deep", f"the body nests arrays and objects deeper than "
+                           f"{MAX_JSON_DEPTH} levels; no request needs more than 4", "json-too-deep") from None
+    except json.JSONDecodeError as exc:
+        raise _malformed(f"the body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}; "
+                         "check quotes, commas and brackets") from None
+    except JsonRejected:
+        raise
+    except ValueError as exc:  # e.g. an integer of more than sys.get_int_max_str_digits() digits
+        raise _malformed(f"the body is not valid JSON for this service: {exc}") from None
+    brackets = text.count("[") + text.count("{")
+    surrogates = _SURROGATE_ESCAPE.search(text) is not None
+    if brackets > MAX_JSON_DEPTH or surrogates:
+        _check_values(value, surrogates)
+    if "\\u0000" in text:
+        raise JsonRejected(422, "Invalid text", "a string holds a NUL character (\\u0000); remove it",
+                           "invalid-character")
+    return value
+
+
+class StrictJSONProvider(DefaultJSONProvider):
+    """The app's JSON: responses as Flask writes them, request bodies through ``strict_loads``."""
+
+    def loads(self, s: str | bytes, **kwargs) -> object:
+        try:
+            return strict_loads(s)
+        except JsonRejected as exc:
+            if has_request_context():
+                g.json_problem = exc  # the route's json_body() (or a blueprint's own) reports it
+            raise
+
+
+def json_problem() -> ApiError | None:
+    """Why this request's JSON body was refused (after ``request.get_json(silent=True)`` returned None)."""
+    exc = g.get("json_problem")
+    return exc.problem() if exc is not None else None
+
+
+# -- unread bodies ------------------------------------------------------------------
+# An answer given before the body is read (413 over the limit, 401 without a key, 415, 404…) used to
+# reach Python clients as a broken pipe: http.client, urllib, httpx write the whole body before they
+# read the answer, and the server closed the connection under them. The app's WSGI callable now reads
+# and discards what the route left unread, up to DRAIN_BYTES within DRAIN_SECONDS, before the answer
+# goes out; a body larger than that is not read, and the answer says ``Connection: close``.
+
+DRAIN_BYTES = 32 * 1024 * 1024
+DRAIN_SECONDS = 10.0
+_CHUNK = 256 * 1024
+
+
+class _CountingInput:
+    """``wsgi.input`` that counts what the app read of it."""
+
+    def __init__(self, stream):
+        self._stream = stream
+        self.consumed = 0
+
+    def read(self, *args):
+        data = self._stream.read(*args)
+        self.consumed += len(data)
+        return data
+
+    def readinto(self, buffer) -> int:
+        if hasattr(self._stream, "readinto"):
+            size = self._stream.readinto(buffer) or 0
+        else:
+            data = self._stream.read(len(buffer))
+            size = len(data)
+            buffer[:size] = data
+        self.consumed += size
+        return size
+
+    def readline(self, *args):
+        data = self._stream.readline(*args)
+        self.consumed += len(data)
+        return data
+
+    def readlines(self, *args):
+        lines = self._stream.readlines(*args)
+        self.consumed += sum(len(line) for line in lines)
+        return lines
+
+    def __iter__(self):
+        for line in self._stream:
+            self.consumed += len(line)
+            yield line
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
+def drain(stream, remaining: int | None, limit: int = DRAIN_BYTES, seconds: float = DRAIN_SECONDS) -> bool:
+    """Read and discard ``remaining`` bytes (None: to the end of a terminated stream) of ``stream``;
+    False when that would be more than ``limit`` bytes or take more than ``seconds``, or the read fails."""
+    if remaining is not None and remaining > limit:
+        return False
+    deadline = time.monotonic() + seconds
+    left = limit if remaining is None else remaining
+    try:
+        while left > 0:
+            data = stream.read(min(_CHUNK, left))
+            if not data:
+                return True
+            left -= len(data)
+            if time.monotonic() > deadline:
+                return False
+        return remaining is not None or not stream.read(1)
+    except (OSError, ValueError):  # the client went away, or a closed stream
+        return False
+
+
+class DrainUnreadBody:
+    """WSGI middleware: the body's unread rest is drained (bounded) before the answer is sent."""
+
+    def __init__(self, app, limit: int = DRAIN_BYTES, seconds: float = DRAIN_SECONDS):
+        self.app, self.limit, self.seconds = app, limit, seconds
+
+    def __call__(self, environ, start_response):
+        raw = environ.get("wsgi.input")
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or -1)
+        except ValueError:
+            length = -1
+        chunked = length < 0 and bool(environ.get("wsgi.input_terminated")) \
+            and "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
+        if raw is None or (length <= 0 and not chunked):
+            return self.app(environ, start_response)
+        counting = environ["wsgi.input"] = _CountingInput(raw)
+        started: list = []
+
+        def capture(status, headers, exc_info=None):
+            started[:] = [status, headers, exc_info]
+            return lambda data: None  # Flask never writes through it
+
+        body = self.app(environ, capture)
+        remaining = max(0, length - counting.consumed) if length >= 0 else None
+        if remaining != 0 and not drain(raw, remaining, self.limit, self.seconds):
+            started[1] = [(k, v) for k, v in started[1] if k.lower() != "connection"] + [("Connection", "close")]
+        start_response(*started)
+        return body

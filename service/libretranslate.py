@@ -33,7 +33,7 @@ from models.html_translate import html_text, translate_html
 from models.langid import detect_language
 
 from .errors import PROBLEM_JSON, ApiError
-from .http import FORM_TYPES, check_length, runtime, settings
+from .http import FORM_TYPES, check_length, json_problem, runtime, settings
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +56,9 @@ def _fields() -> dict:
     """The request's fields, from a JSON object or a form-encoded body (and the query string)."""
     if request.is_json:
         data = request.get_json(silent=True)
+        problem = json_problem()
+        if problem is not None:  # NaN, duplicate keys, BOM, lone surrogates, deep nesting… (service/http.py)
+            raise _error(400, f"Invalid JSON format: {problem.detail}")
         if not isinstance(data, dict):
             raise _error(400, "Invalid JSON format: send a JSON object such as "
                               '{"q": "Xin chào", "source": "vi", "target": "en"}')
