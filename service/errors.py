@@ -10,11 +10,13 @@ internals, logged with the request id.
 from __future__ import annotations
 
 import logging
+import math
 
 from flask import Flask, Response, json, request
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
+from models.batcher import DeadlineExceeded, Overloaded
 from models.errors import CapabilityUnavailable, InputError
 
 log = logging.getLogger(__name__)
@@ -66,6 +68,18 @@ def validation_error(exc: ValidationError) -> ApiError:
                     slug="validation", errors=errors)
 
 
+def retry_after_seconds(exc: Exception, default: float = 1.0) -> int:
+    """Whole seconds for ``Retry-After`` from the exception's ``retry_after`` (seconds, float or None)."""
+    value = getattr(exc, "retry_after", None)
+    try:
+        value = float(default if value is None else value)
+    except (TypeError, ValueError):
+        value = default
+    if value != value or value in (float("inf"), float("-inf")):
+        value = default
+    return max(1, math.ceil(value))
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError):
@@ -82,10 +96,24 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(CapabilityUnavailable)
     def _unavailable(exc: CapabilityUnavailable):
+        if isinstance(exc, (Overloaded, DeadlineExceeded)):  # saturated, not missing: retry soon
+            retry = retry_after_seconds(exc)
+            slug = "overloaded" if isinstance(exc, Overloaded) else "deadline-exceeded"
+            return problem_response(ApiError(
+                503, "Service overloaded", f"{exc.capability} is busy: {exc.reason}. To fix: {exc.how_to_fix}; "
+                f"retry in {retry} s", slug=slug, capability=exc.capability, retry_after=retry,
+                headers={"Retry-After": str(retry)},
+            ))
         return problem_response(ApiError(
             503, "Capability unavailable", f"{exc.capability} has no model: {exc.reason}. To fix: {exc.how_to_fix}",
             slug="capability-unavailable", capability=exc.capability, headers={"Retry-After": "3600"},
         ))
+
+    @app.errorhandler(RecursionError)
+    def _too_deep(exc: RecursionError):  # a last line of defence: service/http.py bounds JSON nesting first
+        log.warning("recursion limit reached on %s %s", request.method, request.path)
+        return problem_response(ApiError(400, "Input nested too deep",
+                                         "the request nests values too deeply to process; flatten it", slug="too-deep"))
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
