@@ -21,7 +21,7 @@ from flask import Flask, g, has_request_context, request
 
 from .config import Settings
 
-REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:/+=-]{1,128}$")
+REQUEST_ID_RE = re.compile(r"[A-Za-z0-9._:/+=-]{1,128}")  # printable, bounded; fullmatch
 access_log = logging.getLogger("tomtat.access")
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime", "request_id"}
 
@@ -56,9 +56,33 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
+# control characters (newlines, escape sequences), the Unicode line separators and lone surrogates
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+
+
+def escape_controls(text: str) -> str:
+    """``text`` on one line: each control character as its escape (``\\n``, ``\\x1b``, ``\\u2028``)."""
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape", "backslashreplace").decode("ascii"), text)
+
+
 class PlainFormatter(logging.Formatter):
+    """One line a record: values from clients (paths, headers) cannot start a forged record."""
+
     def __init__(self):
         super().__init__("%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        saved = record.msg, record.args, record.__dict__.get("request_id")
+        try:
+            record.msg, record.args = escape_controls(record.getMessage()), None
+            record.request_id = escape_controls(str(saved[2]))
+            return super().format(record)
+        finally:
+            record.msg, record.args, record.request_id = saved
+
+    def formatException(self, ei) -> str:
+        # a traceback keeps its lines, indented, so none of them reads as a record of its own
+        return "\n    ".join(escape_controls(line) for line in super().formatException(ei).splitlines())
 
 
 def configure_logging(settings: Settings) -> logging.Handler:
@@ -87,7 +111,7 @@ def init_app(app: Flask, settings: Settings) -> None:
     @app.before_request
     def _request_id():
         incoming = request.headers.get("X-Request-ID", "")
-        g.request_id = incoming if REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
+        g.request_id = incoming if REQUEST_ID_RE.fullmatch(incoming) else uuid.uuid4().hex  # no "id\\n"
         g.request_start = time.perf_counter()  # the access log and the latency metric both read it
 
     @app.after_request

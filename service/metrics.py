@@ -31,8 +31,8 @@ from prometheus_client.core import GaugeMetricFamily
 
 from models import observe
 
-from .auth import protected
 from .config import Settings
+from .auth import protected
 from .errors import ApiError
 from .limits import text_chars
 
@@ -167,6 +167,29 @@ def _default_providers(app: Flask, metrics: Metrics, settings: Settings) -> None
     metrics.providers.setdefault("queue_depth", queue_depth)
 
 
+HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+def method_label(method: str) -> str:
+    """The method as a label value: the standard methods, every other (a client's invention) as ``other``."""
+    return method if method in HTTP_METHODS else "other"
+
+
+def parsed_chars() -> int:
+    """Characters of text in what this request already parsed: the quota's count, else the JSON or form
+    the route parsed. The body is never read or parsed here (after a 413, or a request refused before its
+    body was read, there is nothing to count)."""
+    chars = g.get("tomtat_chars")
+    if chars is not None:
+        return chars
+    if request.method != "POST" or not protected(request.path):
+        return 0
+    cached_json = getattr(request, "_cached_json", (Ellipsis, Ellipsis))  # werkzeug's cache of get_json()
+    if any(value is not Ellipsis for value in cached_json) or "form" in request.__dict__:
+        return text_chars()  # reads those caches only (service/limits.py)
+    return 0
+
+
 def _route() -> str:
     rule = request.url_rule
     return rule.rule if rule is not None else "<unmatched>"
@@ -187,12 +210,10 @@ def init_app(app: Flask, settings: Settings) -> Metrics:
     @app.after_request
     def _observe(response):
         if g.get("metrics_in_flight"):  # _start ran, so request_start is set
-            route = _route()
-            metrics.requests.labels(request.method, route, str(response.status_code)).inc()
-            metrics.latency.labels(request.method, route).observe(time.perf_counter() - g.request_start)
-            chars = g.get("tomtat_chars")
-            if chars is None and request.method == "POST":
-                chars = text_chars() if protected(request.path) else 0
+            route, method = _route(), method_label(request.method)
+            metrics.requests.labels(method, route, str(response.status_code)).inc()
+            metrics.latency.labels(method, route).observe(time.perf_counter() - g.request_start)
+            chars = parsed_chars()
             if chars:
                 metrics.chars.labels(route).inc(chars)
         return response
