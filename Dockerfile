@@ -19,6 +19,8 @@ RUN pip install .
 
 FROM python:3.11-slim AS runtime
 ARG TOMTAT_PULL_MODELS=""
+# TOMTAT_HOST=0.0.0.0 so a published port reaches it; with keys off (TOMTAT_AUTH unset) the server then
+# refuses to start unless TOMTAT_ALLOW_OPEN=1 says to serve without keys on purpose (README, Docker).
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     HF_HOME=/home/tomtat/.cache/huggingface \

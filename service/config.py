@@ -50,6 +50,10 @@ def _env(env: str, default: Any, doc: str, parse: Any = None):
 class Settings:
     host: str = _env("TOMTAT_HOST", "127.0.0.1", "Address `tomtat serve` binds.")
     port: int = _env("TOMTAT_PORT", 8080, "Port `tomtat serve` listens on.")
+    allow_open: bool = _env(
+        "TOMTAT_ALLOW_OPEN", False,
+        "Serve without API keys on an address other than loopback (else `tomtat serve` and the image refuse to "
+        "start with TOMTAT_AUTH off and a non-loopback TOMTAT_HOST).", _bool)
     summary_model: str = _env(
         "TOMTAT_SUMMARY_MODEL", default_profile("summarization").id,
         "Summarization model: a profile name (HF id, see `tomtat models list`) or a local directory.")
@@ -217,6 +221,28 @@ class Settings:
             cache_size=self.cache_size,
             cache_path=self.cache_path or getattr(self, "db_path", None),
         )
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is a loopback address (``127.0.0.0/8``, ``::1``, ``localhost``)."""
+    import ipaddress
+
+    name = host.strip().strip("[]")
+    if name.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False  # a host name other than localhost, or 0.0.0.0-style wildcards written oddly
+
+
+def open_bind_problem(settings: "Settings") -> str | None:
+    """Why ``settings`` must not be served (keys off on a non-loopback address without TOMTAT_ALLOW_OPEN=1)."""
+    if settings.auth or settings.allow_open or is_loopback(settings.host):
+        return None
+    return (f"refusing to serve on {settings.host} without API keys: anyone who reaches that address could use "
+            "the service. Set TOMTAT_AUTH=1 (and create a key with `tomtat keys create`), bind 127.0.0.1 "
+            "(TOMTAT_HOST), or set TOMTAT_ALLOW_OPEN=1 to serve without keys on purpose.")
 
 
 def settings_markdown() -> str:

@@ -7,10 +7,13 @@ and by ``tomtat serve``.
 
 from __future__ import annotations
 
-from service.config import Settings
+from service.config import Settings, open_bind_problem
 
 
 def options(settings: Settings) -> dict:
+    problem = open_bind_problem(settings)
+    if problem:  # keys off on a reachable address: refuse to start rather than serve everyone
+        raise SystemExit(f"tomtat: {problem}")
     return {
         "bind": f"{settings.host}:{settings.port}",
         "workers": 1,
