@@ -223,3 +223,15 @@ def test_title_repeated_as_subheading_or_glued_to_a_paragraph_is_removed():
     assert "Bộ Công Thương đặt mục tiêu mới cho hàng Việt." in cleaned
     assert "LTS: Bài viết tổng hợp ý kiến chuyên gia." in cleaned
     assert find_debris(text, title) == [title, title]
+
+
+def test_html_block_end_tag_without_its_start_still_breaks():
+    # a fragment cut from a page: the parser drops the unmatched </h1>, the text keeps the break
+    assert html_to_text("Tiêu đề</h1>Nội dung<br>dòng hai") == "Tiêu đề\n\nNội dung\ndòng hai"
+    assert html_to_text("Một</p><p>Hai") == "Một\n\nHai"
+
+
+def test_html_that_breaks_html_parser_is_handled():
+    assert html_to_text("<![<!") == ""
+    assert html_to_text("<p>Xin chào</p><![<!<a ") == "Xin chào"
+    assert html_to_text("<p>A\x00B\ufffe</p>") == "AB"  # characters libxml2 refuses are dropped, not fatal

@@ -1,5 +1,8 @@
 """Text pipeline for Vietnamese news: cleaning, tone normalization,
-sentence segmentation and token-aware chunking (pure Python, stdlib only)."""
+sentence segmentation and token-aware chunking (pure Python; lxml parses HTML).
+
+Every function runs in time linear in its input (tests/test_text_adversarial.py), and
+checks the request's text budget (:mod:`models.text.budget`) inside its loops."""
 
 from .chunk import chunk_sentences, split_long_sentence
 from .clean import (
