@@ -10,7 +10,7 @@ from models.runtime import Runtime
 
 from .config import Settings
 from .errors import register_error_handlers
-from .http import DrainUnreadBody, StrictJSONProvider
+from .http import DrainUnreadBody, Request, StrictJSONProvider
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> Flask:
@@ -18,6 +18,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     settings = settings or Settings.from_env()
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = Flask(__name__)
+    app.request_class = Request  # a chunked body over the limit is a 413, not a truncated body
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.json = StrictJSONProvider(app)  # request bodies: no NaN, duplicate keys, BOM, lone surrogates, deep nesting
     app.json.ensure_ascii = False

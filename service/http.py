@@ -8,7 +8,11 @@ import time
 from typing import TypeVar
 
 from flask import current_app, g, has_request_context, request
+from flask import Request as FlaskRequest
 from flask.json.provider import DefaultJSONProvider
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.utils import cached_property
+from werkzeug.wsgi import LimitedStream, get_content_length, get_input_stream
 from pydantic import BaseModel
 
 from models.runtime import Runtime
@@ -296,5 +300,40 @@ class DrainUnreadBody:
         remaining = max(0, length - counting.consumed) if length >= 0 else None
         if remaining != 0 and not drain(raw, remaining, self.limit, self.seconds):
             started[1] = [(k, v) for k, v in started[1] if k.lower() != "connection"] + [("Connection", "close")]
+            server_response = getattr(start_response, "__self__", None)
+            if callable(getattr(server_response, "force_close", None)):
+                server_response.force_close()  # gunicorn drops an app's Connection header and decides itself
         start_response(*started)
         return body
+
+
+class _MaxStream(LimitedStream):
+    """A chunked body limited to ``max_content_length``: past it, 413 (werkzeug stops at the limit and
+    hands the route a truncated body)."""
+
+    def _past_limit(self) -> None:
+        if self.is_exhausted and self._stream.read(1):
+            raise RequestEntityTooLarge()
+
+    def readall(self) -> bytes:
+        data = super().readall()
+        self._past_limit()
+        return data
+
+    def readinto(self, buffer) -> int | None:
+        if self.is_exhausted:
+            self._past_limit()
+            return 0
+        return super().readinto(buffer)
+
+
+class Request(FlaskRequest):
+    """Flask's request, with a chunked body over the limit refused (413) rather than cut short."""
+
+    @cached_property
+    def stream(self):
+        environ = self.environ
+        limit = self.max_content_length
+        if limit is not None and get_content_length(environ) is None and "wsgi.input_terminated" in environ:
+            return _MaxStream(environ["wsgi.input"], limit, is_max=True)
+        return get_input_stream(environ, max_content_length=limit)
