@@ -123,7 +123,7 @@ def _no_duplicates(pairs: list[tuple[str, object]]) -> dict:
 
 
 def _check_values(value: object, check_strings: bool) -> None:
-    """Depth at most MAX_JSON_DEPTH; with ``check_strings``, no lone surrogate in any string or key."""
+    """Depth at most MAX_JSON_DEPTH; with ``check_strings``, no NUL or lone surrogate in any string or key."""
     stack = [(value, 1)]
     while stack:
         item, depth = stack.pop()
@@ -134,6 +134,9 @@ def _check_values(value: object, check_strings: bool) -> None:
         elif isinstance(item, list):
             children = item
         else:
+            if check_strings and isinstance(item, str) and "\x00" in item:
+                raise JsonRejected(422, "Invalid text", f"a string holds a NUL character (\\u0000) at character "
+                                   f"{item.index(chr(0))}; remove it", "invalid-character")
             if check_strings and isinstance(item, str) and _SURROGATE.search(item):
                 index = _SURROGATE.search(item).start()
                 raise JsonRejected(422, "Invalid text",
@@ -173,12 +176,9 @@ def strict_loads(data: bytes | str) -> object:
     except ValueError as exc:  # e.g. an integer of more than sys.get_int_max_str_digits() digits
         raise _malformed(f"the body is not valid JSON for this service: {exc}") from None
     brackets = text.count("[") + text.count("{")
-    surrogates = _SURROGATE_ESCAPE.search(text) is not None
-    if brackets > MAX_JSON_DEPTH or surrogates:
-        _check_values(value, surrogates)
-    if "\\u0000" in text:
-        raise JsonRejected(422, "Invalid text", "a string holds a NUL character (\\u0000); remove it",
-                           "invalid-character")
+    escapes = _SURROGATE_ESCAPE.search(text) is not None or "\\u0000" in text  # only escapes make these
+    if brackets > MAX_JSON_DEPTH or escapes:
+        _check_values(value, escapes)
     return value
 
 

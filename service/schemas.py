@@ -1,7 +1,8 @@
 """Request and response schemas: one definition for validation and for OpenAPI.
 
 Request models forbid unknown fields, so a misspelt option (``max_sentence``) is
-a clear 422 instead of being silently ignored.
+a clear 422 instead of being silently ignored, and are strict: a value of the wrong
+JSON type (``"3"`` for a number, ``"yes"`` for a boolean) is a 422 too, not coerced.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ Format = Literal["auto", "text", "html"]
 
 
 class Request(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+    # strict: "3" is no number and "yes" no boolean; a wrong type is a 422 that names the field
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False, strict=True)
 
 
 def _not_blank(value: str | None, name: str = "text") -> str | None:
