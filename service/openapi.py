@@ -333,10 +333,16 @@ def _document_other_modules() -> None:
     except ImportError:  # pragma: no cover
         JobOptions = None
     if JobOptions is not None:
-        body = {"allOf": [{"$ref": REF.format(model="JobOptions")}, {
-            "type": "object", "required": ["articles"],
-            "properties": {"articles": {"type": "array", "description": "Articles: `{id, title, text, format}`.",
-                                        "items": {"type": "object", "required": ["text"]}}}}]}
+        # JobOptions' fields plus `articles` in one object (an allOf with JobOptions, which forbids unknown
+        # fields, could never be satisfied)
+        options = JobOptions.model_json_schema(ref_template=REF)
+        body = {"type": "object", "required": ["articles"], "additionalProperties": False,
+                "properties": options.get("properties", {}) | {
+                    "articles": {"type": "array", "minItems": 1, "description": "Articles: `{id, title, text, format}`.",
+                                 "items": {"type": "object", "required": ["text"], "properties": {
+                                     "id": {"type": ["string", "null"]}, "title": {"type": ["string", "null"]},
+                                     "text": {"type": "string"},
+                                     "format": {"type": "string", "enum": ["auto", "text", "html"]}}}}}}
         _default("POST", "/v1/jobs", "Submit a batch job", tag="jobs",
                  description="A JSON object with `articles` (or a JSONL body, options as query parameters). Answers "
                              "202 with `job_id` and `Location`; `Idempotency-Key` makes a retry return the same job.",
@@ -376,7 +382,10 @@ def _document_other_modules() -> None:
     _default("POST", "/detect", "LibreTranslate-compatible language detection", tag="libretranslate",
              body_schema={"type": "object", "required": ["q"], "properties": {"q": {"type": "string"},
                                                                             "api_key": {"type": "string"}}},
-             body_types=forms, responses=lt_responses)
+             body_types=forms, responses=lt_responses | {200: (
+                 {"type": "array", "items": {"type": "object", "required": ["confidence", "language"], "properties": {
+                     "confidence": {"type": "number"}, "language": {"type": "string"}}}},
+                 "The detected language, with LibreTranslate's confidence (0-100).")})
     _default("GET", "/languages", "LibreTranslate-compatible language list", tag="libretranslate",
              responses={200: ({"type": "array", "items": _JSON_OBJECT}, "Served languages.")})
     _default("GET", "/frontend/settings", "LibreTranslate frontend settings", tag="libretranslate",
