@@ -82,7 +82,7 @@ class PlainFormatter(logging.Formatter):
 
     def formatException(self, ei) -> str:
         # a traceback keeps its lines, indented, so none of them reads as a record of its own
-        return "\n    ".join(escape_controls(line) for line in super().formatException(ei).splitlines())
+        return "\n".join("    " + escape_controls(line) for line in super().formatException(ei).splitlines())
 
 
 def configure_logging(settings: Settings) -> logging.Handler:

@@ -122,3 +122,109 @@ def test_last_used_is_recorded(app, db):
     record, key = store.create("desk")
     app.test_client().get("/v1/models", headers={"X-API-Key": key})
     assert KeyStore(db).get(record.id).last_used_at is not None
+
+
+# routes open with keys on, as documented (README "API keys and limits"); /languages and /frontend/settings
+# stay open as in LibreTranslate's own server, which checks keys on /translate and /detect only
+PUBLIC = {"/", "/docs", "/static/<path:filename>", "/openapi.json", "/healthz", "/readyz", "/metrics",
+          "/languages", "/frontend/settings"}
+
+
+def _url(rule) -> str:
+    import re
+
+    return re.sub(r"<[^>]+>", "x", rule.rule)
+
+
+def test_every_v1_and_libretranslate_route_needs_a_key(app, db):
+    """Walks the URL map: each route is public by the list above, or refuses a request without a key."""
+    from service.auth import protected
+
+    store = KeyStore(db)
+    _record, good = store.create("walker")
+    revoked, bad = store.create("gone")
+    store.revoke(revoked.id)
+    client = app.test_client()
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if rule.rule in PUBLIC:
+            assert not protected(rule.rule), rule.rule
+            continue
+        assert rule.rule.startswith("/v1/") or rule.rule in ("/translate", "/detect"), \
+            f"{rule.rule} is neither public nor an API route: classify it"
+        libre = not rule.rule.startswith("/v1/")
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            url = _url(rule)
+            env = {"REMOTE_ADDR": f"10.0.0.{checked + 1}"}  # one address per route: under the wrong-key limit
+            none = client.open(url, method=method, json={}, environ_overrides=env)
+            wrong = client.open(url, method=method, json={}, headers={"X-API-Key": "tt_00000000_" + "x" * 43},
+                                environ_overrides=env)
+            gone = client.open(url, method=method, json={}, headers={"Authorization": f"Bearer {bad}"},
+                               environ_overrides=env)
+            right = client.open(url, method=method, json={}, headers={"X-API-Key": good}, environ_overrides=env)
+            if libre:  # LibreTranslate's statuses: 400 "get an API key", 403 "Invalid API key"
+                assert none.status_code == 400 and "API key" in none.get_json()["error"], url
+                assert wrong.status_code == 403 and gone.status_code == 403, url
+            else:
+                assert none.status_code == 401 and none.headers["WWW-Authenticate"].startswith("Bearer"), url
+                assert wrong.status_code == 401 and gone.status_code == 403, url
+            assert right.status_code not in (401, 403), (method, url, right.get_data(as_text=True)[:200])
+            checked += 1
+    assert checked >= 10  # summarize, translate, articles, models, limits, jobs (4), /translate, /detect
+
+
+def test_cors_preflight_needs_no_key(app):
+    client = app.test_client()
+    for path in ("/translate", "/detect"):
+        resp = client.options(path, headers={"Origin": "https://example.org", "Access-Control-Request-Method": "POST",
+                                             "Access-Control-Request-Headers": "Content-Type, Authorization"})
+        assert resp.status_code == 200, resp.get_data(as_text=True)
+        assert resp.headers["Access-Control-Allow-Origin"] == "*"
+        assert "POST" in resp.headers["Access-Control-Allow-Methods"]
+        assert "Authorization" in resp.headers["Access-Control-Allow-Headers"]
+    # the preflight is answered, the request itself still needs a key
+    assert client.post("/translate", json={"q": "Xin chào", "source": "vi", "target": "en"}).status_code == 400
+
+
+def _wrong_keys_until_429(client, headers_for) -> tuple[int, object]:
+    for i in range(1, 40):
+        resp = client.get("/v1/models", headers=headers_for(i))
+        if resp.status_code == 429:
+            return i, resp
+        assert resp.status_code == 401
+    raise AssertionError("no 429 after 40 wrong keys")
+
+
+def test_wrong_keys_are_limited_per_client_address(app, db):
+    from service.auth import FAILED_KEY_LIMIT
+
+    _record, good = KeyStore(db).create("desk")
+    client = app.test_client()
+    n, resp = _wrong_keys_until_429(client, lambda i: {"X-API-Key": f"tt_{i:08d}_" + "x" * 43})
+    assert n == int(FAILED_KEY_LIMIT.split("/")[0]) + 1
+    body = problem(resp, 429)
+    assert body["type"].endswith("/key-attempts") and int(resp.headers["Retry-After"]) >= 1
+    assert "wrong API keys" in body["detail"]
+    # even the right key waits: a guesser must not learn when it hits one
+    assert client.get("/v1/models", headers={"X-API-Key": good}).status_code == 429
+    # another client address is not affected; a missing key is no guess and stays 401
+    other = client.get("/v1/models", headers={"X-API-Key": good}, environ_overrides={"REMOTE_ADDR": "10.1.2.3"})
+    assert other.status_code == 200
+    assert client.get("/v1/models", environ_overrides={"REMOTE_ADDR": "10.9.9.9"}).status_code == 401
+
+
+def test_wrong_keys_are_counted_in_redis_shared_by_replicas(db, offline_runtime):
+    import uuid
+
+    prefix = f"tomtat-test-{uuid.uuid4().hex[:8]}"
+    settings = Settings(auth=True, db_path=db, limits_storage="redis://127.0.0.1:6379/0", limits_prefix=prefix)
+    one, two = create_app(settings, offline_runtime).test_client(), create_app(settings, offline_runtime).test_client()
+    for i in range(10):
+        assert one.get("/v1/models", headers={"X-API-Key": f"tt_{i:08d}_" + "y" * 43}).status_code == 401
+    n, resp = _wrong_keys_until_429(two, lambda i: {"X-API-Key": f"tt_{i:08d}_" + "z" * 43})
+    assert n == 11  # the second replica saw the first one's ten
+    import redis
+
+    conn = redis.Redis.from_url("redis://127.0.0.1:6379/0")
+    for key in conn.scan_iter(f"*{prefix}*"):
+        conn.delete(key)

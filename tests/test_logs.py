@@ -86,3 +86,45 @@ def test_plain_format_switch(offline_runtime, tmp_path):
     handler = configure_logging(Settings())
     assert isinstance(handler.formatter, JsonFormatter)
     assert sum(getattr(h, "_tomtat", False) for h in logging.getLogger().handlers) == 1
+
+
+def test_request_id_with_a_trailing_newline_or_control_characters_is_replaced(offline_runtime, tmp_path):
+    client = app_with(offline_runtime, tmp_path).test_client()
+    for hostile in ("abc\n", "abc\r", "a\tb", "ab\x1bc"):
+        environ = {"HTTP_X_REQUEST_ID": hostile}  # raw environ: the test client would refuse such a header
+        returned = client.get("/healthz", environ_overrides=environ).headers["X-Request-ID"]
+        assert returned != hostile and len(returned) == 32 and returned.isalnum()
+    assert client.get("/healthz", headers={"X-Request-ID": "a" * 128}).headers["X-Request-ID"] == "a" * 128
+    assert len(client.get("/healthz", headers={"X-Request-ID": "a" * 129}).headers["X-Request-ID"]) == 32
+
+
+def test_plain_text_logs_cannot_be_forged_by_a_client(offline_runtime, tmp_path):
+    from service.logs import PlainFormatter
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(PlainFormatter())
+    handler.addFilter(RequestIdFilter())
+    logging.getLogger("tomtat.access").addHandler(handler)
+    try:
+        client = app_with(offline_runtime, tmp_path, log_json=False).test_client()
+        client.get("/v1/%0a2025-07-22 08:00:00,000 INFO tomtat.access [x]: GET /admin 200\x1b[2J")
+    finally:
+        logging.getLogger("tomtat.access").removeHandler(handler)
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 1, lines  # one request, one line: the newline in the path is escaped
+    assert "\\n2025-07-22" in lines[0] and "\\x1b[2J" in lines[0] and "\x1b" not in lines[0]
+
+
+def test_plain_formatter_keeps_a_traceback_indented():
+    from service.logs import PlainFormatter
+
+    try:
+        raise ValueError("bad\ninput")
+    except ValueError:
+        import sys
+
+        record = logging.LogRecord("x", logging.ERROR, __file__, 1, "failed on %s", ("a\nb",), sys.exc_info())
+    text = PlainFormatter().format(record)
+    first, *rest = text.splitlines()
+    assert first.endswith("failed on a\\nb") and rest and all(line.startswith("    ") for line in rest)

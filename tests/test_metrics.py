@@ -101,3 +101,28 @@ def test_auth_failures_and_rate_limits_are_counted(offline_runtime, tmp_path):
     client.get("/v1/models")
     client.get("/v1/models")
     assert value(scrape(client), "tomtat_rate_limited_total", limit="requests") == 1
+
+
+def test_method_label_is_bounded(offline_runtime, tmp_path):
+    client = create_app(Settings(db_path=str(tmp_path / "db.sqlite3")), offline_runtime).test_client()
+    for verb in ("BREW", "X" * 200, "PROPFIND"):
+        client.open("/v1/summarize", method=verb)
+    samples = scrape(client)
+    methods = {s.labels["method"] for s in samples["tomtat_http_requests_total"]}
+    assert methods <= {"GET", "POST", "other"} and "other" in methods
+    assert value(samples, "tomtat_http_requests_total", method="other", route="<unmatched>", status="405") == 3
+
+
+def test_the_body_is_parsed_once_and_never_after_a_413(offline_runtime, tmp_path):
+    app = create_app(Settings(db_path=str(tmp_path / "db.sqlite3"), max_body_bytes=10_000), offline_runtime)
+    calls = []
+    loads = app.json.loads
+    app.json.loads = lambda s, **kw: calls.append(len(s)) or loads(s, **kw)
+    client = app.test_client()
+    assert client.post("/v1/summarize", json={"text": TEXT, "method": "extractive"}).status_code == 200
+    assert len(calls) == 1  # the route, the quota, the metrics and the access log share one parse
+    calls.clear()
+    assert client.post("/v1/summarize", json={"text": "a" * 20_000}).status_code == 413
+    assert calls == []
+    samples = scrape(client)
+    assert value(samples, "tomtat_text_characters_total", route="/v1/summarize") == len(TEXT)
