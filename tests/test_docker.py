@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).parents[1]
@@ -46,3 +47,31 @@ def test_gunicorn_config_threads_timeouts_and_graceful_shutdown():
     opts = gunicorn_conf.options(Settings(server_threads=6, timeout=120))
     assert opts["worker_class"] == "gthread" and opts["threads"] == 6 and opts["timeout"] == 120
     assert opts["graceful_timeout"] > 0 and callable(opts["worker_exit"])
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.168.1.10", "tomtat.example"])
+def test_keys_off_on_a_reachable_address_refuses_to_start(host):
+    from service import gunicorn_conf
+    from service.config import Settings
+
+    with pytest.raises(SystemExit, match="TOMTAT_AUTH=1.*TOMTAT_ALLOW_OPEN=1"):
+        gunicorn_conf.options(Settings(host=host))
+    assert gunicorn_conf.options(Settings(host=host, auth=True))["bind"].startswith(host)
+    assert gunicorn_conf.options(Settings(host=host, allow_open=True))["bind"].startswith(host)
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.2", "::1", "[::1]", "localhost"])
+def test_keys_off_on_loopback_serves(host):
+    from service import gunicorn_conf
+    from service.config import Settings
+
+    assert gunicorn_conf.options(Settings(host=host))["bind"] == f"{host}:8080"
+
+
+def test_the_image_does_not_opt_out_of_keys():
+    import re
+
+    text = (ROOT / "Dockerfile").read_text()
+    assert re.search(r"^\s+TOMTAT_HOST=0\.0\.0\.0", text, re.M)  # reachable through a published port …
+    # … so it starts only with keys on, or with the operator's own -e TOMTAT_ALLOW_OPEN=1
+    assert not re.search(r"^(ENV\s+|\s+)TOMTAT_ALLOW_OPEN", text, re.M)

@@ -196,3 +196,27 @@ if __name__ == "__main__":
     rt = Runtime(RuntimeConfig(load_summary=False, load_translation=False)).load()
     app = create_app(Settings(db_path=tempfile.mktemp(suffix=".sqlite3"), load_models=False, log_level="ERROR"), rt)
     print(table(app.test_client()))
+
+
+@pytest.mark.parametrize("retry_after, header", [(None, "1"), (0.2, "1"), (2.5, "3"), (30, "30")])
+def test_an_overloaded_or_late_queue_is_a_503_with_retry_after(tmp_path, retry_after, header):
+    from models.batcher import DeadlineExceeded, Overloaded
+
+    runtime = Runtime(RuntimeConfig(load_summary=False, load_translation=False)).load()
+    app = create_app(Settings(db_path=str(tmp_path / "db.sqlite3"), load_models=False), runtime)
+    errors = {"overloaded": Overloaded, "late": DeadlineExceeded}
+
+    @app.get("/__fail/<kind>")
+    def fail(kind):
+        exc = errors[kind]("translation", "the queue is full", "retry later or add replicas")
+        exc.retry_after = retry_after
+        raise exc
+
+    client = app.test_client()
+    for kind, slug in (("overloaded", "overloaded"), ("late", "deadline-exceeded")):
+        resp = client.get(f"/__fail/{kind}")
+        assert resp.status_code == 503 and resp.mimetype == "application/problem+json"
+        assert resp.headers["Retry-After"] == header
+        body = resp.get_json()
+        assert body["type"].endswith("/" + slug) and body["retry_after"] == int(header)
+        assert f"retry in {header} s" in body["detail"]
