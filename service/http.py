@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 import time
 from typing import TypeVar
 
@@ -169,12 +170,15 @@ def strict_loads(data: bytes | str) -> object:
         raise JsonRejected(400, "JSON nested too deep", f"the body nests arrays and objects deeper than "
                            f"{MAX_JSON_DEPTH} levels; no request needs more than 4", "json-too-deep") from None
     except json.JSONDecodeError as exc:
-        raise _malformed(f"the body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}; "
-                         "check quotes, commas and brackets") from None
+        raise _malformed(f"the body is not valid JSON: {exc.msg.removesuffix(' at')} at line {exc.lineno} "
+                         f"column {exc.colno}; check quotes, commas and brackets") from None
     except JsonRejected:
         raise
-    except ValueError as exc:  # e.g. an integer of more than sys.get_int_max_str_digits() digits
-        raise _malformed(f"the body is not valid JSON for this service: {exc}") from None
+    except ValueError as exc:  # an integer of more than sys.get_int_max_str_digits() digits
+        if "digits" in str(exc):
+            raise _malformed(f"a number has more than {sys.get_int_max_str_digits()} digits; no field takes such "
+                             "a number, send a smaller one") from None
+        raise _malformed(f"the body is not valid JSON: {exc}") from None
     brackets = text.count("[") + text.count("{")
     escapes = _SURROGATE_ESCAPE.search(text) is not None or "\\u0000" in text  # only escapes make these
     if brackets > MAX_JSON_DEPTH or escapes:
