@@ -161,8 +161,8 @@ def test_lottery_line_no_longer_doubles_every_twenty_characters():
 
 
 def test_broken_markup_is_text_not_an_exception():
-    assert html_to_text("<![<!") == ""
-    assert prepare_text("<p>Xin chào</p><![<!") == "Xin chào"
+    assert html_to_text("<![<!") == "<![<!"  # html.parser raised AssertionError (a 500)
+    assert prepare_text("<p>Xin chào</p><![<!") == "Xin chào\n\n<![<!"
     doc = parse_html("<p>Xin chào</p><![<!")
     assert doc.units() == ["Xin chào"]
     assert translate_html_documents(["<![<!", "a< b <a "], lambda u: [t.upper() for t in u]) == ["<![<!", "A&lt; B <a "]

@@ -232,6 +232,11 @@ def test_html_block_end_tag_without_its_start_still_breaks():
 
 
 def test_html_that_breaks_html_parser_is_handled():
-    assert html_to_text("<![<!") == ""
-    assert html_to_text("<p>Xin chào</p><![<!<a ") == "Xin chào"
+    assert html_to_text("<![<!") == "<![<!"  # html.parser raised AssertionError; cut-off markup is text
+    assert html_to_text("<p>Xin chào</p><![<!<a ") == "Xin chào\n\n<![<!<a"
     assert html_to_text("<p>A\x00B\ufffe</p>") == "AB"  # characters libxml2 refuses are dropped, not fatal
+
+
+def test_html_markup_cut_off_at_the_end_is_kept_as_text():
+    assert html_to_text("<p>Tin nóng</p> giá <!giảm mạnh") == "Tin nóng\n\ngiá <!giảm mạnh"
+    assert html_to_text("<p>a</p><a <a <a ") == "a\n\n<a <a <a"

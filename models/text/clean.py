@@ -126,7 +126,11 @@ def html_to_text(html_text: str) -> str:
     blocks become a blank line, ``<br>`` a newline, inline tags nothing; the content of
     script/style/figcaption/nav… is dropped; unknown "tags" (``<số tiền>``) stay as text.
     """
-    source = _mark_tags(_UNPARSABLE_RE.sub("", html_text))
+    source = _UNPARSABLE_RE.sub("", html_text)
+    # after the last ">" no tag, comment or declaration can end: its "<" are text ("a <b",
+    # "<!…" cut off), as html.parser had them; libxml2 would drop all of it
+    end = source.rfind(">") + 1
+    source = _mark_tags(source[:end] + source[end:].replace("<", "&lt;"))
     if not source.strip():
         return ""
     root = etree.fromstring(source.encode("utf-8"), _html_parser())
