@@ -62,6 +62,8 @@ def _fields() -> dict:
         if not isinstance(data, dict):
             raise _error(400, "Invalid JSON format: send a JSON object such as "
                               '{"q": "Xin chào", "source": "vi", "target": "en"}')
+        if data.get("api_key") is not None and not isinstance(data["api_key"], str):  # even with keys off
+            raise _error(400, "Invalid request: api_key must be a string (or null)")
         return data
     return request.values.to_dict()
 
@@ -114,11 +116,14 @@ def translate():
     texts, batch = _texts(fields)
     source, target = _language(fields, "source"), _language(fields, "target")
     alternatives = fields.get("alternatives", 0)
-    try:
-        alternatives = max(0, int(alternatives or 0))
-    except (TypeError, ValueError):
-        raise _error(400, "Invalid request: alternatives parameter is not a number") from None
-    text_format = fields.get("format") or "text"
+    if isinstance(alternatives, str) and alternatives.strip().isdigit():  # a form's value, or a client's string
+        alternatives = int(alternatives)
+    if alternatives is None or alternatives == "":
+        alternatives = 0
+    if isinstance(alternatives, bool) or not isinstance(alternatives, int) or alternatives < 0:
+        raise _error(400, "Invalid request: alternatives parameter is not a number of alternatives (0 or more)")
+    text_format = fields.get("format")
+    text_format = "text" if text_format is None else text_format
     if text_format not in ("text", "html"):
         raise _error(400, f"{text_format} format is not supported: send format \"text\" or \"html\"")
 

@@ -372,16 +372,19 @@ def _document_other_modules() -> None:
     lt_body = {"type": "object", "required": ["q", "source", "target"], "properties": {
         "q": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
         "source": {"type": "string", "examples": ["vi", "auto"]}, "target": {"type": "string", "examples": ["en"]},
-        "format": {"type": "string", "enum": ["text", "html"]}, "api_key": {"type": "string"},
-        "alternatives": {"type": "integer"}}}
+        "format": {"type": ["string", "null"], "enum": ["text", "html", None]},
+        "api_key": {"type": ["string", "null"], "description": "Mastodon and Weblate send null without a key."},
+        "alternatives": {"anyOf": [{"type": "integer", "minimum": 0}, {"type": "string", "pattern": "^[0-9]+$"},
+                                   {"type": "null"}]}}}
     forms = ("application/json", "application/x-www-form-urlencoded")
     _default("POST", "/translate", "LibreTranslate-compatible translation", tag="libretranslate",
              body_schema=lt_body, body_types=forms, responses=lt_responses,
              request_examples={"vi": {"summary": "Một câu", "value": {
                  "q": "Dự án dự kiến hoàn thành năm 2025.", "source": "vi", "target": "en"}}})
     _default("POST", "/detect", "LibreTranslate-compatible language detection", tag="libretranslate",
-             body_schema={"type": "object", "required": ["q"], "properties": {"q": {"type": "string"},
-                                                                            "api_key": {"type": "string"}}},
+             body_schema={"type": "object", "required": ["q"], "properties": {
+                 "q": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
+                 "api_key": {"type": ["string", "null"]}}},
              body_types=forms, responses=lt_responses | {200: (
                  {"type": "array", "items": {"type": "object", "required": ["confidence", "language"], "properties": {
                      "confidence": {"type": "number"}, "language": {"type": "string"}}}},
