@@ -148,7 +148,8 @@ def _check_values(value: object, check_strings: bool) -> None:
         if depth > MAX_JSON_DEPTH:
             raise JsonRejected(400, "JSON nested too deep", f"the body nests arrays and objects deeper than "
                                f"{MAX_JSON_DEPTH} levels; no request needs more than 4", "json-too-deep")
-        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list, str)))
+        kinds = (dict, list, str) if check_strings else (dict, list)
+        stack.extend((child, depth + 1) for child in children if isinstance(child, kinds))
 
 
 def strict_loads(data: bytes | str) -> object:
