@@ -108,6 +108,20 @@ class Settings:
         "TOMTAT_QUEUE_TIMEOUT", 120.0,
         "Seconds an interactive unit may wait in the queue before it fails with 503 (0: no limit; "
         "background job units have none).")
+    request_deadline: float = _env(
+        "TOMTAT_REQUEST_DEADLINE", 0.0,
+        "Seconds all of one interactive request's model work may take, from its arrival; a unit that cannot start "
+        "in time is refused at once with 503 and Retry-After (0: TOMTAT_QUEUE_TIMEOUT).")
+    caller_share: int = _env(
+        "TOMTAT_CALLER_SHARE", 0,
+        "Most units of one caller (API key or client address) queued per model at once; the rest of a large "
+        "request waits its turn and is fed in as earlier units start (0: TOMTAT_MAX_QUEUE / 4).")
+    max_request_units: int = _env(
+        "TOMTAT_MAX_REQUEST_UNITS", 16384,
+        "Most model units (sentences, sections) one request may need; above it a 422 asks to split the text.")
+    cancel_on_disconnect: bool = _env(
+        "TOMTAT_CANCEL_ON_DISCONNECT", True,
+        "Drop the queued model work of a client that closed its connection.", _bool)
     ct2_quantization: str = _env(
         "TOMTAT_CT2_QUANTIZATION", "auto",
         "CTranslate2 compute type: `auto` (int8 on CPU, float16 on CUDA), `int8`, `int8_float16`, `float16`, "
@@ -214,6 +228,8 @@ class Settings:
             announced_wait_ms=self.announced_wait_ms,
             max_queue=self.max_queue,
             queue_timeout=self.queue_timeout or None,
+            caller_share=self.caller_share,
+            max_request_units=self.max_request_units,
             quantization=self.ct2_quantization,
             inter_threads=self.inter_threads or None,
             torch_dtype=self.torch_dtype,

@@ -104,7 +104,8 @@ def _describe(limit_text: str) -> str:
 
 def init_app(app: Flask, settings: Settings) -> Limiter:
     def exempt() -> bool:
-        return not protected(request.path)  # what needs a key is what is counted
+        # what needs a key is what is counted; a CORS preflight needs none and is not counted either
+        return request.method == "OPTIONS" or not protected(request.path)
 
     limiter = Limiter(
         _client,

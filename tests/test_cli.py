@@ -136,3 +136,10 @@ def test_models_check_passes_a_good_model_and_fails_a_bad_one(replica, tmp_path)
     (bad / "config.json").write_text(json.dumps(config))
     result = tomtat("models", "check", str(bad), "--profile", TRANSLATION_PROFILE)
     assert result.returncode == 1 and "FAIL tokenizer" in result.stdout and "embedding rows" in result.stdout
+
+
+def test_serve_refuses_an_open_address_without_keys_also_in_dev_mode():
+    for extra in ([], ["--dev"]):
+        result = tomtat("serve", "--host", "0.0.0.0", *extra, env={"TOMTAT_AUTH": "0", "TOMTAT_ALLOW_OPEN": "0"},
+                        timeout=60)
+        assert result.returncode == 2 and "TOMTAT_ALLOW_OPEN=1" in result.stderr, result.stderr

@@ -127,3 +127,12 @@ def test_jsonl_job_bodies_count_against_the_character_quota(offline_runtime, db)
     body = "\n".join(json.dumps(r, ensure_ascii=False) for r in rows).encode()
     resp = client.post("/v1/jobs?method=extractive&translate=none", data=body, content_type="application/x-ndjson")
     problem(resp, 429)  # a whole archive is not one free request
+
+
+def test_cors_preflights_do_not_spend_the_request_rate(offline_runtime, db):
+    client = create_app(Settings(db_path=db, anon_rate_limit="2/minute"), offline_runtime).test_client()
+    headers = {"Origin": "https://newsroom.example", "Access-Control-Request-Method": "POST"}
+    for _ in range(5):
+        assert client.options("/v1/summarize", headers=headers).status_code < 400
+    body = {"text": "Chiều 22/7, UBND TP.HCM họp bàn về giao thông.", "method": "extractive"}
+    assert [client.post("/v1/summarize", json=body).status_code for _ in range(3)] == [200, 200, 429]

@@ -17,7 +17,14 @@ def serve(args) -> int:
     overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
     settings = Settings.from_env(**overrides)
     from ..app import create_app
+    from ..config import open_bind_problem
 
+    problem = open_bind_problem(settings)
+    if problem:  # the same refusal as under gunicorn, for the development server too
+        import sys
+
+        print(f"tomtat: {problem}", file=sys.stderr)
+        return 2
     if args.dev:
         create_app(settings).run(host=settings.host, port=settings.port, threaded=True)
         return 0
