@@ -263,7 +263,8 @@ def parse_html(source: str) -> HtmlDocument:
 
 def html_text(source: str) -> str:
     """The translatable text of an HTML fragment (for language detection)."""
-    return parse_html(source).visible_text()
+    with budget.text_budget(pipeline.TEXT_BUDGET_S):
+        return parse_html(source).visible_text()
 
 
 def translate_html_documents(documents: list[str], translate: Callable[[list[str]], list[str]]) -> list[str]:

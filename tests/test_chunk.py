@@ -4,7 +4,7 @@ import random
 
 import pytest
 
-from models.text.chunk import chunk_sentences, split_long_sentence
+from models.text.chunk import _pack, chunk_sentences, split_long_sentence
 from models.text.segment import split_sentences
 
 
@@ -88,3 +88,36 @@ def test_pipeline_on_real_style_text():
     chunks = chunk_sentences(split_sentences(text), count_words, window=12)
     assert all(count_words(" ".join(c)) <= 12 for c in chunks)
     assert _norm(" ".join(s for c in chunks for s in c)) == _norm(text)
+
+
+def _greedy_reference(pieces, count, window):
+    """The packing as first written: add pieces one by one while the chunk fits."""
+    chunks, current = [], []
+    for piece in pieces:
+        if current and count(" ".join([*current, piece])) > window:
+            chunks.append(current)
+            current = []
+        current.append(piece)
+    return chunks + ([current] if current else [])
+
+
+def test_packing_by_bisection_equals_one_by_one_greedy_packing():
+    rng = random.Random(7)
+    words = ["a", "bb", "ccc dd", "Hà Nội", "thành phố Hồ Chí Minh", "x " * 9]
+    for _ in range(300):
+        sentences = [rng.choice(words) for _ in range(rng.randint(1, 40))]
+        window = rng.randint(1, 12)
+        assert _pack(sentences, count_words, window) == _greedy_reference(sentences, count_words, window)
+
+
+def test_long_sentence_without_punctuation_costs_few_token_counts():
+    calls = []
+
+    def counting(text):
+        calls.append(len(text))
+        return len(text.split())
+
+    sentence = "chữ " * 20_000
+    pieces = split_long_sentence(sentence, counting, 500)
+    assert [len(p.split()) for p in pieces] == [500] * 40
+    assert sum(calls) < 40 * len(sentence)  # one-by-one packing counted ~500 growing texts per piece

@@ -180,7 +180,7 @@ def test_every_function_is_linear_on_the_findings(function):
 _TRIGGER_UNITS = st.lists(st.sampled_from(TRIGGERS), min_size=1, max_size=3).map("".join)
 
 
-@settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(unit=_TRIGGER_UNITS, prefix=st.sampled_from(WRAPS), suffix=st.sampled_from(WRAPS),
        function=st.sampled_from(sorted(FUNCTIONS)))
 def test_repeated_triggers_grow_linearly(unit, prefix, suffix, function):
