@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import math
 
-from flask import Flask, Response, json, request
+from flask import Flask, Response, g, json, request
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
@@ -41,6 +41,9 @@ class ApiError(Exception):
         body = {"type": PROBLEM_BASE + self.slug, "title": self.title, "status": self.status, "detail": self.detail}
         if request:
             body["instance"] = request.path
+            request_id = g.get("request_id")
+            if request_id:  # the same id as the X-Request-ID header and the log lines: quote it to the operator
+                body["request_id"] = request_id
         if self.errors:
             body["errors"] = self.errors
         return body | self.extra

@@ -31,6 +31,7 @@ import json
 import logging
 import os
 import socket
+import sqlite3
 import threading
 import time
 import uuid
@@ -45,7 +46,7 @@ from models.errors import CapabilityUnavailable
 
 from .batch.records import Record, bad, parse_jsonl_line, record_from_mapping
 from .batch.runner import ArticleOptions, process_record
-from .errors import ApiError
+from .errors import ApiError, problem_response
 from .http import JSONL_TYPES, runtime, settings
 from .priority import Priority
 from .schemas import Generation, Request, SummarySpec
@@ -54,6 +55,19 @@ from .store import ANONYMOUS, IdempotencyConflict, JobStore
 log = logging.getLogger(__name__)
 
 bp = Blueprint("jobs", __name__, url_prefix="/v1/jobs")
+
+
+@bp.errorhandler(sqlite3.DatabaseError)
+def _store_failed(exc: sqlite3.DatabaseError):
+    """The job store cannot be read or written (disk full, read-only, corrupt): the job routes answer 503 and
+    say why; nothing half-written is kept (every write is one transaction), and the interactive routes go on."""
+    log.error("job store failure on %s %s: %s", request.method, request.path, exc)
+    reason = str(exc) or type(exc).__name__
+    return problem_response(ApiError(
+        503, "Job store unavailable",
+        f"the job store (TOMTAT_DB) cannot be used: {reason}. Jobs are paused; /v1/summarize, /v1/translate and "
+        "/v1/articles keep working. Free disk space or fix the database file's permissions, then retry",
+        slug="job-store-unavailable", headers={"Retry-After": "30"}, retry_after=30))
 
 MAX_PAGE = 10_000
 POLL_S = 1.0

@@ -1,0 +1,110 @@
+"""Faults: an inference error fails only its own batch's requests; a full job store turns the job routes into a
+503 that says why while the interactive routes keep working, and nothing stored is corrupted."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+
+import pytest
+
+import service.store as store_module
+from models.runtime import Runtime
+from service.app import create_app
+from service.config import Settings
+from tests.helpers import problem
+
+ARTICLE = "Chiều 22/7, UBND TP.HCM họp bàn về giao thông. Dự án hoàn thành năm 2025. Người dân rất vui."
+
+
+@pytest.fixture()
+def runtime(tiny_config):
+    rt = Runtime(tiny_config).load()
+    yield rt
+    rt.close()
+
+
+def test_an_inference_error_fails_only_its_batch(runtime, tmp_path):
+    backend = runtime.translation_model.backend
+    original = backend.generate_ids
+    calls = {"n": 0}
+
+    def failing_once(batch, options):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("CUDA error: an illegal memory access was encountered")
+        return original(batch, options)
+
+    backend.generate_ids = failing_once
+    client = create_app(Settings(db_path=str(tmp_path / "db.sqlite3")), runtime).test_client()
+    body = {"text": ARTICLE, "max_new_tokens": 4, "num_beams": 1}
+    failed = client.post("/v1/translate", json=body, headers={"X-Request-ID": "req-fault-1"})
+    details = problem(failed, 500)
+    assert details["request_id"] == "req-fault-1" and "Traceback" not in failed.get_data(as_text=True)
+    assert client.post("/v1/translate", json=body).status_code == 200  # the next batch is served
+    summary = client.post("/v1/summarize", json={"text": ARTICLE, "method": "abstractive", "max_new_tokens": 4,
+                                                 "num_beams": 1})
+    assert summary.status_code == 200  # the other model never noticed
+
+
+def test_concurrent_requests_in_another_batch_are_not_failed(runtime, tmp_path):
+    backend = runtime.translation_model.backend
+    original = backend.generate_ids
+    gate = threading.Event()
+
+    def fail_the_marked_batch(batch, options):
+        if any(len(ids) > 40 for ids in batch):  # the long sentence's batch only
+            gate.set()
+            raise RuntimeError("injected")
+        return original(batch, options)
+
+    backend.generate_ids = fail_the_marked_batch
+    client = create_app(Settings(db_path=str(tmp_path / "db.sqlite3")), runtime).test_client()
+    long_text = "Chiều 22/7, UBND TP.HCM họp bàn về giao thông " + "và đô thị " * 20 + "tại hội trường lớn."
+    results = {}
+
+    def send(name, text):
+        results[name] = client.post("/v1/translate", json={"text": text, "max_new_tokens": 4, "num_beams": 1,
+                                                            "min_new_tokens": 4}).status_code
+
+    threads = [threading.Thread(target=send, args=("long", long_text))]
+    threads[0].start()
+    gate.wait(30)
+    threads.append(threading.Thread(target=send, args=("short", "Giá vàng tăng.")))
+    threads[1].start()
+    for t in threads:
+        t.join(60)
+    assert results == {"long": 500, "short": 200}
+
+
+def test_a_full_job_store_is_a_503_and_the_rest_keeps_serving(runtime, tmp_path, monkeypatch):
+    db_path = tmp_path / "db.sqlite3"
+    settings = Settings(db_path=str(db_path), job_workers=0)
+    client = create_app(settings, runtime).test_client()
+    job = {"articles": [{"id": "a1", "text": ARTICLE}], "summary": {"method": "extractive"}, "translate": "none"}
+    first = client.post("/v1/jobs", json=job)
+    assert first.status_code == 202, first.get_json()
+    job_id = first.get_json()["job_id"]
+
+    real_connect = sqlite3.connect
+
+    def full_disk(*args, **kwargs):  # SQLite's own "database or disk is full" once the file would grow
+        db = real_connect(*args, **kwargs)
+        pages = db.execute("PRAGMA page_count").fetchone()[0]
+        db.execute(f"PRAGMA max_page_count = {max(1, pages)}")
+        return db
+
+    monkeypatch.setattr(store_module.sqlite3, "connect", full_disk)
+    full = create_app(settings, runtime).test_client()
+    big = {**job, "articles": [{"id": f"b{i}", "text": ARTICLE * 20} for i in range(200)]}
+    refused = full.post("/v1/jobs", json=big)
+    body = problem(refused, 503)
+    assert "full" in body["detail"] and "keep working" in body["detail"] and refused.headers["Retry-After"] == "30"
+    assert full.post("/v1/summarize", json={"text": ARTICLE, "method": "extractive"}).status_code == 200
+    assert full.get("/healthz").status_code == 200
+    monkeypatch.setattr(store_module.sqlite3, "connect", real_connect)
+    with real_connect(db_path) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert db.execute("SELECT count(*) FROM jobs").fetchone()[0] == 1  # the refused job left nothing behind
+    again = create_app(settings, runtime).test_client()
+    assert again.get(f"/v1/jobs/{job_id}").status_code == 200
