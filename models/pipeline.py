@@ -27,9 +27,8 @@ TranslateWhat = Literal["none", "summary", "full", "both"]
 
 LANGUAGE_SAMPLE = 3000  # characters the language check reads
 CACHE_VERSION = 2  # bump when the pipeline's output for the same input changes
-# Wall-clock seconds one request's text work (cleaning, sentences, language check) may take
-# before it fails with a 422 "text-too-complex"; None or 0 turns the budget off. The layers
-# above may set it from their settings (e.g. TOMTAT_TEXT_BUDGET).
+# Wall-clock seconds the text work (cleaning, sentences, language check) of a call made outside a
+# request may take; a request's budget is RuntimeConfig.text_budget_s (TOMTAT_TEXT_BUDGET).
 TEXT_BUDGET_S: float | None = DEFAULT_TEXT_BUDGET_S
 
 
@@ -216,7 +215,7 @@ def summarize(
 ) -> SummaryResult:
     clock = _Clock()
     with _announce_summary(runtime, options):
-        with text_budget(TEXT_BUDGET_S):  # one budget for the request's text work
+        with text_budget(runtime.config.text_budget_s):  # one budget for the request's text work
             paragraphs = clean_article(text, title, format)
             warnings = check_language(_joined(paragraphs), allow_other_language)
         sentences = [s for p in paragraphs for s in p]
@@ -244,7 +243,7 @@ def translate(
     clock = _Clock()
     translator = runtime.translator()  # fail before any work when there is no model
     with translator.model.announce():
-        with text_budget(TEXT_BUDGET_S):  # one budget for all the texts of the request
+        with text_budget(runtime.config.text_budget_s):  # one budget for all the texts of the request
             docs = [split_text(prepare_text(t, format)) for t in texts]
             warnings = [w for i, doc in enumerate(docs) for w in check_language(
                 _joined(doc), allow_other_language, "text" if len(docs) == 1 else f"texts[{i}]")]
@@ -280,7 +279,7 @@ def process_article(
     if translate != "none":
         runtime.translator()  # a missing translator is an error before any work is done
     with _announce_summary(runtime, summary):
-        with text_budget(TEXT_BUDGET_S):  # one budget for the request's text work
+        with text_budget(runtime.config.text_budget_s):  # one budget for the request's text work
             paragraphs = clean_article(text, title, format)
             warnings = check_language(_joined(paragraphs), allow_other_language)
         sentences = [s for p in paragraphs for s in p]

@@ -44,6 +44,8 @@ class RuntimeConfig:
     max_queue: int = 4096
     queue_timeout: float | None = 120.0  # interactive units' wait limit when the request sets no deadline
     caller_share: int = 0  # most queued units of one caller (API key / client); 0: max_queue // 4
+    # wall-clock seconds one request's text work may take before a 422 "text-too-complex" (None/0: no limit)
+    text_budget_s: float | None = 2.0
     max_request_units: int = 16384  # most model units (sentences, sections) one request may need (422 above)
     quantization: str = "auto"  # CTranslate2 compute type
     inter_threads: int | None = None

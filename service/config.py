@@ -119,6 +119,10 @@ class Settings:
     max_request_units: int = _env(
         "TOMTAT_MAX_REQUEST_UNITS", 16384,
         "Most model units (sentences, sections) one request may need; above it a 422 asks to split the text.")
+    text_budget_s: float = _env(
+        "TOMTAT_TEXT_BUDGET", 2.0,
+        "Wall-clock seconds one request's text work (HTML to text, cleaning, sentences, language check) may take; "
+        "past it the request is a 422 text-too-complex (0: no limit). A last line of defence: that work is linear.")
     cancel_on_disconnect: bool = _env(
         "TOMTAT_CANCEL_ON_DISCONNECT", True,
         "Drop the queued model work of a client that closed its connection.", _bool)
@@ -229,6 +233,7 @@ class Settings:
             max_queue=self.max_queue,
             queue_timeout=self.queue_timeout or None,
             caller_share=self.caller_share,
+            text_budget_s=self.text_budget_s or None,
             max_request_units=self.max_request_units,
             quantization=self.ct2_quantization,
             inter_threads=self.inter_threads or None,

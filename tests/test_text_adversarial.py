@@ -289,16 +289,21 @@ def test_inner_budget_never_extends_the_outer_one():
             budget.check()
 
 
-def test_over_budget_request_is_a_422_problem(offline_runtime, monkeypatch):
+def test_over_budget_request_is_a_422_problem(tmp_path):
+    """TOMTAT_TEXT_BUDGET reaches each request's text work through the runtime's configuration."""
+    from models.runtime import Runtime
     from service.app import create_app
     from service.config import Settings
     from tests.helpers import problem
 
-    client = create_app(Settings(), offline_runtime).test_client()
-    monkeypatch.setattr(pipeline, "TEXT_BUDGET_S", 1e-9)
-    resp = client.post("/v1/summarize", json={"text": ARTICLE, "method": "extractive"})
+    def client(budget_s: float):
+        settings = Settings.from_env({"TOMTAT_TEXT_BUDGET": str(budget_s), "TOMTAT_LOAD_MODELS": "0",
+                                      "TOMTAT_DB": str(tmp_path / "db.sqlite3")})
+        return create_app(settings, Runtime(settings.runtime_config()).load()).test_client()
+
+    resp = client(1e-9).post("/v1/summarize", json={"text": ARTICLE, "method": "extractive"})
     body = problem(resp, 422)
     assert body["type"].endswith("text-too-complex")
     assert "split it into smaller texts" in body["detail"]
-    monkeypatch.setattr(pipeline, "TEXT_BUDGET_S", 2.0)
-    assert client.post("/v1/summarize", json={"text": ARTICLE, "method": "extractive"}).status_code == 200
+    assert client(2.0).post("/v1/summarize", json={"text": ARTICLE, "method": "extractive"}).status_code == 200
+    assert client(0).post("/v1/summarize", json={"text": ARTICLE, "method": "extractive"}).status_code == 200
