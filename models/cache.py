@@ -20,10 +20,36 @@ import sqlite3
 import threading
 import time
 from collections import OrderedDict
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from . import observe
+
+
+_SCOPE: ContextVar[str] = ContextVar("tomtat_cache_scope", default="")
+
+
+@contextmanager
+def scope(name: str) -> Iterator[None]:
+    """Results cached inside ``with scope(tenant):`` are found only inside the same scope: one tenant's
+    cache hit (and its speed) never tells another what it submitted."""
+    token = _SCOPE.set(name)
+    try:
+        yield
+    finally:
+        _SCOPE.reset(token)
+
+
+def bind_scope(name: str):
+    """Set the scope until the returned function is called (for request hooks)."""
+    token = _SCOPE.set(name)
+    return lambda: _SCOPE.reset(token)
+
+
+def current_scope() -> str:
+    return _SCOPE.get()
 
 
 def make_key(kind: str, *parts: Any) -> str:

@@ -14,7 +14,7 @@ from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
-from .cache import make_key
+from .cache import current_scope, make_key
 from .errors import CapabilityUnavailable, InputError
 from .langid import detect_language
 from .runtime import Runtime
@@ -163,7 +163,7 @@ def _cache_get(runtime: Runtime, kind: str, *parts) -> tuple[str | None, dict | 
     cache = runtime.cache
     if cache is None:
         return None, None
-    key = make_key(kind, CACHE_VERSION, *parts)
+    key = make_key(kind, CACHE_VERSION, current_scope(), *parts)  # one tenant's entries are its own
     return key, cache.get(key)
 
 

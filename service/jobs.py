@@ -41,7 +41,7 @@ from flask import Blueprint, Flask, Response, current_app, g, jsonify, request, 
 from pydantic import Field
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from models import batcher
+from models import batcher, cache
 from models.errors import CapabilityUnavailable
 
 from .batch.records import Record, bad, parse_jsonl_line, record_from_mapping
@@ -171,7 +171,7 @@ class JobWorkers:
                 try:
                     options = ArticleOptions.from_dict(claim.options)
                     try:
-                        with batcher.priority("background"):  # queued interactive units overtake these
+                        with batcher.priority("background"), cache.scope(claim.tenant):  # interactive first
                             row = process_record(self.runtime, Record.from_dict(claim.record), options)
                     except CapabilityUnavailable as exc:
                         store.fail_job(claim.job_id, f"{exc}. To fix: {exc.how_to_fix}")

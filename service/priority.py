@@ -37,7 +37,7 @@ import time
 
 from flask import Flask, g, request
 
-from models import batcher
+from models import batcher, cache
 
 JOBS_BLUEPRINT = "jobs"
 log = logging.getLogger(__name__)
@@ -90,6 +90,9 @@ class Priority:
                        if interactive else None)
             identity = g.get("client") or f"ip:{request.remote_addr or 'unknown'}"
             g.tomtat_batch_restore = batcher.bind_request(identity, token, seconds or None)
+            # cached results are per tenant (the API key; everyone is one tenant with keys off)
+            tenant = identity if getattr(settings, "auth", False) and identity.startswith("key:") else "anonymous"
+            g.tomtat_cache_restore = cache.bind_scope(tenant)
             g.tomtat_cancel = token
             if getattr(settings, "cancel_on_disconnect", True):
                 self.watcher.watch(request.environ, token)
@@ -99,9 +102,10 @@ class Priority:
             token = g.pop("tomtat_cancel", None)
             if token is not None:
                 self.watcher.unwatch(token)
-            restore = g.pop("tomtat_batch_restore", None)
-            if restore is not None:
-                restore()
+            for name in ("tomtat_batch_restore", "tomtat_cache_restore"):
+                restore = g.pop(name, None)
+                if restore is not None:
+                    restore()
             if g.pop("tomtat_interactive", False):
                 self.leave()
 

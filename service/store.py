@@ -112,6 +112,7 @@ class Claim:
     record: dict
     options: dict
     attempts: int
+    tenant: str = "anonymous"
 
 
 def _dumps(value) -> str:
@@ -311,12 +312,12 @@ class JobStore:
                 "RETURNING item_id, job_id, seq, record, attempts", (owner, now + self.lease_s)).fetchone()
             if row is None:
                 return None
-            job = db.execute("SELECT status, options FROM jobs WHERE id = ?", (row["job_id"],)).fetchone()
+            job = db.execute("SELECT status, options, tenant FROM jobs WHERE id = ?", (row["job_id"],)).fetchone()
             if job["status"] == "queued":
                 db.execute("UPDATE jobs SET status = 'running', started_at = COALESCE(started_at, ?), "
                            "updated_at = ? WHERE id = ?", (now, now, row["job_id"]))
         return Claim(row["item_id"], row["job_id"], row["seq"], json.loads(row["record"]),
-                     json.loads(job["options"]), row["attempts"])
+                     json.loads(job["options"]), row["attempts"], job["tenant"])
 
     def complete(self, claim: Claim, owner: str, result: dict) -> bool:
         """Store the item's result if ``owner`` still holds it → True (exactly once); else discard → False."""

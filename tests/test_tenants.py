@@ -201,3 +201,27 @@ def test_retention_setting_parses_durations():
     assert Settings.from_env({}).job_retention == 7 * 86400
     with pytest.raises(ValueError, match="TOMTAT_JOB_RETENTION"):
         Settings.from_env({"TOMTAT_JOB_RETENTION": "a week"})
+
+
+def test_cached_results_are_per_key(tmp_path, tiny_config):
+    """A cache hit (and its speed) must not tell one key what another submitted."""
+    from models.runtime import Runtime
+
+    keys = KeyStore(tmp_path / "jobs.sqlite3")
+    _, alice = keys.create("alice")
+    _, bob = keys.create("bob")
+    runtime = Runtime(tiny_config).load()
+    try:
+        client = create_app(Settings(auth=True, db_path=str(tmp_path / "jobs.sqlite3")), runtime).test_client()
+        body = {"text": TEXT, "method": "abstractive", "max_new_tokens": 4, "num_beams": 1}
+
+        def cache_state(key):
+            resp = client.post("/v1/summarize", json=body, headers={"Authorization": f"Bearer {key}"})
+            assert resp.status_code == 200, resp.get_json()
+            return resp.get_json()["timings"]["cache"]
+
+        assert cache_state(alice) == "miss"
+        assert cache_state(bob) == "miss"  # bob cannot learn that alice sent this text
+        assert cache_state(alice) == "hit" and cache_state(bob) == "hit"  # each key still has its own cache
+    finally:
+        runtime.close()
