@@ -86,6 +86,10 @@ class Settings:
     max_new_tokens: int = _env("TOMTAT_MAX_NEW_TOKENS", 512, "Largest `max_new_tokens` a request may ask for.")
     max_beams: int = _env("TOMTAT_MAX_BEAMS", 8, "Largest `num_beams` a request may ask for.")
     server_threads: int = _env("TOMTAT_SERVER_THREADS", 8, "Request threads of the gunicorn worker (`tomtat serve`).")
+    max_in_flight: int = _env(
+        "TOMTAT_MAX_IN_FLIGHT", 0,
+        "Most interactive /v1 requests in flight at once; one more is a 503 with Retry-After at once, so that "
+        "request threads stay free for /healthz and refusals (0: TOMTAT_SERVER_THREADS - 2).")
     timeout: int = _env("TOMTAT_TIMEOUT", 300, "Seconds a request may run before gunicorn restarts the worker.")
     log_level: str = _env("TOMTAT_LOG_LEVEL", "INFO", "Logging level.")
     # -- performance: batching, backends, cache --

@@ -43,6 +43,18 @@ JOBS_BLUEPRINT = "jobs"
 log = logging.getLogger(__name__)
 
 
+class Saturated(Exception):
+    """As many interactive requests are in flight as the server may hold (TOMTAT_MAX_IN_FLIGHT)."""
+
+
+def in_flight_limit(settings) -> int | None:
+    explicit = getattr(settings, "max_in_flight", 0) or 0
+    threads = getattr(settings, "server_threads", 0) or 0
+    if explicit:
+        return explicit
+    return max(1, threads - 2) if threads else None
+
+
 class Priority:
     def __init__(self) -> None:
         self._cond = threading.Condition()
@@ -53,9 +65,13 @@ class Priority:
     def in_flight(self) -> int:
         return self._in_flight
 
-    def enter(self) -> None:
+    def enter(self, limit: int | None = None) -> bool:
+        """Count one more interactive request; False (nothing counted) when ``limit`` are already in flight."""
         with self._cond:
+            if limit is not None and self._in_flight >= limit:
+                return False
             self._in_flight += 1
+            return True
 
     def leave(self) -> None:
         with self._cond:
@@ -83,7 +99,10 @@ class Priority:
         def _enter():
             interactive = request.blueprint != JOBS_BLUEPRINT
             if request.path.startswith("/v1/") and interactive:
-                self.enter()
+                if not self.enter(in_flight_limit(settings)):
+                    # every request thread would be waiting on the models: refuse at once, so that a thread
+                    # is always free for /healthz, /readyz and for these refusals
+                    raise Saturated()
                 g.tomtat_interactive = True
             token = batcher.CancelToken()
             seconds = (getattr(settings, "request_deadline", None) or getattr(settings, "queue_timeout", None)
