@@ -566,31 +566,30 @@ class MicroBatcher:
             return "expired"
         return None
 
+    def _sort_out(self, units, now: float) -> tuple[list[_Unit], list[tuple[_Unit, str]]]:
+        """``units`` split into those still wanted and the others with their fate."""
+        alive, gone = [], []
+        for unit in units:
+            fate = self._fate(unit, now)
+            if fate is None:
+                alive.append(unit)
+            else:
+                gone.append((unit, fate))
+        return alive, gone
+
     def _drop_dead(self, now: float) -> None:
         """Remove cancelled units and fail expired ones, in the queue and the backlogs (lock held)."""
         dead: list[tuple[_Unit, str]] = []
-        keep = []
-        for unit in self._queue:
-            fate = self._fate(unit, now)
-            if fate is None:
-                keep.append(unit)
-            else:
-                dead.append((unit, fate))
-                self._leave(unit, queued=True)
-        self._queue = keep
+        self._queue, gone = self._sort_out(self._queue, now)
+        for unit, fate in gone:
+            dead.append((unit, fate))
+            self._leave(unit, queued=True)
         for caller in list(self._callers.values()):
             if not caller.backlog:
                 continue
-            alive: deque[_Unit] = deque()
-            gone = []
-            for unit in caller.backlog:
-                fate = self._fate(unit, now)
-                if fate is None:
-                    alive.append(unit)
-                else:
-                    gone.append((unit, fate))
+            alive, gone = self._sort_out(caller.backlog, now)
             if gone:
-                caller.backlog = alive
+                caller.backlog = deque(alive)
                 for unit, fate in gone:
                     dead.append((unit, fate))
                     self._leave(unit, queued=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from contextlib import contextmanager
 import subprocess
 import time
 import urllib.request
@@ -38,3 +39,35 @@ def problem(resp, status: int) -> dict:
     body = resp.get_json(force=True)
     assert body["status"] == status and body["title"] and body["detail"] and body["type"]
     return body
+
+
+def stop_server(proc: subprocess.Popen, grace: float = 30) -> None:
+    """SIGTERM a server process, then SIGKILL it if it has not exited within ``grace`` seconds."""
+    proc.terminate()
+    try:
+        proc.wait(grace)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+@contextmanager
+def app_factory(runtime, **defaults):
+    """``make(**overrides)`` builds apps on ``runtime`` with ``defaults | overrides`` as settings; their job
+    workers are shut down when the block ends."""
+    from service import jobs
+    from service.app import create_app
+    from service.config import Settings
+
+    apps = []
+
+    def make(**overrides):
+        app = create_app(Settings(**(defaults | overrides)), runtime)
+        apps.append(app)
+        return app
+
+    try:
+        yield make
+    finally:
+        for app in apps:
+            jobs.shutdown(app, timeout=10)

@@ -20,7 +20,7 @@ import pytest
 
 from service.http import DRAIN_BYTES, DrainUnreadBody, drain
 from service.keys import KeyStore
-from tests.helpers import free_port, wait_healthy
+from tests.helpers import free_port, stop_server, wait_healthy
 
 ROOT = Path(__file__).parents[1]
 LIMIT = 1_000_000
@@ -54,12 +54,7 @@ def server(tmp_path_factory):
         wait_healthy(base, proc, seconds=60)
         yield {"port": port, "base": base, "key": key, "proc": proc}
     finally:
-        proc.terminate()
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_server(proc)
 
 
 def json_body(size: int) -> bytes:

@@ -12,10 +12,8 @@ import tracemalloc
 import pytest
 
 from service import jobs
-from service.app import create_app
-from service.config import Settings
 from service.store import request_hash
-from tests.helpers import problem
+from tests.helpers import app_factory, problem
 
 FAST = "?translate=none&method=extractive"
 NDJSON = "application/x-ndjson"
@@ -23,17 +21,8 @@ NDJSON = "application/x-ndjson"
 
 @pytest.fixture()
 def make_app(tmp_path, offline_runtime):
-    apps = []
-
-    def make(**overrides):
-        settings = Settings(**({"db_path": str(tmp_path / "jobs.sqlite3"), "job_workers": 0} | overrides))
-        app = create_app(settings, offline_runtime)
-        apps.append(app)
-        return app
-
-    yield make
-    for app in apps:
-        jobs.shutdown(app, timeout=10)
+    with app_factory(offline_runtime, db_path=str(tmp_path / "jobs.sqlite3"), job_workers=0) as make:
+        yield make
 
 
 class CountingStream(io.BytesIO):

@@ -17,7 +17,7 @@ import pytest
 from service import jobs
 from service.app import create_app
 from service.config import Settings
-from tests.helpers import free_port, wait_healthy
+from tests.helpers import app_factory, free_port, wait_healthy
 from tests.test_cli import tiny_env
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,18 +41,9 @@ def wait_done(client, job_id: str, timeout: float = 60) -> dict:
 
 @pytest.fixture()
 def make_app(tmp_path, tiny_runtime):
-    apps = []
-
-    def make(**overrides):
-        settings = Settings(**({"db_path": str(tmp_path / "jobs.sqlite3"), "job_lease_s": 1.0,
-                                "job_max_yield_s": 30.0, "max_chars": 5000} | overrides))
-        app = create_app(settings, tiny_runtime)
-        apps.append(app)
-        return app
-
-    yield make
-    for app in apps:
-        jobs.shutdown(app, timeout=10)
+    with app_factory(tiny_runtime, db_path=str(tmp_path / "jobs.sqlite3"), job_lease_s=1.0, job_max_yield_s=30.0,
+                     max_chars=5000) as make:
+        yield make
 
 
 def test_submit_poll_and_page_results(make_app, seed_article):

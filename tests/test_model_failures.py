@@ -17,7 +17,7 @@ import pytest
 from models.runtime import Runtime, RuntimeConfig
 from service.app import create_app
 from service.config import Settings
-from tests.helpers import free_port, problem, wait_healthy
+from tests.helpers import free_port, problem, stop_server, wait_healthy
 
 ROOT = Path(__file__).parents[1]
 VIT5 = "VietAI/vit5-base-vietnews-summarization"
@@ -138,9 +138,4 @@ def test_tomtat_serve_survives_a_broken_translator(replica, tmp_path):
         assert status == 200 and body["summary"]
         assert proc.poll() is None
     finally:
-        proc.terminate()
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_server(proc)

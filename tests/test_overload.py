@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import SUMMARY_PROFILE, TRANSLATION_PROFILE
-from tests.helpers import free_port, wait_healthy
+from tests.helpers import free_port, stop_server, wait_healthy
 
 ROOT = Path(__file__).parents[1]
 ARTICLE = ("Chiều 22/7, UBND TP.HCM họp bàn về giao thông. Dự án dài 76,34 km, vốn 75.378 tỷ đồng. "
@@ -82,12 +82,7 @@ def test_a_burst_over_capacity_gets_answers_or_503s_with_retry_after(replica, tm
         assert health and max(health) < 1.0, health
         assert proc.poll() is None
     finally:
-        proc.terminate()
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_server(proc)
 
 
 def test_requests_over_the_in_flight_limit_are_refused_at_once(tiny_config, tmp_path):

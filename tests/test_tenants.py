@@ -13,7 +13,7 @@ from service.app import create_app
 from service.config import Settings
 from service.keys import KeyStore
 from service.store import JobStore
-from tests.helpers import problem
+from tests.helpers import app_factory, problem
 
 FAST = "?translate=none&method=extractive"
 TEXT = "Hà Nội mưa to, nhiều tuyến phố ngập sâu. Giao thông ùn tắc kéo dài đến tối."
@@ -25,18 +25,8 @@ def articles(n: int, prefix: str = "t") -> list[dict]:
 
 @pytest.fixture()
 def make_app(tmp_path, offline_runtime):
-    apps = []
-
-    def make(**overrides):
-        settings = Settings(**({"db_path": str(tmp_path / "jobs.sqlite3"), "job_lease_s": 1.0, "job_workers": 0}
-                               | overrides))
-        app = create_app(settings, offline_runtime)
-        apps.append(app)
-        return app
-
-    yield make
-    for app in apps:
-        jobs.shutdown(app, timeout=10)
+    with app_factory(offline_runtime, db_path=str(tmp_path / "jobs.sqlite3"), job_lease_s=1.0, job_workers=0) as make:
+        yield make
 
 
 def same_problem(a: dict, b: dict) -> bool:
