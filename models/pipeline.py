@@ -18,7 +18,7 @@ from .cache import current_scope, make_key
 from .errors import CapabilityUnavailable, InputError
 from .langid import detect_language
 from .runtime import Runtime
-from .text.budget import DEFAULT_TEXT_BUDGET_S, text_budget
+from .text.budget import DEFAULT_TEXT_BUDGET_S, default_budget, text_budget
 from .text.clean import prepare_text, strip_debris
 from .text.segment import split_sentences, split_text
 
@@ -101,7 +101,7 @@ class _Clock:
 def check_language(text: str, allow_other: bool, field: str = "text") -> list[str]:
     """Vietnamese passes. Anything else is an ``InputError`` naming the detected language,
     or, when the caller allows other languages, a warning to return with the result."""
-    with text_budget(TEXT_BUDGET_S):
+    with default_budget(TEXT_BUDGET_S):
         code, confidence = detect_language(text[:LANGUAGE_SAMPLE])
     if code == "vi":
         return []
@@ -115,7 +115,7 @@ def check_language(text: str, allow_other: bool, field: str = "text") -> list[st
 
 def clean_article(text: str, title: str | None, format: str | None) -> list[list[str]]:
     """Raw article → its paragraphs as sentences, markup and scraping debris removed."""
-    with text_budget(TEXT_BUDGET_S):
+    with default_budget(TEXT_BUDGET_S):
         paragraphs = split_text(strip_debris(prepare_text(text, format), title))
     if not any(paragraphs):
         raise InputError("the text has no sentences left once markup and scraping debris are removed")

@@ -307,3 +307,17 @@ def test_over_budget_request_is_a_422_problem(tmp_path):
     assert "split it into smaller texts" in body["detail"]
     assert client(2.0).post("/v1/summarize", json={"text": ARTICLE, "method": "extractive"}).status_code == 200
     assert client(0).post("/v1/summarize", json={"text": ARTICLE, "method": "extractive"}).status_code == 200
+
+
+def test_the_requests_budget_is_the_one_that_counts_inside_the_text_functions():
+    """TOMTAT_TEXT_BUDGET=10 must not be cut to the 2 s default by a text function's own budget, and 0 (off)
+    must not be bounded by it either."""
+    with budget.text_budget(10.0):
+        with budget.default_budget(2.0):
+            assert budget._deadline.get()[0] - time.monotonic() > 5
+    with budget.text_budget(None):
+        with budget.default_budget(2.0):
+            assert budget._deadline.get()[0] == float("inf")
+            budget.check()
+    with budget.default_budget(2.0):  # on its own, a text function is bounded by the default
+        assert budget._deadline.get()[0] - time.monotonic() <= 2.0

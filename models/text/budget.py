@@ -18,7 +18,7 @@ from contextlib import contextmanager
 
 from ..errors import InputError
 
-__all__ = ["DEFAULT_TEXT_BUDGET_S", "TextBudgetExceeded", "check", "text_budget"]
+__all__ = ["DEFAULT_TEXT_BUDGET_S", "TextBudgetExceeded", "check", "default_budget", "text_budget"]
 
 DEFAULT_TEXT_BUDGET_S = 2.0  # seconds of text work (cleaning, sentences, language id) per request
 
@@ -39,23 +39,30 @@ class TextBudgetExceeded(InputError):
 
 @contextmanager
 def text_budget(seconds: float | None = DEFAULT_TEXT_BUDGET_S) -> Iterator[None]:
-    """Run the block under a budget of ``seconds`` (``None`` or ≤ 0: unbounded).
-
-    Nested budgets keep the earlier deadline (an inner call never extends the request's).
-    """
-    if seconds is None or seconds <= 0:
-        yield
-        return
-    at = time.monotonic() + seconds
+    """Run the block under a budget of ``seconds`` (``None`` or ≤ 0: unbounded, as a request's setting
+    may say). Nested budgets keep the earlier deadline (an inner call never extends the request's)."""
+    unbounded = seconds is None or seconds <= 0
+    at = float("inf") if unbounded else time.monotonic() + seconds
     outer = _deadline.get()
     if outer is not None and outer[0] <= at:
         yield
         return
-    token = _deadline.set((at, seconds))
+    token = _deadline.set((at, 0.0 if unbounded else seconds))
     try:
         yield
     finally:
         _deadline.reset(token)
+
+
+@contextmanager
+def default_budget(seconds: float | None = DEFAULT_TEXT_BUDGET_S) -> Iterator[None]:
+    """For a text function called on its own: a budget of ``seconds`` unless the caller (a request, with the
+    operator's setting, bounded or not) already opened one, which is then the one that counts."""
+    if _deadline.get() is not None:
+        yield
+        return
+    with text_budget(seconds):
+        yield
 
 
 def check() -> None:
