@@ -17,7 +17,7 @@ from .backends.base import check_model_dir, embedding_rows, load_model_tokenizer
 from .backends.torch_backend import resolve_model_dir
 from .profiles import ModelProfile
 from .seq2seq import Seq2SeqModel, ModelInput
-from .text import normalize_unicode
+from .text import normalize_unicode, prepare_text
 
 # Built-in Vietnamese sample: news sentences with the characters scraped articles carry.
 SAMPLE: list[str] = [
@@ -56,12 +56,14 @@ def tokenizer_model(ref: str, profile: ModelProfile) -> Seq2SeqModel:
 
 
 def tokenize_line(model: Seq2SeqModel, line: str) -> dict:
-    """What the model's tokenizer gets for one input line, and what it gives."""
-    encoding = model.encode(normalize_unicode(line))
+    """What the model's tokenizer gets for one input line (after the pipeline's ingress cleaning: entities,
+    Unicode, markup), and what it gives."""
+    line = prepare_text(line, "text")
+    encoding = model.encode(line)
     tokenizer = model.tokenizer
     out = {"text": encoding.text, "ids": encoding.ids, "pieces": encoding.pieces, "unk": encoding.unk}
     if encoding.unk:
-        plan = model._plan(normalize_unicode(line))
+        plan = model._plan(line)
         out["protected"] = {
             "inputs": [list(p.ids) for p in plan if isinstance(p, ModelInput)],
             "pieces": [[tokenizer.id_to_piece(i) for i in p.ids] for p in plan if isinstance(p, ModelInput)],
@@ -127,6 +129,9 @@ def check_model(ref: str, profile: ModelProfile, *, backend: str = "auto", devic
         tokenizer = load_model_tokenizer(model_dir, profile, config)
     except ModelNotAvailable as exc:
         report.add("tokenizer", False, f"{exc} — {exc.how_to_fix}")
+        return report
+    except Exception as exc:  # noqa: BLE001 - the check reports whatever loading raises, never a traceback
+        report.add("tokenizer", False, f"{type(exc).__name__}: {str(exc)[:300]}")
         return report
     rows = embedding_rows(config)
     report.facts |= {"tokenizer": tokenizer.describe(), "embedding_rows": rows}

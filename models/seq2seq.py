@@ -188,7 +188,8 @@ class Seq2SeqModel:
         encoding = self.tokenizer.encode(prepared, self.profile.window)
         if not encoding.unk_spans:
             return [ModelInput(tuple(encoding.ids))]
-        if self.profile.task == "summarization" and self.tokenizer.sentinels:
+        if self.profile.task == "summarization":
+            # a summary is one input: spans become sentinels restored in the output (none left: left out)
             return [self._with_sentinels(encoding)]
         return self._around(prepared, encoding.unknown)
 

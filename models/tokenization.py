@@ -546,6 +546,11 @@ def load_tokenizer(model_dir: str | Path, family: str, *, src_lang: str | None =
     if family in ("mbart", "m2m_100") and (model_dir / "sentencepiece.bpe.model").is_file():
         return FairseqTokenizer(model_dir, family, src_lang)
     if (model_dir / "tokenizer.json").is_file():
+        if family in ("mbart", "m2m_100"):
+            # the file's template carries one fixed source-language code (NLLB's released one: eng_Latn), and
+            # the language codes tomtat must place itself are not reliably listed: refuse rather than mis-feed
+            raise TokenizerError(f"{model_dir} has only a tokenizer.json; a {family} model is served from its "
+                                 "sentencepiece.bpe.model (copy it from the model's release)")
         return JsonTokenizer(model_dir, family)
     wanted = {"t5": "spiece.model", "marian": "source.spm, target.spm and vocab.json",
               "mbart": "sentencepiece.bpe.model", "m2m_100": "sentencepiece.bpe.model"}.get(family, "tokenizer files")

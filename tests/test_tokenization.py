@@ -269,3 +269,36 @@ def test_symbols_fall_back_to_their_compatibility_form(profile_id, model_dir):
     model = tokenizer_model(profile_id, model_dir)
     assert model.model_text("Giá ½ kg, ¼ số hộ") == "Giá 1/2 kg, 1/4 số hộ"
     assert model.encode("Giá ½ kg, ¼ số hộ").unk == 0
+
+
+def test_a_summary_is_one_input_even_without_sentinels(tmp_path):
+    """A T5 summarizer that ships only tokenizer.json has no sentinels: the spans are left out of its one
+    input, never cut into fragments summarized apart."""
+    import shutil
+
+    shutil.copy(ENVIT5_DIR / "tokenizer.json", tmp_path / "tokenizer.json")
+    tokenizer = load_tokenizer(tmp_path, "t5")
+    assert type(tokenizer).__name__ == "JsonTokenizer" and not tokenizer.sentinels
+    model = Seq2SeqModel(str(tmp_path), PROFILES[VIT5], TokenizerOnly(tokenizer))
+    plan = model._plan("Ông Tập 习近平 đến 😀 hôm qua 🎉 và về.")
+    assert len(plan) == 1 and isinstance(plan[0], ModelInput) and tokenizer.unk_id not in plan[0].ids
+
+
+def test_a_fairseq_model_with_only_tokenizer_json_is_refused_clearly(tmp_path):
+    import shutil
+
+    from models.tokenization import TokenizerError
+
+    shutil.copy(ENVIT5_DIR / "tokenizer.json", tmp_path / "tokenizer.json")
+    for family in ("mbart", "m2m_100"):
+        with pytest.raises(TokenizerError, match="sentencepiece.bpe.model"):
+            load_tokenizer(tmp_path, family, src_lang="vie_Latn")
+
+
+def test_tokenize_line_shows_the_string_after_ingress_cleaning():
+    from models.checks import tokenize_line
+
+    model = tokenizer_model(ENVIT5, ENVIT5_DIR)
+    out = tokenize_line(model, "Giá vàng &amp; bạc tăng &quot;mạnh&quot;")
+    assert out["text"] == 'vi: Giá vàng & bạc tăng "mạnh"'
+    assert out["ids"] == reference(ENVIT5_DIR, out["text"])
