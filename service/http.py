@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 import sys
+import threading
 import time
 from typing import TypeVar
 
@@ -258,15 +260,21 @@ class _CountingInput:
         return getattr(self._stream, name)
 
 
-def drain(stream, remaining: int | None, limit: int = DRAIN_BYTES, seconds: float = DRAIN_SECONDS) -> bool:
+def drain(stream, remaining: int | None, limit: int = DRAIN_BYTES, seconds: float = DRAIN_SECONDS,
+          settimeout=None) -> bool:
     """Read and discard ``remaining`` bytes (None: to the end of a terminated stream) of ``stream``;
-    False when that would be more than ``limit`` bytes or take more than ``seconds``, or the read fails."""
+    False when that would be more than ``limit`` bytes or take more than ``seconds``, or the read fails.
+
+    ``settimeout`` (the connection socket's) bounds each read by the time left, so a client that trickles
+    its body or stops sending holds the thread ``seconds`` at most, not forever."""
     if remaining is not None and remaining > limit:
         return False
     deadline = time.monotonic() + seconds
     left = limit if remaining is None else remaining
     try:
         while left > 0:
+            if settimeout is not None:
+                settimeout(max(0.01, deadline - time.monotonic()))
             data = stream.read(min(_CHUNK, left))
             if not data:
                 return True
@@ -303,13 +311,40 @@ class DrainUnreadBody:
 
         body = self.app(environ, capture)
         remaining = max(0, length - counting.consumed) if length >= 0 else None
-        if remaining != 0 and not drain(raw, remaining, self.limit, self.seconds):
+        if remaining != 0 and not self._drain(environ, raw, remaining):
             started[1] = [(k, v) for k, v in started[1] if k.lower() != "connection"] + [("Connection", "close")]
             server_response = getattr(start_response, "__self__", None)
             if callable(getattr(server_response, "force_close", None)):
                 server_response.force_close()  # gunicorn drops an app's Connection header and decides itself
         start_response(*started)
         return body
+
+    def _drain(self, environ, raw, remaining) -> bool:
+        sock = environ.get("gunicorn.socket") or environ.get("werkzeug.socket")
+        if sock is None or not hasattr(sock, "settimeout"):
+            return drain(raw, remaining, self.limit, self.seconds)
+        before = sock.gettimeout()
+        fired = threading.Event()
+
+        def stop_reading():  # a read blocked on a trickling client returns when its socket stops reading
+            fired.set()
+            try:
+                sock.shutdown(socket.SHUT_RD)
+            except OSError:
+                pass
+
+        timer = threading.Timer(self.seconds, stop_reading)
+        timer.daemon = True
+        timer.start()
+        try:
+            done = drain(raw, remaining, self.limit, self.seconds, settimeout=sock.settimeout)
+            return done and not fired.is_set()
+        finally:
+            timer.cancel()
+            try:
+                sock.settimeout(before)  # the answer is written as the server writes any other
+            except OSError:
+                pass
 
 
 class _MaxStream(LimitedStream):

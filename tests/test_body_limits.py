@@ -13,6 +13,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -157,3 +158,52 @@ def test_middleware_reads_only_what_the_app_left():
     assert body == [b"ok"] and seen["first"] == b"y" * 10
     assert stream.tell() == 1000  # the other 990 bytes were read, no more
     assert started == [("200 OK", [("Content-Type", "text/plain")])]
+
+
+def test_a_client_that_trickles_or_stalls_holds_the_drain_no_longer_than_its_bound():
+    """Reads block until their bytes arrive: without a socket timeout a client that announces a body and
+    stops sending would hold the thread forever (no key needed, the 401 waits for the drain)."""
+    import socket as socketlib
+
+    from service.http import drain
+
+    reader, writer = socketlib.socketpair()
+    try:
+        writer.sendall(b"x" * 10)  # 10 of the 1,000 bytes announced, then nothing
+        stream = reader.makefile("rb")
+        started = time.monotonic()
+        assert drain(stream, 1000, seconds=0.5, settimeout=reader.settimeout) is False
+        assert time.monotonic() - started < 2.0
+    finally:
+        reader.close()
+        writer.close()
+
+
+def test_a_trickling_client_is_cut_off_at_the_drain_deadline():
+    """One byte every 0.1 s never lets a read time out: the drain stops reading the socket at its deadline."""
+    import socket as socketlib
+    import threading
+
+    from service.http import DrainUnreadBody
+
+    reader, writer = socketlib.socketpair()
+    stop = threading.Event()
+
+    def trickle():
+        while not stop.is_set():
+            try:
+                writer.sendall(b" ")
+            except OSError:
+                return
+            time.sleep(0.1)
+
+    threading.Thread(target=trickle, daemon=True).start()
+    try:
+        started = time.monotonic()
+        middleware = DrainUnreadBody(app=None, seconds=0.5)
+        assert middleware._drain({"werkzeug.socket": reader}, reader.makefile("rb"), 1_000_000) is False
+        assert time.monotonic() - started < 2.0
+    finally:
+        stop.set()
+        reader.close()
+        writer.close()
