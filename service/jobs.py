@@ -144,7 +144,7 @@ class JobWorkers:
         last_purge = 0.0
         while not self._stop.wait(min(interval, purge_every) if retention > 0 else interval):
             try:
-                self.store.renew(self.owner)
+                self.store.renew(self.owner, [claim.item_id for claim in list(self._active.values())])
                 if self.store.requeue_expired():
                     self._wake.set()
                 if retention > 0 and time.monotonic() - last_purge >= purge_every:

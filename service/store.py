@@ -364,11 +364,17 @@ class JobStore:
             db.execute("UPDATE jobs SET status = 'failed', error = ?, finished_at = ?, updated_at = ? "
                        "WHERE id = ? AND status IN ('queued', 'running')", (reason, now, now, job_id))
 
-    def renew(self, owner: str) -> int:
-        """Extend the leases of the items ``owner`` is working on (a heartbeat)."""
+    def renew(self, owner: str, item_ids: list[int] | None = None) -> int:
+        """Extend the leases of the items ``owner`` is working on (a heartbeat); with ``item_ids``, only
+        those: an item its worker gave up on (an error while writing its result) runs out and is redone."""
+        until = time.time() + self.lease_s
         with self._tx() as db:
-            return db.execute("UPDATE job_items SET lease_until = ? WHERE status = 'running' AND owner = ?",
-                              (time.time() + self.lease_s, owner)).rowcount
+            if item_ids is None:
+                return db.execute("UPDATE job_items SET lease_until = ? WHERE status = 'running' AND owner = ?",
+                                  (until, owner)).rowcount
+            marks = ",".join("?" * len(item_ids)) or "NULL"
+            return db.execute(f"UPDATE job_items SET lease_until = ? WHERE status = 'running' AND owner = ? "
+                              f"AND item_id IN ({marks})", (until, owner, *item_ids)).rowcount
 
     def requeue_expired(self) -> int:
         """Items whose owner died (lease run out) go back to the queue, or fail after max_attempts."""

@@ -108,3 +108,40 @@ def test_a_full_job_store_is_a_503_and_the_rest_keeps_serving(runtime, tmp_path,
         assert db.execute("SELECT count(*) FROM jobs").fetchone()[0] == 1  # the refused job left nothing behind
     again = create_app(settings, runtime).test_client()
     assert again.get(f"/v1/jobs/{job_id}").status_code == 200
+
+
+def test_an_item_whose_result_could_not_be_written_is_redone(offline_runtime, tmp_path):
+    """A write error after the work (the disk full for a moment) must not leave the item 'running' for good:
+    the heartbeat renews only the items still being worked on, so its lease runs out and it is redone."""
+    import time
+    import types
+
+    from tests.helpers import app_factory
+
+    with app_factory(offline_runtime, db_path=str(tmp_path / "db.sqlite3"), job_lease_s=0.6) as make:
+        app = make()
+        client = app.test_client()
+        store = app.extensions["tomtat.jobs"].store
+        original = store.complete
+        calls = {"n": 0}
+
+        def flaky(self, claim, owner, result):
+            calls["n"] += 1
+            if calls["n"] == 1:
+                raise sqlite3.OperationalError("database or disk is full")
+            return original(claim, owner, result)
+
+        store.complete = types.MethodType(flaky, store)
+        articles = [{"id": "a", "text": ARTICLE}, {"id": "b", "text": "Sài Gòn đông người. Trời nóng."}]
+        job_id = client.post("/v1/jobs?translate=none&method=extractive", json=articles).get_json()["job_id"]
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            body = client.get(f"/v1/jobs/{job_id}").get_json()
+            if body["status"] in ("succeeded", "completed", "done", "finished") or body["counts"].get("running") == 0 \
+                    and body["counts"].get("queued") == 0:
+                break
+            time.sleep(0.2)
+        assert body["counts"].get("running", 0) == 0 and body["counts"].get("queued", 0) == 0, body
+        results = client.get(f"/v1/jobs/{job_id}/results").get_data(as_text=True)
+        assert results.count('"id": "a"') + results.count('"id":"a"') == 1
+        assert results.count('"id": "b"') + results.count('"id":"b"') == 1
