@@ -232,8 +232,13 @@ def _lazy_start():
 
 # -- routes --------------------------------------------------------------------------------------------
 
+def _query_value(value: str):
+    """A query string carries strings; the job options are typed: a plain ASCII integer is one."""
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 9 else value
+
+
 def _query_options() -> dict:
-    args = request.args
+    args = {k: _query_value(v) for k, v in request.args.items()}
     out: dict = {}
     if "translate" in args:
         out["translate"] = args["translate"]

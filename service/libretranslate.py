@@ -116,7 +116,8 @@ def translate():
     texts, batch = _texts(fields)
     source, target = _language(fields, "source"), _language(fields, "target")
     alternatives = fields.get("alternatives", 0)
-    if isinstance(alternatives, str) and alternatives.strip().isdigit():  # a form's value, or a client's string
+    if isinstance(alternatives, str) and alternatives.strip().isascii() and alternatives.strip().isdigit():
+        # a form's value, or a client's string ("²" is a digit to str.isdigit, not to int)
         alternatives = int(alternatives)
     if alternatives is None or alternatives == "":
         alternatives = 0

@@ -134,6 +134,8 @@ CASES = [
      "api_key must be a string"),
     ("alternatives true (/translate)", "POST", "/translate", JSON,
      j({"q": "Xin chào", "source": "vi", "target": "en", "alternatives": True}), 400, None, "alternatives"),
+    ("alternatives a superscript digit (/translate)", "POST", "/translate", JSON,
+     j({"q": "Xin chào", "source": "vi", "target": "en", "alternatives": "²"}), 400, None, "alternatives"),
     ("q with a NUL (/detect)", "POST", "/detect", JSON, j({"q": "Xin\u0000chào"}), 400, None, "NUL"),
     ("unsupported pair", "POST", "/v1/translate", JSON, j({"text": "Hello", "source": "en", "target": "vi"}), 422,
      "unsupported-pair", "not served"),

@@ -221,3 +221,16 @@ def test_server_killed_mid_job_resumes_on_restart_exactly_once(tmp_path, replica
                                              (job_id,))]
         assert orders == list(range(1, n + 1))  # one stored result per item, none overwritten or lost
         assert conn.execute("SELECT COUNT(*) FROM job_items WHERE result IS NULL").fetchone()[0] == 0
+
+
+def test_numeric_options_in_the_query_string(make_app, seed_article):
+    """JSONL bodies can take options only from the query string; its numbers are strings there."""
+    client = make_app().test_client()
+    resp = client.post("/v1/jobs?translate=none&method=extractive&max_sentences=2&max_words=40",
+                       data=json.dumps({"id": "q1", "text": seed_article}) + "\n",
+                       headers={"Content-Type": "application/x-ndjson"})
+    assert resp.status_code == 202, resp.get_json()
+    bad = client.post("/v1/jobs?translate=none&method=extractive&max_sentences=two",
+                      data=json.dumps({"id": "q2", "text": seed_article}) + "\n",
+                      headers={"Content-Type": "application/x-ndjson"})
+    assert bad.status_code == 422 and "max_sentences" in bad.get_data(as_text=True)
