@@ -13,8 +13,6 @@ import logging
 import math
 
 from flask import Flask, Response, g, json, request
-
-from .priority import Saturated
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
@@ -113,14 +111,6 @@ def register_error_handlers(app: Flask) -> None:
             503, "Capability unavailable", f"{exc.capability} has no model: {exc.reason}. To fix: {exc.how_to_fix}",
             slug="capability-unavailable", capability=exc.capability, headers={"Retry-After": "3600"},
         ))
-
-    @app.errorhandler(Saturated)
-    def _saturated(exc: Saturated):
-        return problem_response(ApiError(
-            503, "Service saturated",
-            "every request slot of this server is waiting on the models (TOMTAT_MAX_IN_FLIGHT); retry after the "
-            "Retry-After delay, or send fewer requests at once", slug="saturated", headers={"Retry-After": "1"},
-            retry_after=1))
 
     @app.errorhandler(RecursionError)
     def _too_deep(exc: RecursionError):  # a last line of defence: service/http.py bounds JSON nesting first

@@ -39,12 +39,20 @@ from flask import Flask, g, request
 
 from models import batcher, cache
 
+from .auth import protected
+from .errors import ApiError
+
 JOBS_BLUEPRINT = "jobs"
 log = logging.getLogger(__name__)
 
 
-class Saturated(Exception):
+def saturated() -> ApiError:
     """As many interactive requests are in flight as the server may hold (TOMTAT_MAX_IN_FLIGHT)."""
+    return ApiError(
+        503, "Service saturated",
+        "every request slot of this server is waiting on the models (TOMTAT_MAX_IN_FLIGHT); retry after the "
+        "Retry-After delay, or send fewer requests at once", slug="saturated", headers={"Retry-After": "1"},
+        retry_after=1)
 
 
 def in_flight_limit(settings) -> int | None:
@@ -98,11 +106,11 @@ class Priority:
         @app.before_request
         def _enter():
             interactive = request.blueprint != JOBS_BLUEPRINT
-            if request.path.startswith("/v1/") and interactive:
+            if protected(request.path) and interactive and request.method != "OPTIONS":  # /v1 and LibreTranslate
                 if not self.enter(in_flight_limit(settings)):
                     # every request thread would be waiting on the models: refuse at once, so that a thread
                     # is always free for /healthz, /readyz and for these refusals
-                    raise Saturated()
+                    raise saturated()
                 g.tomtat_interactive = True
             token = batcher.CancelToken()
             seconds = (getattr(settings, "request_deadline", None) or getattr(settings, "queue_timeout", None)

@@ -124,3 +124,38 @@ def test_requests_over_the_in_flight_limit_are_refused_at_once(tiny_config, tmp_
     finally:
         release.set()
         runtime.close()
+
+
+def test_libretranslate_requests_count_towards_the_in_flight_limit(tiny_config, tmp_path):
+    from models.runtime import Runtime
+    from service.app import create_app
+    from service.config import Settings
+
+    runtime = Runtime(tiny_config).load()
+    backend = runtime.translation_model.backend
+    original, release = backend.generate_ids, threading.Event()
+
+    def slow(batch, options):
+        release.wait(30)
+        return original(batch, options)
+
+    backend.generate_ids = slow
+    try:
+        app = create_app(Settings(db_path=str(tmp_path / "db.sqlite3"), max_in_flight=1), runtime)
+        held: dict = {}
+        holder = threading.Thread(target=lambda: held.setdefault("status", app.test_client().post(
+            "/translate", json={"q": "Giá vàng tăng mạnh.", "source": "vi", "target": "en"}).status_code))
+        holder.start()
+        deadline = time.time() + 10
+        while app.extensions["tomtat.priority"].in_flight < 1 and time.time() < deadline:
+            time.sleep(0.01)
+        assert app.extensions["tomtat.priority"].in_flight == 1  # the LibreTranslate call is counted
+        busy = app.test_client().post("/v1/summarize", json={"text": "Giá vàng tăng mạnh trong phiên sáng nay.",
+                                                             "method": "extractive"})
+        assert busy.status_code == 503 and busy.headers["Retry-After"] == "1"
+        release.set()
+        holder.join(30)
+        assert held["status"] == 200
+    finally:
+        release.set()
+        runtime.close()
