@@ -216,6 +216,12 @@ class JobStore:
             if idempotency_key:
                 row = db.execute("SELECT id, request_hash FROM jobs WHERE tenant = ? AND idempotency_key = ?",
                                  (tenant, idempotency_key)).fetchone()
+                visible, since = self._visible()
+                if row is not None and visible != "1" and db.execute(
+                        f"SELECT 1 FROM jobs WHERE id = ? AND {visible}", (row["id"], since)).fetchone() is None:
+                    # the key's job is past its retention, purged or not yet: it is gone, the key is free again
+                    db.execute("DELETE FROM jobs WHERE id = ?", (row["id"],))
+                    row = None
                 if row is not None:
                     if req_hash and row["request_hash"] and row["request_hash"] != req_hash:
                         raise IdempotencyConflict(row["id"])

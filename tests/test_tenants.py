@@ -215,3 +215,19 @@ def test_cached_results_are_per_key(tmp_path, tiny_config):
         assert cache_state(alice) == "hit" and cache_state(bob) == "hit"  # each key still has its own cache
     finally:
         runtime.close()
+
+
+def test_an_idempotency_key_of_an_expired_job_starts_a_new_job(make_app):
+    """Past its retention a job is gone even before the purge ran: its key replays into a new job, not a 500."""
+    app = make_app(job_retention=3600.0)
+    client = app.test_client()
+    store = app.extensions["tomtat.jobs"].store
+    first = client.post(f"/v1/jobs{FAST}", json=articles(1), headers={"Idempotency-Key": "K"})
+    old_id = first.get_json()["job_id"]
+    store._db().execute("UPDATE jobs SET status = 'succeeded', finished_at = ? WHERE id = ?",
+                        (time.time() - 3601, old_id))
+    store.purge_expired = lambda *args, **kwargs: 0  # the purge has not come round yet
+    again = client.post(f"/v1/jobs{FAST}", json=articles(1), headers={"Idempotency-Key": "K"})
+    assert again.status_code == 202, again.get_json()
+    assert again.get_json()["job_id"] != old_id
+    assert client.get(f"/v1/jobs/{old_id}").status_code == 404
