@@ -186,6 +186,11 @@ class Seq2SeqModel:
         """The model inputs for ``text`` and the raw spans between them, in output order."""
         prepared = self.prepare(text)
         encoding = self.tokenizer.encode(prepared, self.profile.window)
+        if self.profile.task == "translation" and len(encoding.ids) >= self.profile.window \
+                and self.tokenizer.count(prepared) > self.profile.window:
+            # longer than the window even after chunking: one unsplittable word (a tracking URL, a hash).
+            # Cutting it would lose its tail; it is carried through untouched instead.
+            return [prepared[len(self.profile.input_prefix):]]
         if not encoding.unk_spans:
             return [ModelInput(tuple(encoding.ids))]
         if self.profile.task == "summarization":

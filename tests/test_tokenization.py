@@ -302,3 +302,10 @@ def test_tokenize_line_shows_the_string_after_ingress_cleaning():
     out = tokenize_line(model, "Giá vàng &amp; bạc tăng &quot;mạnh&quot;")
     assert out["text"] == 'vi: Giá vàng & bạc tăng "mạnh"'
     assert out["ids"] == reference(ENVIT5_DIR, out["text"])
+
+
+def test_a_word_longer_than_the_window_is_carried_whole_not_cut():
+    model = tokenizer_model(ENVIT5, ENVIT5_DIR)
+    url = "https://vnexpress.net/" + "-".join(["tin-tuc-kinh-te-thi-truong"] * 30) + "/c/45678901.epi"
+    assert model.count_tokens(url) > model.token_budget()
+    assert model._plan(url) == [url]
