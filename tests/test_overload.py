@@ -85,77 +85,71 @@ def test_a_burst_over_capacity_gets_answers_or_503s_with_retry_after(replica, tm
         stop_server(proc)
 
 
-def test_requests_over_the_in_flight_limit_are_refused_at_once(tiny_config, tmp_path):
-    """Every request thread waiting on the models would leave none for /healthz: one more is a 503 at once."""
+@pytest.fixture()
+def one_slot(tiny_config, tmp_path):
+    """An app that holds one interactive request at a time, whose translation model blocks until released:
+    ``hold(path, body)`` starts a request that stays in flight; ``release()`` lets it finish → its status."""
     from models.runtime import Runtime
     from service.app import create_app
     from service.config import Settings
+
+    runtime = Runtime(tiny_config).load()
+    backend = runtime.translation_model.backend
+    original, gate = backend.generate_ids, threading.Event()
+
+    def slow(batch, options):
+        gate.wait(30)
+        return original(batch, options)
+
+    backend.generate_ids = slow
+    app = create_app(Settings(db_path=str(tmp_path / "db.sqlite3"), max_in_flight=1), runtime)
+    held: dict = {}
+    threads: list[threading.Thread] = []
+
+    def hold(path: str, body: dict) -> None:
+        thread = threading.Thread(target=lambda: held.setdefault(
+            "status", app.test_client().post(path, json=body).status_code))
+        thread.start()
+        threads.append(thread)
+        deadline = time.time() + 10
+        while app.extensions["tomtat.priority"].in_flight < 1 and time.time() < deadline:
+            time.sleep(0.01)
+
+    def release() -> int:
+        gate.set()
+        for thread in threads:
+            thread.join(30)
+        return held["status"]
+
+    try:
+        yield app, hold, release
+    finally:
+        gate.set()
+        runtime.close()
+
+
+def test_requests_over_the_in_flight_limit_are_refused_at_once(one_slot):
+    """Every request thread waiting on the models would leave none for /healthz: one more is a 503 at once."""
     from tests.helpers import problem
 
-    runtime = Runtime(tiny_config).load()
-    backend = runtime.translation_model.backend
-    original, release = backend.generate_ids, threading.Event()
-
-    def slow(batch, options):
-        release.wait(30)
-        return original(batch, options)
-
-    backend.generate_ids = slow
-    try:
-        app = create_app(Settings(db_path=str(tmp_path / "db.sqlite3"), max_in_flight=1), runtime)
-        body = {"text": "Giá vàng tăng mạnh trong phiên sáng nay.", "max_new_tokens": 4, "num_beams": 1}
-        first: dict = {}
-        holder = threading.Thread(target=lambda: first.setdefault(
-            "status", app.test_client().post("/v1/translate", json=body).status_code))
-        holder.start()
-        client = app.test_client()
-        deadline = time.time() + 10
-        while app.extensions["tomtat.priority"].in_flight < 1 and time.time() < deadline:
-            time.sleep(0.01)
-        started = time.perf_counter()
-        refused = client.post("/v1/translate", json=body)
-        assert time.perf_counter() - started < 0.5
-        assert problem(refused, 503)["type"].endswith("saturated") and refused.headers["Retry-After"] == "1"
-        assert client.get("/healthz").status_code == 200
-        release.set()
-        holder.join(30)
-        assert first["status"] == 200
-        assert client.post("/v1/translate", json=body).status_code == 200  # the slot is free again
-    finally:
-        release.set()
-        runtime.close()
+    app, hold, release = one_slot
+    body = {"text": "Giá vàng tăng mạnh trong phiên sáng nay.", "max_new_tokens": 4, "num_beams": 1}
+    hold("/v1/translate", body)
+    client = app.test_client()
+    started = time.perf_counter()
+    refused = client.post("/v1/translate", json=body)
+    assert time.perf_counter() - started < 0.5
+    assert problem(refused, 503)["type"].endswith("saturated") and refused.headers["Retry-After"] == "1"
+    assert client.get("/healthz").status_code == 200
+    assert release() == 200
+    assert client.post("/v1/translate", json=body).status_code == 200  # the slot is free again
 
 
-def test_libretranslate_requests_count_towards_the_in_flight_limit(tiny_config, tmp_path):
-    from models.runtime import Runtime
-    from service.app import create_app
-    from service.config import Settings
-
-    runtime = Runtime(tiny_config).load()
-    backend = runtime.translation_model.backend
-    original, release = backend.generate_ids, threading.Event()
-
-    def slow(batch, options):
-        release.wait(30)
-        return original(batch, options)
-
-    backend.generate_ids = slow
-    try:
-        app = create_app(Settings(db_path=str(tmp_path / "db.sqlite3"), max_in_flight=1), runtime)
-        held: dict = {}
-        holder = threading.Thread(target=lambda: held.setdefault("status", app.test_client().post(
-            "/translate", json={"q": "Giá vàng tăng mạnh.", "source": "vi", "target": "en"}).status_code))
-        holder.start()
-        deadline = time.time() + 10
-        while app.extensions["tomtat.priority"].in_flight < 1 and time.time() < deadline:
-            time.sleep(0.01)
-        assert app.extensions["tomtat.priority"].in_flight == 1  # the LibreTranslate call is counted
-        busy = app.test_client().post("/v1/summarize", json={"text": "Giá vàng tăng mạnh trong phiên sáng nay.",
-                                                             "method": "extractive"})
-        assert busy.status_code == 503 and busy.headers["Retry-After"] == "1"
-        release.set()
-        holder.join(30)
-        assert held["status"] == 200
-    finally:
-        release.set()
-        runtime.close()
+def test_libretranslate_requests_count_towards_the_in_flight_limit(one_slot):
+    app, hold, release = one_slot
+    hold("/translate", {"q": "Giá vàng tăng mạnh.", "source": "vi", "target": "en"})
+    assert app.extensions["tomtat.priority"].in_flight == 1  # the LibreTranslate call is counted
+    busy = app.test_client().post("/v1/summarize", json={"text": "Giá vàng tăng mạnh trong phiên sáng nay.",
+                                                         "method": "extractive"})
+    assert busy.status_code == 503 and busy.headers["Retry-After"] == "1"
+    assert release() == 200
