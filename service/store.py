@@ -140,6 +140,7 @@ class JobStore:
         self.max_attempts = max_attempts
         self.retention_s = retention_s  # 0: finished jobs are kept until deleted by hand
         self._local = threading.local()
+        self._served: dict[str, float] = {}  # tenant -> when this store last gave it an item (turns)
         if path != ":memory:":
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         self._migrate()
@@ -309,15 +310,26 @@ class JobStore:
 
     # -- work -----------------------------------------------------------------------------
     def claim(self, owner: str) -> Claim | None:
-        """Take the oldest queued item of a live job (FIFO), or None."""
+        """Take a queued item, tenants in turns: the oldest queued item of the oldest live job of the tenant
+        this store served least recently (a key's 100,000-article job does not hold up another key's one
+        article); within a job, items go in order. None when nothing is queued."""
         with self._tx() as db:
             now = time.time()
+            jobs = db.execute(
+                "SELECT id, tenant FROM jobs WHERE finished_at IS NULL AND EXISTS "
+                "(SELECT 1 FROM job_items WHERE job_items.job_id = jobs.id AND job_items.status = 'queued') "
+                "ORDER BY created_at, id").fetchall()
+            if not jobs:
+                return None
+            job_id = min(jobs, key=lambda j: self._served.get(j["tenant"], 0.0))["id"]  # min keeps job age order
             row = db.execute(
                 "UPDATE job_items SET status = 'running', owner = ?, lease_until = ?, attempts = attempts + 1 "
-                "WHERE item_id = (SELECT item_id FROM job_items WHERE status = 'queued' ORDER BY item_id LIMIT 1) "
-                "RETURNING item_id, job_id, seq, record, attempts", (owner, now + self.lease_s)).fetchone()
+                "WHERE item_id = (SELECT item_id FROM job_items WHERE job_id = ? AND status = 'queued' "
+                "ORDER BY item_id LIMIT 1) RETURNING item_id, job_id, seq, record, attempts",
+                (owner, now + self.lease_s, job_id)).fetchone()
             if row is None:
                 return None
+            self._served[next(j["tenant"] for j in jobs if j["id"] == job_id)] = time.monotonic()
             job = db.execute("SELECT status, options, tenant FROM jobs WHERE id = ?", (row["job_id"],)).fetchone()
             if job["status"] == "queued":
                 db.execute("UPDATE jobs SET status = 'running', started_at = COALESCE(started_at, ?), "

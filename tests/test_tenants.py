@@ -231,3 +231,17 @@ def test_an_idempotency_key_of_an_expired_job_starts_a_new_job(make_app):
     assert again.status_code == 202, again.get_json()
     assert again.get_json()["job_id"] != old_id
     assert client.get(f"/v1/jobs/{old_id}").status_code == 404
+
+
+def test_tenants_take_turns_for_job_items(tmp_path):
+    """A key's big job must not hold up another key's one-article job until it is done."""
+    store = JobStore(str(tmp_path / "turns.sqlite3"))
+    big, _ = store.create_job([(f"b{i}", json.dumps({"id": f"b{i}", "text": TEXT})) for i in range(30)], {},
+                              tenant="key:big")
+    small, _ = store.create_job([("s0", json.dumps({"id": "s0", "text": TEXT}))], {}, tenant="key:small")
+    claimed = [store.claim("worker") for _ in range(3)]
+    assert [c.job_id for c in claimed[:2]] == [big, small]  # the small job's article comes second, not 31st
+    assert claimed[2].job_id == big and [c.seq for c in claimed if c.job_id == big] == [0, 1]  # in order
+    while store.claim("worker") is not None:
+        pass
+    assert store.claim("worker") is None
