@@ -290,7 +290,8 @@ def translate_html(
 
     def run(units: list[str]) -> list[str]:
         # text nodes are fragments ("OK", "2024"): the caller checks the document's language
-        result = pipeline_translate(runtime, units, "text", generation, allow_other_language=True)
+        # the text nodes are decoded already: "plain", so a page showing "&lt;b&gt;" is not decoded twice
+        result = pipeline_translate(runtime, units, "plain", generation, allow_other_language=True)
         timings.update(result.timings)
         return result.translations
 

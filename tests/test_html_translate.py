@@ -129,7 +129,8 @@ def test_translate_html_uses_the_pipeline_once(tiny_runtime, monkeypatch):
     monkeypatch.setattr(html_translate, "pipeline_translate", spy)
     docs = ["<p>Hà Nội <b>mùa thu</b>.</p>", "<div><span>Chào buổi sáng</span></div>"]
     result = translate_html(tiny_runtime, docs)
-    assert calls == [(["Hà Nội", "mùa thu", "Chào buổi sáng"], "text", True)]  # fragments skip the language check
+    # fragments skip the language check; their entities were decoded by the HTML parser ("plain")
+    assert calls == [(["Hà Nội", "mùa thu", "Chào buổi sáng"], "plain", True)]
     assert [TAG_RE.findall(o) for o in result.translations] == [TAG_RE.findall(d) for d in docs]
     assert result.model.endswith("(VietAI/envit5-translation)")
     assert "total_ms" in result.timings
@@ -140,3 +141,22 @@ def test_translate_html_without_model_raises_capability_unavailable(offline_runt
 
     with pytest.raises(CapabilityUnavailable):
         translate_html(offline_runtime, ["<p>Xin chào</p>"])
+
+
+def test_entities_in_an_html_page_are_decoded_once(tiny_runtime, monkeypatch):
+    """A page that shows '&lt;b&gt;' (source '&amp;lt;b&amp;gt;') must not come back showing '<b>'."""
+    import models.html_translate as module
+    from models.text import prepare_text
+
+    seen = {}
+    original = module.pipeline_translate
+
+    def spy(runtime, units, format, *args, **kwargs):
+        seen["units"], seen["format"] = list(units), format
+        return original(runtime, units, format, *args, **kwargs)
+
+    monkeypatch.setattr(module, "pipeline_translate", spy)
+    module.translate_html(tiny_runtime, ["<p>Dùng thẻ &amp;lt;b&amp;gt; để in đậm chữ.</p>"])
+    (unit,) = seen["units"]
+    assert "&lt;b&gt;" in unit
+    assert "&lt;b&gt;" in prepare_text(unit, seen["format"])  # decoded once, by the HTML parser only

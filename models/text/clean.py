@@ -257,7 +257,8 @@ _BLANK_LINES_RE = re.compile(r"(?<![ \t])[ \t]*\n[ \t]*\n\s*")
 def prepare_text(raw: str, format: str | None = None) -> str:
     """Ingress cleaning for any input text.
 
-    ``format``: ``"html"``, ``"text"`` or ``None``/``"auto"`` (detect).
+    ``format``: ``"html"``, ``"text"`` or ``None``/``"auto"`` (detect); ``"plain"`` (internal): text whose
+    entities are already decoded.
     HTML is converted with :func:`html_to_text`; plain text has stray
     entities decoded (``&quot;`` in scraped articles).  Then Unicode is
     normalized and lines broken mid-sentence are joined.
@@ -267,6 +268,8 @@ def prepare_text(raw: str, format: str | None = None) -> str:
         text = html_to_text(raw)
     elif fmt == "text":
         text = _ENTITY_RE.sub(lambda m: html.unescape(m.group()), raw)
+    elif fmt == "plain":  # already decoded (an HTML document's text nodes): "&lt;" there is text, not markup
+        text = raw
     else:
         raise ValueError(f"unknown format: {format!r}")
     text = _normalize_chars(text)
