@@ -22,9 +22,22 @@ RAW = Path(__file__).resolve().parent / "fixtures" / "scraped_articles.jsonl"
 
 @pytest.fixture(scope="module")
 def local_ray():
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    ray_engine.init_local(num_cpus=2, log_to_driver=False, configure_logging=False)
     yield
     ray.shutdown()
+
+
+@pytest.mark.slow
+def test_the_local_ray_instance_listens_on_loopback_only(local_ray):
+    """Ray would otherwise put its GCS, raylet and workers on the machine's routed address."""
+    assert ray.get_runtime_context().gcs_address.startswith("127.0.0.1:")
+
+    @ray.remote
+    def node_ip() -> str:
+        return ray.util.get_node_ip_address()
+
+    assert ray.get(node_ip.remote()) == "127.0.0.1"
+    assert {node["NodeManagerAddress"] for node in ray.nodes()} == {"127.0.0.1"}
 
 
 def rows(path: Path) -> list[dict]:

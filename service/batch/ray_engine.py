@@ -44,6 +44,29 @@ def _import_ray():
     return ray
 
 
+LOOPBACK = "127.0.0.1"
+
+
+def init_local(**kwargs):
+    """Start a Ray instance for this process that listens on 127.0.0.1 only, and return the ``ray`` module.
+
+    Ray 2.x turns a loopback node address into the machine's routed one (``resolve_ip_for_localhost``), so
+    ``_node_ip_address="127.0.0.1"`` alone still puts the GCS, the raylet and the workers on the other
+    address. The engine keeps the loopback address for a local instance; a cluster is joined by its own
+    address (``--ray-address`` / ``RAY_ADDRESS``) instead.
+    """
+    ray = _import_ray()
+    from ray._private import services
+
+    keep = services.resolve_ip_for_localhost
+    services.resolve_ip_for_localhost = lambda host: host if services.is_localhost(host) else keep(host)
+    try:
+        ray.init(_node_ip_address=LOOPBACK, include_dashboard=False, **kwargs)
+    finally:
+        services.resolve_ip_for_localhost = keep
+    return ray
+
+
 def _strip_scheme(path: str) -> str:
     return path.split("://", 1)[1] if "://" in path else os.path.abspath(path)
 
@@ -178,8 +201,10 @@ def run_from_args(args, config: RuntimeConfig, options: ArticleOptions, max_char
     if "://" not in args.input and not os.path.exists(args.input):
         raise InputFormatError(f"{args.input}: no such file or directory")
     address = args.ray_address or os.environ.get("RAY_ADDRESS")
-    ray.init(address=address, ignore_reinit_error=True, log_to_driver=False,
-             **({} if address else {"include_dashboard": False}))
+    if address:
+        ray.init(address=address, ignore_reinit_error=True, log_to_driver=False)
+    else:  # a local instance: on 127.0.0.1, never on the machine's other address
+        init_local(ignore_reinit_error=True, log_to_driver=False)
     from .runner import Progress
 
     progress = Progress(None, args.progress, args.progress_interval) if args.progress != "none" else None
