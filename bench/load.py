@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import socket
 import statistics
 import subprocess
@@ -226,12 +225,10 @@ def main() -> int:
 
 
 def machine() -> str:
-    try:
-        model = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                     if line.startswith("model name"))
-    except (OSError, StopIteration):
-        model = platform.processor() or "unknown CPU"
-    return f"{model}, {len(os.sched_getaffinity(0))} cores, Python {platform.python_version()}"
+    from run import machine as describe  # bench/run.py: the one place that reads the machine's facts
+
+    m = describe("cpu")
+    return f"{m.get('cpu')}, {m['cores']} cores ({m.get('simd', '')}), {m.get('memory_gib')} GiB, Python {m['python']}"
 
 
 def write(report: dict, out: Path) -> None:

@@ -27,7 +27,6 @@ import argparse
 import difflib
 import json
 import os
-import platform
 import sys
 import time
 import traceback
@@ -368,15 +367,12 @@ def table(header: list[str], rows: list[list[str]]) -> str:
 def machine() -> str:
     import sentencepiece
     import tokenizers
-    import transformers
 
-    try:
-        cpu = next(l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
-                   if l.startswith("model name"))
-    except (OSError, StopIteration):
-        cpu = platform.processor() or "unknown CPU"
-    return (f"{cpu}, {len(os.sched_getaffinity(0))} cores, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC; "
-            f"Python {platform.python_version()}, transformers {transformers.__version__}, "
+    from run import machine as describe  # bench/run.py: the one place that reads the machine's facts
+
+    m = describe("cpu")
+    return (f"{m.get('cpu')}, {m['cores']} cores, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC; "
+            f"Python {m['python']}, transformers {m.get('transformers')}, "
             f"sentencepiece {sentencepiece.__version__}, tokenizers {tokenizers.__version__}")
 
 
