@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+from functools import lru_cache
 from dataclasses import dataclass, field
 
 from .backends import GenerationOptions, ModelNotAvailable, load_backend
@@ -91,20 +92,26 @@ class Report:
                 "checks": [{"check": w, "ok": ok, "detail": d} for w, ok, d in self.items]}
 
 
+@lru_cache(maxsize=8)
+def _processor(path: str):
+    """A sentencepiece processor of its own for ``path``, loaded once (the reference for the parity check)."""
+    import sentencepiece as spm
+
+    return spm.SentencePieceProcessor(model_file=path)
+
+
 def reference_ids(tokenizer, text: str) -> list[int] | None:
     """sentencepiece's own encoding of ``text`` in the model's id layout with its special tokens, computed
     here independently of ``models.tokenization`` (None for a tokenizer that is not sentencepiece)."""
-    import sentencepiece as spm
-
     family = tokenizer.family
     if tokenizer.kind != "sentencepiece":
         return None
     if family == "t5":
-        return spm.SentencePieceProcessor(model_file=str(tokenizer.spm_path)).encode(text) + [tokenizer.eos_id]
+        return _processor(str(tokenizer.spm_path)).encode(text) + [tokenizer.eos_id]
     if family == "marian":
-        sp = spm.SentencePieceProcessor(model_file=str(tokenizer.source_path))
+        sp = _processor(str(tokenizer.source_path))
         return [tokenizer.vocab.get(p, tokenizer.unk_id) for p in sp.encode(text, out_type=str)] + [tokenizer.eos_id]
-    sp = spm.SentencePieceProcessor(model_file=str(tokenizer.spm_path))
+    sp = _processor(str(tokenizer.spm_path))
     body = [3 if i == sp.unk_id() else i + 1 for i in sp.encode(text)]
     code = [tokenizer.code_id(tokenizer.src_lang)] if tokenizer.src_lang else []
     return code + body + [2] if tokenizer.code_first else body + [2] + code
