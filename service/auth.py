@@ -26,6 +26,7 @@ from limits.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter
 from .config import Settings
 from .errors import ApiError
 from .keys import ApiKey, KeyStore
+from .store import ANONYMOUS
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,13 @@ LIBRETRANSLATE_PATHS = ("/translate", "/detect")
 def protected(path: str) -> bool:
     """Whether a request to ``path`` needs a key (when keys are on) and counts towards the limits."""
     return path.startswith("/v1/") or path in LIBRETRANSLATE_PATHS
+
+
+def tenant() -> str:
+    """Who owns this request's jobs and cached results: its API key, or the one anonymous tenant when keys
+    are off."""
+    key = g.get("api_key")
+    return f"key:{key.id}" if key is not None else ANONYMOUS
 
 
 def keystore(app: Flask | None = None) -> KeyStore:

@@ -50,7 +50,8 @@ from .errors import ApiError, problem_response
 from .http import JSONL_TYPES, runtime, settings
 from .priority import Priority
 from .schemas import Generation, Request, SummarySpec
-from .store import ANONYMOUS, IdempotencyConflict, JobStore
+from .auth import tenant
+from .store import IdempotencyConflict, JobStore
 
 log = logging.getLogger(__name__)
 
@@ -591,12 +592,6 @@ def job_body_chars() -> int:
 
 def is_job_post() -> bool:
     return request.method == "POST" and request.endpoint == "jobs.create_job"
-
-
-def tenant() -> str:
-    """Who owns the jobs of this request: its API key, or the one anonymous tenant when keys are off."""
-    key = g.get("api_key")
-    return f"key:{key.id}" if key is not None else ANONYMOUS
 
 
 def _job_body(job: dict) -> dict:

@@ -39,7 +39,7 @@ from flask import Flask, g, request
 
 from models import batcher, cache
 
-from .auth import protected
+from .auth import protected, tenant
 from .errors import ApiError
 
 JOBS_BLUEPRINT = "jobs"
@@ -102,26 +102,25 @@ class Priority:
         """Count the app's interactive requests (every /v1 route but /v1/jobs) and bind each request's
         caller, deadline and cancel token for the model layer."""
         settings = app.extensions.get("tomtat.settings")
+        limit = in_flight_limit(settings)  # settings do not change once the app is built
+        deadline = (getattr(settings, "request_deadline", None) or getattr(settings, "queue_timeout", None)) or None
+        watch_disconnects = getattr(settings, "cancel_on_disconnect", True)
 
         @app.before_request
         def _enter():
             interactive = request.blueprint != JOBS_BLUEPRINT
             if protected(request.path) and interactive and request.method != "OPTIONS":  # /v1 and LibreTranslate
-                if not self.enter(in_flight_limit(settings)):
+                if not self.enter(limit):
                     # every request thread would be waiting on the models: refuse at once, so that a thread
                     # is always free for /healthz, /readyz and for these refusals
                     raise saturated()
                 g.tomtat_interactive = True
             token = batcher.CancelToken()
-            seconds = (getattr(settings, "request_deadline", None) or getattr(settings, "queue_timeout", None)
-                       if interactive else None)
             identity = g.get("client") or f"ip:{request.remote_addr or 'unknown'}"
-            g.tomtat_batch_restore = batcher.bind_request(identity, token, seconds or None)
-            # cached results are per tenant (the API key; everyone is one tenant with keys off)
-            tenant = identity if getattr(settings, "auth", False) and identity.startswith("key:") else "anonymous"
-            g.tomtat_cache_restore = cache.bind_scope(tenant)
+            g.tomtat_batch_restore = batcher.bind_request(identity, token, deadline if interactive else None)
+            g.tomtat_cache_restore = cache.bind_scope(tenant())  # cached results are per tenant, as jobs are
             g.tomtat_cancel = token
-            if getattr(settings, "cancel_on_disconnect", True):
+            if watch_disconnects:
                 self.watcher.watch(request.environ, token)
 
         @app.teardown_request

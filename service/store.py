@@ -112,7 +112,7 @@ class Claim:
     record: dict
     options: dict
     attempts: int
-    tenant: str = "anonymous"
+    tenant: str = ANONYMOUS
 
 
 def _dumps(value) -> str:
