@@ -287,7 +287,8 @@ class _Caller:
         return not self.backlog and self.queued == 0 and not any(self.units.values())
 
 
-RunFn = Callable[[list[str], Any], "tuple[list[str], int | None] | list[str]"]
+# units (Seq2SeqModel: tuples of input ids) and the options in; outputs (output ids) and tokens generated out
+RunFn = Callable[[list[Any], Any], "tuple[list[Any], int | None] | list[Any]"]
 
 
 class MicroBatcher:

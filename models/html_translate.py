@@ -267,11 +267,9 @@ def html_text(source: str) -> str:
         return parse_html(source).visible_text()
 
 
-def translate_html_documents(documents: list[str], translate: Callable[[list[str]], list[str]],
-                             budget_s: float | None = None) -> list[str]:
-    """Translate every document's text nodes with ONE call of ``translate(texts) -> texts``; parsing runs
-    under ``budget_s`` (a request's TOMTAT_TEXT_BUDGET; None: the default one)."""
-    with budget.text_budget(budget_s) if budget_s is not None else budget.default_budget(pipeline.TEXT_BUDGET_S):
+def translate_html_documents(documents: list[str], translate: Callable[[list[str]], list[str]]) -> list[str]:
+    """Translate every document's text nodes with ONE call of ``translate(texts) -> texts``."""
+    with budget.default_budget(pipeline.TEXT_BUDGET_S):  # the request's budget when one is open
         parsed = [parse_html(doc) for doc in documents]
     units = [unit for doc in parsed for unit in doc.units()]
     translated = translate(units) if units else []
@@ -295,5 +293,8 @@ def translate_html(
         timings.update(result.timings)
         return result.translations
 
-    out = translate_html_documents(documents, run, budget_s=runtime.config.text_budget_s or 0)
+    # one budget for the request's text work (parsing, then cleaning the text nodes), as pipeline.translate;
+    # it is checked only inside text loops, so the model's time does not count against it
+    with budget.text_budget(runtime.config.text_budget_s):
+        out = translate_html_documents(documents, run)
     return TranslationResult(out, translator.model.name, timings or {"total_ms": 0.0})

@@ -40,7 +40,6 @@ from .backends import Backend, GenerationOptions
 from .batcher import MicroBatcher
 from .profiles import ModelProfile
 from .text.tone import normalize_tone
-from .tokenization import strip_hidden
 
 _WORDLIKE = re.compile(r"\w")
 # Part of every cache key: results computed before sentencepiece tokenization and span protection, or before
@@ -316,7 +315,7 @@ class Seq2SeqModel:
         return results
 
     def _strip_output(self, text: str) -> str:
-        text = strip_hidden(text).strip()
+        text = text.strip()  # decode already removed every special piece (tokenization.strip_hidden)
         prefix = self.profile.output_prefix.strip()
         if prefix and text.startswith(prefix):
             text = text[len(prefix) :].lstrip()

@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 # Typographic characters and the plain forms news models were trained on. A profile uses
@@ -124,9 +125,16 @@ class Tokenizer:
         return self.size
 
     # -- shared -------------------------------------------------------------------
-    @property
+    @cached_property
     def specials(self) -> int:
         return len(self._wrap([], None))
+
+    def hidden(self) -> frozenset[int]:
+        """``hidden_ids()``, computed once (every decode needs it)."""
+        cached = self.__dict__.get("_hidden")
+        if cached is None:
+            cached = self.__dict__["_hidden"] = frozenset(self.hidden_ids())
+        return cached
 
     def encode(self, text: str, max_length: int | None = None) -> Encoding:
         ids, pieces, unknown = self._content(text)
@@ -293,7 +301,7 @@ class T5Tokenizer(Tokenizer):
         return super().hidden_ids() | set(range(self.spm.n, self.size))
 
     def decode(self, ids, replacements=None) -> str:
-        return _decode_runs(ids, self.spm.n, self.spm.sp.decode, self.hidden_ids(), replacements,
+        return _decode_runs(ids, self.spm.n, self.spm.sp.decode, self.hidden(), replacements,
                             to_spm=lambda i: i, piece=self.spm.sp.id_to_piece)
 
 
@@ -384,7 +392,7 @@ class MarianTokenizer(Tokenizer):
         return self.inverse.get(i, "<unk>")
 
     def decode(self, ids, replacements=None) -> str:
-        hidden = self.hidden_ids()
+        hidden = self.hidden()
         return _decode_runs(ids, self.size, lambda run: "".join(self.inverse[i] for i in run).replace("\u2581", " "),
                             hidden, replacements, to_spm=lambda i: i if i in self.inverse else None)
 
@@ -455,7 +463,7 @@ class FairseqTokenizer(Tokenizer):
         return {0, 1, 2, 3} | set(range(self.spm.n + self.OFFSET, self.size))
 
     def decode(self, ids, replacements=None) -> str:
-        return _decode_runs(ids, self.spm.n, self.spm.sp.decode, self.hidden_ids(), replacements,
+        return _decode_runs(ids, self.spm.n, self.spm.sp.decode, self.hidden(), replacements,
                             to_spm=lambda i: i - self.OFFSET, piece=self.spm.sp.id_to_piece)
 
 
@@ -531,7 +539,7 @@ class JsonTokenizer(Tokenizer):
         return super().hidden_ids() | self._special
 
     def decode(self, ids, replacements=None) -> str:
-        hidden = self.hidden_ids()
+        hidden = self.hidden()
         return _decode_runs(ids, self.size, lambda run: self.tok.decode(run, skip_special_tokens=True), hidden,
                             replacements, to_spm=lambda i: i)
 

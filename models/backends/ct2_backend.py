@@ -30,7 +30,8 @@ import os
 import threading
 from pathlib import Path
 
-from .base import GenerationOptions, ModelNotAvailable, check_model_dir, generated_count, load_model_tokenizer
+from .base import (GenerationOptions, ModelNotAvailable, check_model_dir, embedding_rows, generated_count,
+                   load_model_tokenizer)
 from .convert import convert, save_tokenizer, saved_tokenizer_dir
 from .torch_backend import resolve_model_dir, weights_revision
 
@@ -123,7 +124,7 @@ class CT2Backend:
             save_tokenizer(self.model_dir, self.ct2_dir, profile.family, profile.src_lang)
             tokenizer_dir = self.ct2_dir
         self.tokenizer = load_model_tokenizer(self.model_dir, profile, config, tokenizer_dir=tokenizer_dir)
-        self._pieces = self.tokenizer.vocabulary(self._rows(config))
+        self._pieces = self.tokenizer.vocabulary(embedding_rows(config))
         self._index = {piece: i for i, piece in enumerate(self._pieces)}
         self._prefix: list[str] | None = [profile.tgt_lang] if profile.tgt_lang else None
         # transformers counts a forced first token as generated; a decoder start token is not.
@@ -131,11 +132,6 @@ class CT2Backend:
         # Marian and mBART force </s> as the last possible token (generation_config.forced_eos_token_id):
         # transformers then leaves one position fewer for text than max_new_tokens.
         self._forced_eos = _generation_config(self.model_dir).get("forced_eos_token_id") is not None
-
-    @staticmethod
-    def _rows(config: dict) -> int | None:
-        rows = config.get("vocab_size")
-        return int(rows) if isinstance(rows, int) else None
 
     def count_tokens(self, text: str) -> int:
         return self.tokenizer.count(text)
@@ -154,7 +150,6 @@ class CT2Backend:
     def translate_ids(self, batch: list[list[int]], options: GenerationOptions, **extra):
         """The raw CTranslate2 results for input id sequences."""
         source = [[self._pieces[i] for i in ids] for ids in batch]
-        texts = source
         offset = 0 if self._prefix_counts or not self._prefix else len(self._prefix)
         longest = max(1, options.max_new_tokens - (1 if self._forced_eos else 0))
         kwargs = dict(
@@ -167,7 +162,7 @@ class CT2Backend:
             return_scores=True,
         )
         kwargs.update(extra)
-        prefix = [list(self._prefix) for _ in texts] if self._prefix else None
+        prefix = [list(self._prefix) for _ in source] if self._prefix else None
         parts = min(self.inter_threads, len(source))
         if parts <= 1:
             return self.translator.translate_batch(source, prefix, **kwargs)
