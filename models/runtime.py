@@ -50,9 +50,8 @@ class RuntimeConfig:
     quantization: str = "auto"  # CTranslate2 compute type
     inter_threads: int | None = None
     torch_dtype: str = "auto"
-    cache: str = "memory"  # memory | sqlite | off
+    cache: str = "memory"  # memory | off (shared stores: Runtime(cache=...))
     cache_size: int = 1024
-    cache_path: str | None = None
 
 
 @dataclass
@@ -71,14 +70,16 @@ class Capability:
 
 
 class Runtime:
-    def __init__(self, config: RuntimeConfig | None = None):
+    def __init__(self, config: RuntimeConfig | None = None, cache: MemoryCache | None = None):
+        """``cache``: a result cache to use instead of the one ``config.cache`` names (a shared store)."""
         self.config = config or RuntimeConfig()
         self.extractive = ExtractiveSummarizer()
         self.summary_model: Seq2SeqModel | None = None
         self.translation_model: Seq2SeqModel | None = None
         self._status: dict[str, Capability] = {}
         self._lock = threading.Lock()
-        self.cache: MemoryCache | None = make_cache(self.config.cache, self.config.cache_size, self.config.cache_path)
+        self.cache: MemoryCache | None = cache if cache is not None else make_cache(self.config.cache,
+                                                                                   self.config.cache_size)
 
     # -- loading -----------------------------------------------------------
     def load(self) -> "Runtime":

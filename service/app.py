@@ -13,6 +13,35 @@ from .errors import register_error_handlers
 from .http import DrainUnreadBody, Request, StrictJSONProvider
 
 
+def shared_cache(settings: Settings):
+    """The result cache every replica sees (TOMTAT_CACHE=database or redis), or None for the Runtime's own."""
+    mode = settings.cache_mode
+    if mode not in ("memory", "off", "database", "redis"):
+        raise ValueError(f"TOMTAT_CACHE={settings.cache!r}: choose auto, memory, database, redis or off")
+    if mode == "database":
+        from .resultcache import DatabaseCache
+
+        return DatabaseCache(settings.database, size=settings.cache_size)
+    if mode == "redis":
+        if not settings.redis_url:
+            raise ValueError("TOMTAT_CACHE=redis needs TOMTAT_REDIS_URL (e.g. redis://127.0.0.1:6379/0)")
+        from .resultcache import RedisCache
+
+        return RedisCache(settings.redis_url, prefix=settings.limits_prefix, ttl_s=settings.cache_ttl)
+    return None
+
+
+def redis_client(settings: Settings):
+    """A client of TOMTAT_REDIS_URL (or a Redis TOMTAT_LIMITS_STORAGE) for /readyz, or None."""
+    url = settings.redis_url or (settings.limits_uri if settings.limits_uri.startswith(("redis://", "rediss://"))
+                                 else None)
+    if not url:
+        return None
+    import redis
+
+    return redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+
+
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> Flask:
     """Build the app. ``runtime`` may be shared (tests, several apps); else it is loaded here."""
     settings = settings or Settings.from_env()
@@ -24,7 +53,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     app.extensions["tomtat.settings"] = settings
-    app.extensions["tomtat.runtime"] = runtime or Runtime(settings.runtime_config()).load()
+    app.extensions["tomtat.runtime"] = runtime or Runtime(settings.runtime_config(), cache=shared_cache(settings)).load()
+    app.extensions["tomtat.redis"] = redis_client(settings)
 
     from . import api, health
 

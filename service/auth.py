@@ -85,11 +85,11 @@ class FailedKeyAttempts:
         self.prefix = f"{settings.limits_prefix}-failed-keys"
         self.memory = MovingWindowRateLimiter(MemoryStorage())
         self.shared = None
-        if not settings.limits_storage.startswith("memory"):
+        if not settings.limits_uri.startswith("memory"):
             try:
-                self.shared = FixedWindowRateLimiter(storage_from_string(settings.limits_storage))
+                self.shared = FixedWindowRateLimiter(storage_from_string(settings.limits_uri))
             except Exception:  # noqa: BLE001 - a bad or unreachable storage: count in memory
-                log.warning("failed-key counter: storage %s unusable, counting in memory", settings.limits_storage)
+                log.warning("failed-key counter: storage %s unusable, counting in memory", settings.limits_uri)
 
     def _call(self, method: str, *args):
         if self.shared is not None:
@@ -116,7 +116,7 @@ def _challenge(detail: str, slug: str) -> ApiError:
 
 
 def init_app(app: Flask, settings: Settings) -> None:
-    app.extensions["tomtat.keys"] = KeyStore(settings.db_path)
+    app.extensions["tomtat.keys"] = KeyStore(settings.database)
     if settings.trusted_proxies > 0:  # client addresses (rate limits, logs) from X-Forwarded-For
         from werkzeug.middleware.proxy_fix import ProxyFix
 

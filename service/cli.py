@@ -8,7 +8,7 @@ import sys
 
 from .config import settings_markdown
 
-COMMANDS = ["serve", "text", "models", "eval", "batch", "keys"]
+COMMANDS = ["serve", "text", "models", "eval", "batch", "keys", "db"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -29,6 +29,19 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as exc:  # a database that does not answer: one line, not a traceback
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from .db import SchemaTooNew, describe
+
+        if isinstance(exc, SchemaTooNew):
+            print(f"tomtat: {exc}", file=sys.stderr)
+            return 1
+        if isinstance(exc, SQLAlchemyError):
+            print(f"tomtat: the database cannot be used: {describe(exc)}. Check TOMTAT_DATABASE_URL and that the "
+                  "server is running", file=sys.stderr)
+            return 1
+        raise
 
 
 if __name__ == "__main__":

@@ -143,11 +143,14 @@ class Settings:
         "torch backend precision: `auto` (fp16 on CUDA, bf16 on CPUs with AMX, fp32 on other CPUs), `fp32`, `fp16`, `bf16` (refused on CPUs "
         "without bf16 hardware) or `int8` (dynamic int8 on CPU).")
     cache: str = _env(
-        "TOMTAT_CACHE", "memory",
-        "Result cache: `memory` (LRU), `sqlite` (persistent, TOMTAT_CACHE_PATH) or `off`.")
-    cache_size: int = _env("TOMTAT_CACHE_SIZE", 1024, "Most cached results (entries; rows for sqlite).")
-    cache_path: str = _env(
-        "TOMTAT_CACHE_PATH", "", "SQLite file of TOMTAT_CACHE=sqlite (empty: the TOMTAT_DB file, table result_cache).")
+        "TOMTAT_CACHE", "auto",
+        "Result cache: `auto` (`redis` when TOMTAT_REDIS_URL is set, else `memory`), `memory` (LRU per process), "
+        "`database` (persistent, in TOMTAT_DATABASE_URL; `sqlite` is its old name), `redis` (shared by replicas) "
+        "or `off`.")
+    cache_size: int = _env("TOMTAT_CACHE_SIZE", 1024, "Most cached results (entries; rows for `database`).")
+    cache_ttl: float = _env(
+        "TOMTAT_CACHE_TTL", 7 * 86400.0,
+        "How long a result stays in the `redis` cache after its last use, in seconds or as `7d`, `12h`.", _duration)
     # -- jobs and batch --
     jobs: bool = _env(
         "TOMTAT_JOBS", True,
@@ -173,7 +176,15 @@ class Settings:
         "Longest a job worker waits for in-flight interactive requests to finish before taking one item anyway.")
     # -- access control, limits, observability --
     db_path: str = _env("TOMTAT_DB", "var/tomtat.sqlite3",
-                        "SQLite file for API keys and HTTP jobs (created on first use).")
+                        "SQLite file of jobs, API keys and the `database` cache when TOMTAT_DATABASE_URL is unset.")
+    database_url: str = _env(
+        "TOMTAT_DATABASE_URL", "",
+        "Database of jobs, API keys and the `database` cache: `sqlite:///path` (empty: TOMTAT_DB) or "
+        "`postgresql://user@host:5432/db`, which replicas share. Migrated at start-up (`tomtat db upgrade`).")
+    redis_url: str | None = _env(
+        "TOMTAT_REDIS_URL", None,
+        "Redis shared by replicas, e.g. `redis://127.0.0.1:6379/0`: rate limits and quotas (unless "
+        "TOMTAT_LIMITS_STORAGE says otherwise) and the result cache (TOMTAT_CACHE=auto).", _optional_str)
     auth: bool = _env(
         "TOMTAT_AUTH", False,
         "Require an API key on /v1 routes and apply per-key limits (`tomtat keys create`).", _bool)
@@ -191,8 +202,9 @@ class Settings:
         "Character quota per client address when TOMTAT_AUTH is off, e.g. `500000/day` (empty: no quota).",
         _optional_str)
     limits_storage: str = _env(
-        "TOMTAT_LIMITS_STORAGE", "memory://",
-        "Where rate-limit counters live: `memory://` (one process) or `redis://host:6379/0` (shared by replicas).")
+        "TOMTAT_LIMITS_STORAGE", "",
+        "Where rate-limit counters live: `memory://` (one process) or `redis://host:6379/0` (shared by replicas); "
+        "empty: TOMTAT_REDIS_URL if set, else `memory://`.")
     limits_prefix: str = _env("TOMTAT_LIMITS_PREFIX", "tomtat", "Key prefix of the rate-limit counters in storage.")
     trusted_proxies: int = _env(
         "TOMTAT_TRUSTED_PROXIES", 0,
@@ -242,10 +254,26 @@ class Settings:
             quantization=self.ct2_quantization,
             inter_threads=self.inter_threads or None,
             torch_dtype=self.torch_dtype,
-            cache=self.cache,
+            cache=self.cache_mode if self.cache_mode in ("memory", "off") else "off",  # shared: service/app.py
             cache_size=self.cache_size,
-            cache_path=self.cache_path or getattr(self, "db_path", None),
         )
+
+    @property
+    def database(self) -> str:
+        """The database URL: TOMTAT_DATABASE_URL, else the SQLite file TOMTAT_DB."""
+        return self.database_url or f"sqlite:///{self.db_path}"
+
+    @property
+    def limits_uri(self) -> str:
+        return self.limits_storage or self.redis_url or "memory://"
+
+    @property
+    def cache_mode(self) -> str:
+        """``memory``, ``database``, ``redis`` or ``off`` (``auto`` and ``sqlite`` resolved)."""
+        mode = (self.cache or "auto").lower()
+        if mode == "auto":
+            return "redis" if self.redis_url else "memory"
+        return "database" if mode == "sqlite" else mode
 
 
 def is_loopback(host: str) -> bool:

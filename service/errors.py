@@ -14,6 +14,7 @@ import math
 
 from flask import Flask, Response, g, json, request
 from pydantic import ValidationError
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from models.batcher import DeadlineExceeded, Overloaded
@@ -130,6 +131,17 @@ def register_error_handlers(app: Flask) -> None:
         detail = details.get(exc.code, exc.description or exc.name)
         extra = {"limit": request.max_content_length} if exc.code == 413 else {}
         return problem_response(ApiError(exc.code or 500, exc.name, detail, **extra))
+
+    @app.errorhandler(SQLAlchemyError)
+    def _database_down(exc: SQLAlchemyError):  # outside the job routes: the API key check (service/auth.py)
+        from .db import describe, redact
+
+        log.error("database failure on %s %s: %s", request.method, request.path, describe(exc))
+        return problem_response(ApiError(
+            503, "Database unavailable",
+            f"the service's database ({redact(app.extensions['tomtat.settings'].database)}) cannot be used: "
+            f"{describe(exc)}. API keys cannot be checked until it answers again (the service reconnects by "
+            "itself); retry shortly", slug="database-unavailable", headers={"Retry-After": "10"}, retry_after=10))
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

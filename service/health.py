@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 
-from .http import runtime
+from .db import Database, redact
+from .http import runtime, settings
 
 bp = Blueprint("health", __name__)
 
@@ -16,17 +17,54 @@ def healthz():
 
 @bp.get("/readyz")
 def readyz():
-    """Each capability's state, with the reason and fix when it is not ready.
+    """Each capability's and each server's state (the database, Redis), with the reason and fix when it is
+    not ready.
 
     The service always serves extractive summaries, so it is ready (200) once its
     models are loaded or have failed to load; a deployment that needs a capability
-    asks for it: ``/readyz?require=translation`` answers 503 until it is ready.
+    asks for it: ``/readyz?require=translation`` (or ``require=database``, ``require=redis``) answers 503
+    until it is ready.
     """
     caps = {name: cap.as_dict() for name, cap in runtime().capabilities().items()}
+    deps = dependencies()
     required = [c for c in request.args.get("require", "").split(",") if c]
-    missing = [c for c in required if not caps.get(c, {}).get("ready")]
-    status = "ready" if all(c["ready"] for c in caps.values()) else "degraded"
-    body = {"status": status, "capabilities": caps}
+    missing = [c for c in required if not (caps.get(c) or deps.get(c) or {}).get("ready")]
+    ready = all(c["ready"] for c in caps.values()) and all(d["ready"] for d in deps.values())
+    body = {"status": "ready" if ready else "degraded", "capabilities": caps, "dependencies": deps}
     if missing:
         body["missing"] = missing
     return jsonify(body), 503 if missing else 200
+
+
+def dependencies() -> dict[str, dict]:
+    """The database and Redis: whether each answers, what needs it, and what goes on without it."""
+    s = settings()
+    app = current_app
+    uses = (["jobs"] if s.jobs else []) + (["api keys"] if s.auth else []) + \
+           (["result cache"] if s.cache_mode == "database" else [])
+    deps: dict[str, dict] = {}
+    if uses:
+        error = Database.shared(s.database).ping()
+        deps["database"] = {"ready": error is None, "url": redact(s.database), "used_for": uses}
+        if error:
+            deps["database"] |= {
+                "reason": f"the database does not answer: {error}",
+                "effect": "answered with 503: " + ", ".join(uses) + "; everything else keeps serving",
+                "how_to_fix": "start the database server or fix TOMTAT_DATABASE_URL; the service reconnects by itself"}
+    client = app.extensions.get("tomtat.redis")
+    if client is not None:
+        uses = [u for u, on in (("rate limits and quotas", s.limits_uri.startswith("redis")),
+                                ("result cache", s.cache_mode == "redis")) if on]
+        try:
+            client.ping()
+            error = None
+        except Exception as exc:  # noqa: BLE001 - any failure to reach it is "not ready"
+            error = " ".join(str(exc).split()) or type(exc).__name__
+        deps["redis"] = {"ready": error is None, "used_for": uses}
+        if error:
+            deps["redis"] |= {
+                "reason": f"Redis does not answer: {error}",
+                "effect": "rate limits and quotas are counted by each replica alone and results are not cached "
+                          "until Redis returns; requests keep being served",
+                "how_to_fix": "start Redis or fix TOMTAT_REDIS_URL; the service reconnects by itself"}
+    return deps

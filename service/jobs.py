@@ -31,7 +31,6 @@ import json
 import logging
 import os
 import socket
-import sqlite3
 import threading
 import time
 import uuid
@@ -39,6 +38,7 @@ from typing import Literal
 
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request, url_for
 from pydantic import Field
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from models import batcher, cache
@@ -51,6 +51,7 @@ from .http import JSONL_TYPES, runtime, settings
 from .priority import Priority
 from .schemas import Generation, Request, SummarySpec
 from .auth import tenant
+from .db import describe, redact
 from .store import IdempotencyConflict, JobStore
 
 log = logging.getLogger(__name__)
@@ -58,17 +59,19 @@ log = logging.getLogger(__name__)
 bp = Blueprint("jobs", __name__, url_prefix="/v1/jobs")
 
 
-@bp.errorhandler(sqlite3.DatabaseError)
-def _store_failed(exc: sqlite3.DatabaseError):
-    """The job store cannot be read or written (disk full, read-only, corrupt): the job routes answer 503 and
-    say why; nothing half-written is kept (every write is one transaction), and the interactive routes go on."""
-    log.error("job store failure on %s %s: %s", request.method, request.path, exc)
-    reason = str(exc) or type(exc).__name__
+@bp.errorhandler(SQLAlchemyError)
+def _store_failed(exc: SQLAlchemyError):
+    """The job store cannot be read or written (database down, disk full, read-only, corrupt): the job routes
+    answer 503 and say why; nothing half-written is kept (every write is one transaction), and the interactive
+    routes go on. The pool reconnects by itself once the database answers again."""
+    log.error("job store failure on %s %s: %s", request.method, request.path, describe(exc))
     return problem_response(ApiError(
         503, "Job store unavailable",
-        f"the job store (TOMTAT_DB) cannot be used: {reason}. Jobs are paused; /v1/summarize, /v1/translate and "
-        "/v1/articles keep working. Free disk space or fix the database file's permissions, then retry",
+        f"the job store ({redact(settings().database)}) cannot be used: {describe(exc)}. Jobs are paused; "
+        "/v1/summarize, /v1/translate and /v1/articles keep working. Check that the database server is running "
+        "(or free disk space / fix the SQLite file's permissions), then retry",
         slug="job-store-unavailable", headers={"Retry-After": "30"}, retry_after=30))
+
 
 MAX_PAGE = 10_000
 POLL_S = 1.0
@@ -103,7 +106,7 @@ class JobWorkers:
         if self._store is None:
             with self._lock:
                 if self._store is None:
-                    self._store = JobStore(self.settings.db_path, lease_s=self.settings.job_lease_s,
+                    self._store = JobStore(self.settings.database, lease_s=self.settings.job_lease_s,
                                            retention_s=self.settings.job_retention)
         return self._store
 
@@ -119,11 +122,14 @@ class JobWorkers:
             threads += [threading.Thread(target=self._work, name=f"tomtat-jobs-{i}", daemon=True)
                         for i in range(self.settings.job_workers)]
             self._threads = threads
-        self.store.requeue_expired()
+        try:
+            self.store.requeue_expired()
+        except SQLAlchemyError as exc:  # the database is down: the heartbeat requeues once it answers
+            log.warning("job store unavailable at start-up (%s); workers wait for it", describe(exc))
         for thread in threads:
             thread.start()
         log.info("job workers started: %d (owner %s, db %s)", self.settings.job_workers, self.owner,
-                 self.settings.db_path)
+                 redact(self.settings.database))
 
     def notify(self) -> None:
         self._wake.set()

@@ -1,4 +1,5 @@
-"""API keys, stored hashed in the service's SQLite file (``TOMTAT_DB``).
+"""API keys, stored hashed in the service's database (``service/db.py``: TOMTAT_DATABASE_URL, SQLite or
+PostgreSQL; every replica sharing the database sees a key revoked by any of them at once).
 
 A key looks like ``tt_<id>_<secret>``: the id (8 hex digits) finds the row, the
 secret is checked against ``HMAC-SHA256(salt, secret)`` with a per-key random
@@ -13,31 +14,21 @@ import hashlib
 import hmac
 import re
 import secrets
-import sqlite3
-import threading
 import time
-from contextlib import closing
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from sqlalchemy import text
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
 from limits import parse_many
 
+from .db import Database
+
 KEY_RE = re.compile(r"^tt_([0-9a-f]{8})_([A-Za-z0-9_-]{20,100})$")
-TABLE = "api_keys"
-_SCHEMA = f"""
-CREATE TABLE IF NOT EXISTS {TABLE} (
-    id TEXT PRIMARY KEY,
-    name TEXT NOT NULL,
-    salt TEXT NOT NULL,
-    hash TEXT NOT NULL,
-    rate_limit TEXT,
-    char_quota TEXT,
-    created_at TEXT NOT NULL,
-    revoked_at TEXT,
-    last_used_at TEXT
-)
-"""
+TABLE = "api_keys"  # created by service/db.py's migrations
 LAST_USED_EVERY_S = 60  # write last_used_at at most once a minute per key
 
 
@@ -88,37 +79,17 @@ def check_limit_syntax(value: str | None, what: str) -> str | None:
 
 
 class KeyStore:
-    def __init__(self, path: str | Path):
-        self.path = Path(path)
-        self._ready = False
-        self._lock = threading.Lock()
+    def __init__(self, database: str | Path | Database):
+        self.db = database if isinstance(database, Database) else Database.shared(str(database))
         self._touched: dict[str, float] = {}
-        self._local = threading.local()
-
-    def _connect(self) -> sqlite3.Connection:
-        if not self._ready:
-            with self._lock:
-                if not self._ready:
-                    self.path.parent.mkdir(parents=True, exist_ok=True)
-                    with closing(sqlite3.connect(self.path, timeout=10)) as conn, conn:
-                        conn.execute(_SCHEMA)
-                    self._ready = True
-        conn = sqlite3.connect(self.path, timeout=10)
-        conn.row_factory = sqlite3.Row
-        return conn
-
-    def _reader(self) -> sqlite3.Connection:
-        """This thread's connection for :meth:`verify`, opened once: every authenticated request checks a
-        key, and a SELECT outside a transaction sees every committed change (a revocation at once)."""
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = self._local.conn = self._connect()
-        return conn
 
     @staticmethod
-    def _record(row: sqlite3.Row) -> ApiKey:
+    def _record(row: RowMapping) -> ApiKey:
         return ApiKey(row["id"], row["name"], row["rate_limit"], row["char_quota"], row["created_at"],
                       row["revoked_at"], row["last_used_at"])
+
+    def _row(self, conn, key_id: str) -> RowMapping | None:
+        return conn.execute(text(f"SELECT * FROM {TABLE} WHERE id = :id"), {"id": key_id}).mappings().first()
 
     def create(self, name: str, rate_limit: str | None = None, char_quota: str | None = None) -> tuple[ApiKey, str]:
         """A new key: its record and the plain key (show it once; it is not stored)."""
@@ -128,58 +99,63 @@ class KeyStore:
         char_quota = check_limit_syntax(char_quota, "character quota")
         secret = secrets.token_urlsafe(32)
         salt = secrets.token_hex(16)
-        with closing(self._connect()) as conn, conn:
-            for _ in range(10):
-                key_id = secrets.token_hex(4)
-                try:
-                    conn.execute(
-                        f"INSERT INTO {TABLE} (id, name, salt, hash, rate_limit, char_quota, created_at) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        (key_id, name.strip(), salt, _digest(salt, secret), rate_limit, char_quota, _now()))
-                    break
-                except sqlite3.IntegrityError:
-                    continue
-            else:  # pragma: no cover - 10 collisions of 32-bit ids
-                raise RuntimeError("could not allocate a key id")
-            row = conn.execute(f"SELECT * FROM {TABLE} WHERE id = ?", (key_id,)).fetchone()
+        for _ in range(10):
+            key_id = secrets.token_hex(4)
+            try:
+                with self.db.tx() as conn:
+                    conn.execute(text(f"INSERT INTO {TABLE} (id, name, salt, hash, rate_limit, char_quota, created_at) "
+                                      "VALUES (:id, :name, :salt, :hash, :rate, :quota, :now)"),
+                                 {"id": key_id, "name": name.strip(), "salt": salt, "hash": _digest(salt, secret),
+                                  "rate": rate_limit, "quota": char_quota, "now": _now()})
+                    row = self._row(conn, key_id)
+                break
+            except IntegrityError:
+                continue
+        else:  # pragma: no cover - 10 collisions of 32-bit ids
+            raise RuntimeError("could not allocate a key id")
         return self._record(row), f"tt_{key_id}_{secret}"
 
     def list(self) -> list[ApiKey]:
-        with closing(self._connect()) as conn:
-            rows = conn.execute(f"SELECT * FROM {TABLE} ORDER BY created_at, id").fetchall()
+        with self.db.read() as conn:
+            rows = conn.execute(text(f"SELECT * FROM {TABLE} ORDER BY created_at, id")).mappings().all()
         return [self._record(r) for r in rows]
 
     def get(self, key_id: str) -> ApiKey | None:
-        with closing(self._connect()) as conn:
-            row = conn.execute(f"SELECT * FROM {TABLE} WHERE id = ?", (key_id,)).fetchone()
+        with self.db.read() as conn:
+            row = self._row(conn, key_id)
         return self._record(row) if row else None
 
     def revoke(self, ref: str) -> ApiKey:
         """Revoke by id (``ab12cd34``), full key prefix (``tt_ab12cd34``) or unique name."""
         ref = ref.strip()
         match = re.match(r"^(?:tt_)?([0-9a-f]{8})(?:_.*)?$", ref)
-        with closing(self._connect()) as conn, conn:
+        with self.db.tx() as conn:
             rows = []
             if match:
-                rows = conn.execute(f"SELECT * FROM {TABLE} WHERE id = ?", (match.group(1),)).fetchall()
+                rows = conn.execute(text(f"SELECT * FROM {TABLE} WHERE id = :id"),
+                                    {"id": match.group(1)}).mappings().all()
             if not rows:
-                rows = conn.execute(f"SELECT * FROM {TABLE} WHERE name = ? AND revoked_at IS NULL", (ref,)).fetchall()
+                rows = conn.execute(text(f"SELECT * FROM {TABLE} WHERE name = :name AND revoked_at IS NULL"),
+                                    {"name": ref}).mappings().all()
             if not rows:
                 raise KeyError_(f"no key {ref!r}; see `tomtat keys list`")
             if len(rows) > 1:
                 ids = ", ".join(r["id"] for r in rows)
                 raise KeyError_(f"several active keys are named {ref!r} ({ids}); revoke one by its id")
-            conn.execute(f"UPDATE {TABLE} SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?", (_now(), rows[0]["id"]))
-            row = conn.execute(f"SELECT * FROM {TABLE} WHERE id = ?", (rows[0]["id"],)).fetchone()
+            conn.execute(text(f"UPDATE {TABLE} SET revoked_at = COALESCE(revoked_at, :now) WHERE id = :id"),
+                         {"now": _now(), "id": rows[0]["id"]})
+            row = self._row(conn, rows[0]["id"])
         return self._record(row)
 
     def verify(self, token: str) -> ApiKey | None:
-        """The key's record when ``token`` is a key of this store (revoked or not), else None."""
+        """The key's record when ``token`` is a key of this store (revoked or not), else None. Read from the
+        database on every call, so a revocation by any process or replica applies to the next request."""
         match = KEY_RE.match(token.strip())
         if not match:
             return None
         key_id, secret = match.groups()
-        row = self._reader().execute(f"SELECT * FROM {TABLE} WHERE id = ?", (key_id,)).fetchone()
+        with self.db.read() as conn:
+            row = self._row(conn, key_id)
         if row is None or not hmac.compare_digest(_digest(row["salt"], secret), row["hash"]):
             return None
         record = self._record(row)
@@ -193,7 +169,7 @@ class KeyStore:
             return
         self._touched[key_id] = now
         try:
-            with closing(self._connect()) as conn, conn:
-                conn.execute(f"UPDATE {TABLE} SET last_used_at = ? WHERE id = ?", (_now(), key_id))
-        except sqlite3.OperationalError:  # a busy database must not fail the request
+            with self.db.tx() as conn:
+                conn.execute(text(f"UPDATE {TABLE} SET last_used_at = :now WHERE id = :id"), {"now": _now(), "id": key_id})
+        except SQLAlchemyError:  # a busy database must not fail the request
             pass

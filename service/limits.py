@@ -109,9 +109,9 @@ def init_app(app: Flask, settings: Settings) -> Limiter:
 
     limiter = Limiter(
         _client,
-        storage_uri=settings.limits_storage,
+        storage_uri=settings.limits_uri,
         key_prefix=settings.limits_prefix,
-        strategy="moving-window" if settings.limits_storage.startswith("memory") else "fixed-window",
+        strategy="moving-window" if settings.limits_uri.startswith("memory") else "fixed-window",
         headers_enabled=True,
         swallow_errors=True,
         in_memory_fallback_enabled=True,

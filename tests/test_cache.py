@@ -8,7 +8,7 @@ from dataclasses import asdict, replace
 import pytest
 
 from models import observe, pipeline
-from models.cache import MemoryCache, SQLiteCache, make_cache, make_key
+from models.cache import MemoryCache, make_cache, make_key
 from models.runtime import Runtime
 
 ARTICLE = (
@@ -78,18 +78,6 @@ def test_memory_cache_is_a_bounded_lru():
     assert cache.get("k:1") == {"v": 1}  # 1 is now the most recent
     cache.put("k:3", {"v": 3})
     assert cache.get("k:2") is None and cache.get("k:1") == {"v": 1} and len(cache) == 2
-
-
-def test_sqlite_cache_persists_and_is_bounded(tmp_path):
-    path = tmp_path / "store.sqlite3"
-    cache = make_cache("sqlite", 3, path)
-    assert isinstance(cache, SQLiteCache)
-    for i in range(5):
-        cache.put(make_key("article", i), {"summary": f"tóm tắt {i}"})
-    assert len(cache) == 3
-    reopened = SQLiteCache(path, size=3)
-    assert reopened.get(make_key("article", 4)) == {"summary": "tóm tắt 4"}
-    assert reopened.get(make_key("article", 0)) is None
 
 
 def test_cache_events_reach_observers():

@@ -8,10 +8,12 @@ import threading
 
 import pytest
 
-import service.store as store_module
+from sqlalchemy import event
+
 from models.runtime import Runtime
 from service.app import create_app
 from service.config import Settings
+from service.db import Database
 from tests.helpers import problem
 
 ARTICLE = "Chiều 22/7, UBND TP.HCM họp bàn về giao thông. Dự án hoàn thành năm 2025. Người dân rất vui."
@@ -86,15 +88,14 @@ def test_a_full_job_store_is_a_503_and_the_rest_keeps_serving(runtime, tmp_path,
     assert first.status_code == 202, first.get_json()
     job_id = first.get_json()["job_id"]
 
-    real_connect = sqlite3.connect
+    database = Database.shared(settings.database)
 
-    def full_disk(*args, **kwargs):  # SQLite's own "database or disk is full" once the file would grow
-        db = real_connect(*args, **kwargs)
-        pages = db.execute("PRAGMA page_count").fetchone()[0]
-        db.execute(f"PRAGMA max_page_count = {max(1, pages)}")
-        return db
+    def full_disk(dbapi_conn, _record):  # SQLite's own "database or disk is full" once the file would grow
+        pages = dbapi_conn.execute("PRAGMA page_count").fetchone()[0]
+        dbapi_conn.execute(f"PRAGMA max_page_count = {max(1, pages)}")
 
-    monkeypatch.setattr(store_module.sqlite3, "connect", full_disk)
+    event.listen(database.engine, "connect", full_disk)
+    database.engine.dispose()  # every connection from now on is a full disk's
     full = create_app(settings, runtime).test_client()
     big = {**job, "articles": [{"id": f"b{i}", "text": ARTICLE * 20} for i in range(200)]}
     refused = full.post("/v1/jobs", json=big)
@@ -102,8 +103,9 @@ def test_a_full_job_store_is_a_503_and_the_rest_keeps_serving(runtime, tmp_path,
     assert "full" in body["detail"] and "keep working" in body["detail"] and refused.headers["Retry-After"] == "30"
     assert full.post("/v1/summarize", json={"text": ARTICLE, "method": "extractive"}).status_code == 200
     assert full.get("/healthz").status_code == 200
-    monkeypatch.setattr(store_module.sqlite3, "connect", real_connect)
-    with real_connect(db_path) as db:
+    event.remove(database.engine, "connect", full_disk)
+    database.engine.dispose()
+    with sqlite3.connect(db_path) as db:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert db.execute("SELECT count(*) FROM jobs").fetchone()[0] == 1  # the refused job left nothing behind
     again = create_app(settings, runtime).test_client()

@@ -7,10 +7,12 @@ import sqlite3
 import time
 
 import pytest
+from sqlalchemy import text
 
 from service import jobs
 from service.app import create_app
 from service.config import Settings
+from service.db import Database
 from service.keys import KeyStore
 from service.store import JobStore
 from tests.helpers import app_factory, problem
@@ -95,7 +97,7 @@ CREATE TABLE job_items (
     attempts INTEGER NOT NULL DEFAULT 0, result TEXT, done_order INTEGER, finished_at REAL, UNIQUE (job_id, seq)
 );
 CREATE INDEX job_items_queued ON job_items (item_id) WHERE status = 'queued';
-CREATE TABLE result_cache (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE result_cache (key TEXT PRIMARY KEY, value TEXT NOT NULL, used REAL NOT NULL);
 """
 
 
@@ -116,14 +118,14 @@ def old_store(path) -> None:
                         json.dumps({"id": f"o{seq}", "summary_vi": "Tóm tắt."}), seq + 1, now))
         db.execute("INSERT INTO job_items (job_id, seq, article_id, record, status) VALUES "
                    "('old-queued', 0, 'q0', ?, 'queued')", (json.dumps({"id": "q0", "text": TEXT}),))
-        db.execute("INSERT INTO result_cache VALUES ('k', 'v')")
+        db.execute("INSERT INTO result_cache VALUES ('k', 'v', 0)")
 
 
 def test_a_store_from_before_tenants_migrates_in_place(make_app, tmp_path):
     path = tmp_path / "jobs.sqlite3"
     old_store(path)
-    JobStore(str(path))  # migrates
-    JobStore(str(path))  # and a second open (another process) finds nothing to do
+    assert Database(str(path)).upgrade() == [1]  # migrates (the service does on its first statement)
+    assert Database(str(path)).upgrade() == []  # and a second open (another process) finds nothing to do
     with sqlite3.connect(path) as db:
         assert db.execute("SELECT id, tenant FROM jobs ORDER BY id").fetchall() == [
             ("old-done", "anonymous"), ("old-queued", "anonymous")]
@@ -224,8 +226,9 @@ def test_an_idempotency_key_of_an_expired_job_starts_a_new_job(make_app):
     store = app.extensions["tomtat.jobs"].store
     first = client.post(f"/v1/jobs{FAST}", json=articles(1), headers={"Idempotency-Key": "K"})
     old_id = first.get_json()["job_id"]
-    store._db().execute("UPDATE jobs SET status = 'succeeded', finished_at = ? WHERE id = ?",
-                        (time.time() - 3601, old_id))
+    with store.db.tx() as db:
+        db.execute(text("UPDATE jobs SET status = 'succeeded', finished_at = :t WHERE id = :id"),
+                   {"t": time.time() - 3601, "id": old_id})
     store.purge_expired = lambda *args, **kwargs: 0  # the purge has not come round yet
     again = client.post(f"/v1/jobs{FAST}", json=articles(1), headers={"Idempotency-Key": "K"})
     assert again.status_code == 202, again.get_json()

@@ -1,4 +1,4 @@
-"""``tomtat keys create|list|revoke``: API keys in the SQLite store (TOMTAT_DB)."""
+"""``tomtat keys create|list|revoke``: API keys in the service's database (TOMTAT_DATABASE_URL, else TOMTAT_DB)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from ..keys import KeyError_, KeyStore
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser("keys", help="create, list and revoke API keys (used when TOMTAT_AUTH=1)")
-    parser.add_argument("--db", help="SQLite file (default TOMTAT_DB)")
+    parser.add_argument("--db", help="database URL or SQLite file (default TOMTAT_DATABASE_URL, else TOMTAT_DB)")
     sub = parser.add_subparsers(dest="keys_command", required=True)
     create = sub.add_parser("create", help="create a key and print it once")
     create.add_argument("--name", required=True, help="who or what uses the key (e.g. 'desk-tin-quoc-te')")
@@ -29,7 +29,7 @@ def register(subparsers) -> None:
 
 
 def _store(args) -> KeyStore:
-    return KeyStore(args.db or Settings.from_env().db_path)
+    return KeyStore(args.db or Settings.from_env().database)
 
 
 def _chars(value: str | None) -> str | None:

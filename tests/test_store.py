@@ -1,0 +1,288 @@
+"""The store suite, on SQLite and on this machine's PostgreSQL: the same store interface, two real servers.
+
+Jobs (claims, leases, exactly-once results, idempotency, retention), API keys and the persistent result
+cache, plus the migrations that create them and the pool's reconnection after the server drops it.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
+
+from service.db import LATEST, Database
+from service.keys import KeyStore
+from service.resultcache import DatabaseCache
+from service.store import IdempotencyConflict, JobStore
+from tests.servers import POSTGRES, Cut, fresh_postgres, host_port
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request, tmp_path):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'tomtat.sqlite3'}"
+    else:
+        with fresh_postgres() as pg:
+            yield pg
+
+
+def records(n: int, prefix: str = "a") -> list[tuple[str, str]]:
+    return [(f"{prefix}{i}", json.dumps({"id": f"{prefix}{i}", "text": f"Bài {i}."})) for i in range(n)]
+
+
+def store(url: str, **kw) -> JobStore:
+    """A store with its own pool, as another replica would have."""
+    return JobStore(Database(url), **kw)
+
+
+def test_migrations_create_the_schema_once_and_record_it(url):
+    db = Database(url, migrate=False)
+    assert db.version() == 0
+    assert db.upgrade() == [1] and db.version() == LATEST
+    assert Database(url, migrate=False).upgrade() == []  # another process: nothing to do
+    with db.read() as conn:
+        assert conn.execute(text("SELECT version, description FROM schema_migrations")).all()[0][0] == 1
+        for table in ("jobs", "job_items", "api_keys", "result_cache"):
+            assert conn.execute(text(f"SELECT COUNT(*) FROM {table}")).scalar() == 0
+
+
+def test_replicas_starting_together_migrate_once(url):
+    applied, errors = [], []
+
+    def start():
+        try:
+            applied.extend(Database(url, migrate=False).upgrade())
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=start) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and applied == [1]
+
+
+def test_a_database_from_a_newer_release_is_refused(url):
+    db = Database(url)
+    with db.tx() as conn:
+        conn.execute(text("INSERT INTO schema_migrations VALUES (:v, 'from the future', 'now')"), {"v": LATEST + 1})
+    from service.db import SchemaTooNew
+
+    with pytest.raises(SchemaTooNew, match="newer than this tomtat"):
+        Database(url, migrate=False).upgrade()
+
+
+def test_an_item_is_claimed_once_and_its_result_written_once(url):
+    s = store(url)
+    job_id, created = s.create_job(records(3), {"translate": "none"})
+    assert created and s.get_job(job_id)["status"] == "queued"
+    claims = [s.claim("w1") for _ in range(3)]
+    assert [c.seq for c in claims] == [0, 1, 2] and s.claim("w1") is None
+    assert s.get_job(job_id)["status"] == "running"
+    assert s.complete(claims[1], "w1", {"id": "a1", "summary_vi": "b"})
+    assert not s.complete(claims[1], "w1", {"id": "a1", "summary_vi": "again"})  # a second write is refused
+    assert not s.complete(claims[0], "someone-else", {"id": "a0"})  # not the owner: discarded
+    for claim in (claims[0], claims[2]):
+        assert s.complete(claim, "w1", {"id": claim.record["id"]})
+    job = s.get_job(job_id)
+    assert job["status"] == "done" and job["counts"]["done"] == 3
+    rows = [json.loads(r) for r in s.iter_results(job_id, 0, s.results_bound(job_id, 0, None))]
+    assert [r["id"] for r in rows] == ["a1", "a0", "a2"]  # completion order
+    assert rows[0]["summary_vi"] == "b"
+    assert s.results_bound(job_id, 1, 1) == 2
+
+
+def test_concurrent_replicas_claim_disjoint_items_and_every_result_is_stored_once(url):
+    s = store(url)
+    job_id, _ = s.create_job(records(120), {"translate": "none"})
+    replicas = [store(url) for _ in range(4)]  # four pools, as four processes would have
+    done: dict[str, list[int]] = {}
+    errors: list[Exception] = []
+
+    def work(name: str, replica: JobStore):
+        try:
+            while (claim := replica.claim(name)) is not None:
+                assert replica.complete(claim, name, {"id": claim.record["id"]})
+                done.setdefault(name, []).append(claim.seq)
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(f"r{i}", r)) for i, r in enumerate(replicas)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    seqs = sorted(seq for got in done.values() for seq in got)
+    assert seqs == list(range(120))  # each item by exactly one replica
+    assert len(done) >= 2  # the work was shared
+    rows = [json.loads(r)["id"] for r in s.iter_results(job_id, 0, s.results_bound(job_id, 0, None))]
+    assert sorted(rows) == sorted(f"a{i}" for i in range(120)) and len(set(rows)) == 120
+    with s.db.read() as conn:
+        orders = [r[0] for r in conn.execute(text("SELECT done_order FROM job_items WHERE job_id = :j "
+                                                  "ORDER BY done_order"), {"j": job_id})]
+        owners = {r[0] for r in conn.execute(text("SELECT DISTINCT owner FROM job_items WHERE job_id = :j"),
+                                             {"j": job_id})}
+    assert orders == list(range(1, 121)) and owners == set(done)  # who did each item is kept
+    assert s.get_job(job_id)["status"] == "done"
+
+
+def test_an_expired_lease_is_claimed_again_and_the_late_owner_is_refused(url):
+    s = store(url, lease_s=0.2)
+    job_id, _ = s.create_job(records(1), {})
+    dead = s.claim("dead-replica")
+    assert s.claim("live-replica") is None  # leased
+    time.sleep(0.3)
+    assert s.requeue_expired() == 1
+    other = store(url, lease_s=30).claim("live-replica")
+    assert other.item_id == dead.item_id and other.attempts == 2
+    assert not s.complete(dead, "dead-replica", {"id": "a0", "by": "dead"})
+    assert s.complete(other, "live-replica", {"id": "a0", "by": "live"})
+    rows = [json.loads(r) for r in s.iter_results(job_id, 0, 10)]
+    assert rows == [{"id": "a0", "by": "live"}]
+
+
+def test_an_item_that_kills_every_worker_fails_after_max_attempts(url):
+    s = store(url, lease_s=0.05, max_attempts=2)
+    job_id, _ = s.create_job(records(1), {})
+    for _ in range(2):
+        assert s.claim("w") is not None
+        time.sleep(0.1)
+        s.requeue_expired()
+    assert s.claim("w") is None
+    job = s.get_job(job_id)
+    assert job["status"] == "done" and job["counts"]["failed"] == 1
+    assert json.loads(next(s.iter_results(job_id, 0, 1)))["error"] == "gave_up"
+
+
+def test_release_gives_the_item_back(url):
+    s = store(url)
+    s.create_job(records(1), {})
+    claim = s.claim("w")
+    s.release(claim, "w")
+    again = s.claim("w2")
+    assert again.item_id == claim.item_id and again.attempts == 1
+
+
+def test_idempotency_keys_replay_conflict_and_race(url):
+    s = store(url)
+    first, created = s.create_job(records(2), {}, tenant="key:a", idempotency_key="K", req_hash="h1")
+    assert created
+    assert s.create_job(records(2), {}, tenant="key:a", idempotency_key="K", req_hash="h1") == (first, False)
+    with pytest.raises(IdempotencyConflict):
+        s.create_job(records(3), {}, tenant="key:a", idempotency_key="K", req_hash="h2")
+    other, created = s.create_job(records(2), {}, tenant="key:b", idempotency_key="K", req_hash="h1")
+    assert created and other != first  # keys are per tenant
+    results: list[tuple[str, bool]] = []
+    replicas = [store(url) for _ in range(4)]
+    barrier = threading.Barrier(4)
+
+    def post(replica: JobStore):
+        barrier.wait()
+        results.append(replica.create_job(records(2), {}, tenant="key:c", idempotency_key="race", req_hash="h"))
+
+    threads = [threading.Thread(target=post, args=(r,)) for r in replicas]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len({job for job, _ in results}) == 1 and sum(created for _, created in results) == 1
+
+
+def test_jobs_are_scoped_to_their_tenant(url):
+    s = store(url)
+    job_id, _ = s.create_job(records(1), {}, tenant="key:a")
+    assert s.get_job(job_id, "key:a") is not None
+    assert s.get_job(job_id, "key:b") is None and not s.owns(job_id, "key:b")
+    assert not s.cancel_job(job_id, "key:b") and s.cancel_job(job_id, "key:a")
+    assert s.get_job(job_id, "key:a")["status"] == "cancelled" and s.claim("w") is None
+
+
+def test_fail_job_fails_every_unfinished_item_in_order(url):
+    s = store(url)
+    job_id, _ = s.create_job(records(3), {})
+    first = s.claim("w")
+    assert s.complete(first, "w", {"id": "a0"})
+    s.fail_job(job_id, "no model")
+    job = s.get_job(job_id)
+    assert job["status"] == "failed" and job["counts"] == {"total": 3, "queued": 0, "running": 0, "done": 1,
+                                                            "failed": 2, "cancelled": 0}
+    rows = [json.loads(r) for r in s.iter_results(job_id, 0, 10)]
+    assert [r["id"] for r in rows] == ["a0", "a1", "a2"] and rows[2]["reason"] == "no model"
+
+
+def test_finished_jobs_are_purged_after_their_retention(url):
+    s = store(url, retention_s=0.2)
+    job_id, _ = s.create_job(records(1), {}, idempotency_key="K")
+    assert s.complete(s.claim("w"), "w", {"id": "a0"})
+    assert s.get_job(job_id) is not None
+    time.sleep(0.3)
+    assert s.get_job(job_id) is None  # hidden at once …
+    assert s.purge_expired() == 1  # … deleted by the next purge, items and idempotency key with it
+    assert s.create_job(records(1), {}, idempotency_key="K")[1] is True
+
+
+def test_tenants_take_turns(url):
+    s = store(url)
+    s.create_job(records(5, "big"), {}, tenant="key:big")
+    time.sleep(0.01)
+    s.create_job(records(1, "small"), {}, tenant="key:small")
+    order = [s.claim("w").tenant for _ in range(3)]
+    assert order[:2] == ["key:big", "key:small"]
+
+
+def test_api_keys_are_seen_and_revoked_across_replicas(url):
+    a, b = KeyStore(Database(url)), KeyStore(Database(url))
+    record, key = a.create("desk", rate_limit="5/minute")
+    assert b.verify(key).id == record.id and b.verify(key + "x") is None
+    b.revoke(record.id)
+    assert a.verify(key).revoked and [k.name for k in a.list()] == ["desk"]
+    assert a.get(record.id).revoked_at is not None
+
+
+def test_the_result_cache_persists_and_is_bounded(url):
+    cache = DatabaseCache(Database(url), size=3, memory_size=1)
+    for i in range(5):
+        cache.put(f"article:{i}", {"summary": f"tóm tắt {i}"})
+    assert len(cache) == 3
+    other = DatabaseCache(Database(url), size=3)  # another replica, or a restart
+    assert other.get("article:4") == {"summary": "tóm tắt 4"} and other.get("article:0") is None
+    assert other.error is None
+
+
+def test_postgres_connections_dropped_by_the_server_are_replaced():
+    """pool_pre_ping: after PostgreSQL closes every connection (a restart, a failover), the next call works."""
+    with fresh_postgres() as pg:
+        s = JobStore(Database(pg))
+        job_id, _ = s.create_job(records(1), {})
+        import psycopg
+
+        with psycopg.connect(POSTGRES, autocommit=True) as admin:
+            killed = admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                                   (pg.rsplit("/", 1)[1],)).fetchall()
+        assert killed  # the pool had connections open
+        assert s.get_job(job_id)["status"] == "queued"
+
+
+def test_a_database_that_goes_away_fails_calls_and_comes_back_by_itself():
+    with fresh_postgres() as pg:
+        cut = Cut(*host_port(pg, 5432))
+        try:
+            s = JobStore(Database(cut.url(pg)))
+            job_id, _ = s.create_job(records(1), {})
+            cut.down()
+            with pytest.raises(OperationalError):
+                s.get_job(job_id)
+            cache = DatabaseCache(s.db, size=10)
+            cache.put("k", {"v": 1})  # a cache outage is dropped, not raised …
+            assert cache.error and cache.get("other") is None  # … and a miss
+            cut.up()
+            assert s.get_job(job_id)["status"] == "queued"
+            assert cache.get("other") is None and cache.error is None
+        finally:
+            cut.close()
