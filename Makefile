@@ -19,10 +19,12 @@ run: install
 	$(BIN)/tomtat models pull --if-online
 	$(BIN)/tomtat serve
 
-# system packages the tests need (Debian's chromium), installed when missing; first, so a
-# machine that cannot install them stops here with one line saying what to run
+# system packages and servers the tests need (Debian's chromium; PostgreSQL and Redis answering on
+# 127.0.0.1), installed and started when missing; first, so a machine that cannot stops here with one
+# line saying what to run
 system-deps:
 	@bash tests/setup-system.sh
+	@bash tests/setup-services.sh
 
 test: system-deps install
 	$(BIN)/python -m pytest
