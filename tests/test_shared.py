@@ -4,6 +4,8 @@ and comes back (it reconnects by itself)."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from models.runtime import Runtime, RuntimeConfig
@@ -143,4 +145,32 @@ def test_a_service_started_while_its_database_is_down_serves_and_migrates_when_i
         from service import jobs
 
         jobs.shutdown(client.application, timeout=5)
+        cut.close()
+
+
+def test_limits_fall_back_to_each_replica_while_redis_is_away_and_share_again_when_it_returns(prefix, offline_runtime):
+    cut = Cut(*host_port(REDIS, 6379))
+    try:
+        settings = Settings(jobs=False, redis_url=cut.url(REDIS), limits_prefix=prefix, anon_rate_limit="1000/minute")
+        one, two = (create_app(settings, offline_runtime).test_client() for _ in range(2))
+
+        def remaining(client) -> int:
+            return client.get("/v1/limits").get_json()["client"]["rate"][0]["remaining"]
+
+        one.get("/v1/models")
+        assert remaining(two) == remaining(one) + 1 == 998  # one count in Redis: the limits call itself counts
+        cut.down()
+        for _ in range(3):
+            assert one.get("/v1/models").status_code == 200  # served, counted by this replica alone
+        cut.up()
+        deadline = time.time() + 20  # Flask-Limiter probes the storage again with a back-off (1, 2, 4 … s)
+        while True:
+            one.get("/v1/models")
+            two.get("/v1/models")
+            a, b = remaining(one), remaining(two)
+            if b == a - 1 and a < 990:  # both count in Redis again: each call seen by the other
+                break
+            assert time.time() < deadline, (a, b)
+            time.sleep(0.5)
+    finally:
         cut.close()
