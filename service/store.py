@@ -58,6 +58,10 @@ JOB_COLUMNS = ("id", "status", "options", "total", "idempotency_key", "request_h
                "started_at", "finished_at", "updated_at")
 
 ACTIVE = ("queued", "running")
+ANALYZE_AFTER = 5000  # items in one new job that make PostgreSQL re-read job_items' statistics
+# the next completion number of job :job (drawn under the job row's lock; the partial index job_items_done)
+NEXT_ORDER = ("SELECT COALESCE(MAX(done_order), 0) + 1 FROM job_items WHERE job_id = :job "
+              "AND done_order IS NOT NULL")
 FINAL = ("done", "failed", "cancelled")
 
 
@@ -117,10 +121,16 @@ class JobStore:
         if self.db.for_update:
             conn.execute(text(f"SELECT id FROM jobs WHERE id = :job{self.db.for_update}"), {"job": job_id})
 
+    def _no_flush(self, conn: Connection) -> None:
+        """PostgreSQL: this transaction's commit does not wait for its WAL flush (about half an item's
+        store time). Only for writes whose loss in a database crash is harmless: a lost claim or lease renewal
+        leaves the item queued or its lease shorter, so it is claimed and done again; results always flush."""
+        if self.db.dialect == "postgresql":
+            conn.execute(text("SET LOCAL synchronous_commit TO OFF"))
+
     @staticmethod
     def _next_order(conn: Connection, job_id: str) -> int:
-        return conn.execute(text("SELECT COALESCE(MAX(done_order), 0) + 1 FROM job_items WHERE job_id = :job"),
-                            {"job": job_id}).scalar()
+        return conn.execute(text(NEXT_ORDER), {"job": job_id}).scalar()
 
     # -- jobs -------------------------------------------------------------------------
     def create_job(self, records: Iterable[tuple[str, str | bytes]], options: dict, *, tenant: str = ANONYMOUS,
@@ -134,7 +144,7 @@ class JobStore:
             if found is not None:
                 return found, False
         try:
-            return self._insert_job(records, options, tenant, idempotency_key, req_hash), True
+            job_id = self._insert_job(records, options, tenant, idempotency_key, req_hash)
         except IntegrityError:
             if not idempotency_key:
                 raise
@@ -142,6 +152,7 @@ class JobStore:
             if found is None:
                 raise
             return found, False
+        return job_id, True
 
     def _replay(self, tenant: str, idempotency_key: str, req_hash: str | None) -> str | None:
         with self.db.tx() as db:
@@ -186,6 +197,11 @@ class JobStore:
             if total == 0:
                 db.execute(text("UPDATE jobs SET status = 'done', finished_at = :now WHERE id = :id"),
                            {"now": now, "id": job_id})
+        if total >= ANALYZE_AFTER and self.db.dialect == "postgresql":
+            # fresh statistics at once, not at autovacuum's next round: without them the planner finds the next
+            # queued item by scanning the job's whole status index instead of the queued-items index
+            with self.db.tx() as db:
+                db.execute(text("ANALYZE job_items"))
         return job_id
 
     def jobs_by_state(self) -> dict[str, int]:
@@ -257,61 +273,60 @@ class JobStore:
         """Take a queued item, tenants in turns: the oldest queued item of the oldest live job of the tenant
         this store served least recently (a key's 100,000-article job does not hold up another key's one
         article); within a job, items go in order. An item another replica is claiming at this moment is
-        skipped, not waited for. None when nothing is queued."""
+        skipped, not waited for. None when nothing is queued. One transaction, locking only the item taken."""
         now = time.time()
-        with self.db.read() as db:
+        with self.db.tx() as db:
+            self._no_flush(db)
             jobs = db.execute(text(
-                "SELECT id, tenant FROM jobs WHERE finished_at IS NULL AND EXISTS "
+                "SELECT id, tenant, status, options FROM jobs WHERE finished_at IS NULL AND EXISTS "
                 "(SELECT 1 FROM job_items WHERE job_items.job_id = jobs.id AND job_items.status = 'queued') "
                 "ORDER BY created_at, id")).all()
-        if not jobs:
-            return None
-        # sorted() is stable: among tenants served equally long ago, the oldest job first
-        for job_id, job_tenant in sorted(jobs, key=lambda j: self._served.get(j[1], 0.0))[:8]:
-            with self.db.tx() as db:
+            # sorted() is stable: among tenants served equally long ago, the oldest job first
+            for job_id, job_tenant, status, options in sorted(jobs, key=lambda j: self._served.get(j[1], 0.0))[:8]:
                 row = db.execute(text(
                     "UPDATE job_items SET status = 'running', owner = :owner, lease_until = :until, "
                     "attempts = attempts + 1 WHERE status = 'queued' AND item_id = (SELECT item_id FROM job_items "
                     f"WHERE job_id = :job AND status = 'queued' ORDER BY item_id LIMIT 1{self.db.skip_locked}) "
                     "RETURNING item_id, job_id, seq, record, attempts"),
                     {"owner": owner, "until": now + self.lease_s, "job": job_id}).mappings().first()
-                if row is None:
-                    continue
-                job = db.execute(text("SELECT status, options FROM jobs WHERE id = :id"), {"id": job_id}).first()
-            self._served[job_tenant] = time.monotonic()
-            if job[0] == "queued":  # its own transaction: a claim holds no lock but its item's (no deadlocks)
-                with self.db.tx() as db:
-                    db.execute(text("UPDATE jobs SET status = 'running', started_at = COALESCE(started_at, :now), "
-                                    "updated_at = :now WHERE id = :id AND status = 'queued'"),
-                               {"now": now, "id": job_id})
-            return Claim(row["item_id"], row["job_id"], row["seq"], json.loads(row["record"]), json.loads(job[1]),
-                         row["attempts"], job_tenant)
-        return None
+                if row is not None:
+                    break
+            else:
+                return None
+        self._served[job_tenant] = time.monotonic()
+        if status == "queued":  # its own transaction: a claim holds no lock but its item's (no deadlocks)
+            with self.db.tx() as db:
+                db.execute(text("UPDATE jobs SET status = 'running', started_at = COALESCE(started_at, :now), "
+                                "updated_at = :now WHERE id = :id AND status = 'queued'"), {"now": now, "id": job_id})
+        return Claim(row["item_id"], row["job_id"], row["seq"], json.loads(row["record"]), json.loads(options),
+                     row["attempts"], job_tenant)
 
     def complete(self, claim: Claim, owner: str, result: dict) -> bool:
         """Store the item's result if ``owner`` still holds it → True (exactly once); else discard → False."""
         status = "failed" if result.get("error") else "done"
         with self.db.tx() as db:
             now = time.time()
-            self._lock_job(db, claim.job_id)
+            self._touch_job(db, claim.job_id, now)  # the job row's lock first (see the module docstring)
             cur = db.execute(text(
-                "UPDATE job_items SET status = :status, result = :result, done_order = :order, finished_at = :now, "
-                "lease_until = NULL WHERE item_id = :item AND status = 'running' AND owner = :owner"),
-                {"status": status, "result": _dumps(result), "order": self._next_order(db, claim.job_id),
-                 "now": now, "item": claim.item_id, "owner": owner})
+                f"UPDATE job_items SET status = :status, result = :result, done_order = ({NEXT_ORDER}), "
+                "finished_at = :now, lease_until = NULL WHERE item_id = :item AND status = 'running' AND owner = :owner"),
+                {"status": status, "result": _dumps(result), "job": claim.job_id, "now": now, "item": claim.item_id,
+                 "owner": owner})
             if cur.rowcount != 1:
                 return False
             self._finish_if_complete(db, claim.job_id, now)
         return True
 
     @staticmethod
-    def _finish_if_complete(db: Connection, job_id: str, now: float) -> None:
+    def _touch_job(db: Connection, job_id: str, now: float) -> None:
+        """``updated_at`` of the job; on PostgreSQL this takes the job row's lock until the transaction ends."""
         db.execute(text("UPDATE jobs SET updated_at = :now WHERE id = :id"), {"now": now, "id": job_id})
-        left = db.execute(text("SELECT 1 FROM job_items WHERE job_id = :id AND status IN ('queued', 'running') "
-                               "LIMIT 1"), {"id": job_id}).first()
-        if left is None:
-            db.execute(text("UPDATE jobs SET status = 'done', finished_at = :now WHERE id = :id AND status = 'running'"),
-                       {"now": now, "id": job_id})
+
+    @staticmethod
+    def _finish_if_complete(db: Connection, job_id: str, now: float) -> None:
+        db.execute(text("UPDATE jobs SET status = 'done', finished_at = :now WHERE id = :id AND status = 'running' "
+                        "AND NOT EXISTS (SELECT 1 FROM job_items WHERE job_id = :id AND status IN ('queued', 'running'))"),
+                   {"now": now, "id": job_id})
 
     def release(self, claim: Claim, owner: str) -> None:
         """Give an item back to the queue (a worker stopping before it finished)."""
@@ -352,6 +367,7 @@ class JobStore:
             sql += f" AND item_id IN ({marks})"
             params |= {f"i{n}": item_id for n, item_id in enumerate(item_ids)}
         with self.db.tx() as db:
+            self._no_flush(db)
             return db.execute(text(sql), params).rowcount
 
     def requeue_expired(self) -> int:
@@ -366,7 +382,7 @@ class JobStore:
         for item_id, job_id, article_id, attempts in expired:
             with self.db.tx() as db:
                 if attempts >= self.max_attempts:
-                    self._lock_job(db, job_id)
+                    self._touch_job(db, job_id, now)
                     result = {"id": article_id, "error": "gave_up",
                               "reason": f"processing did not finish in {attempts} attempts "
                                         "(the worker died each time)"}
