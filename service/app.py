@@ -42,6 +42,23 @@ def redis_client(settings: Settings):
     return redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
 
 
+def migrate_at_start(settings: Settings) -> None:
+    """Bring the database's schema up to date before serving (replicas starting together migrate once).
+    A database that does not answer is no reason not to start: what needs it answers 503 and the schema is
+    migrated at its first use. A database migrated by a newer release stops the start with what to do."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from .db import BadDatabaseURL, Database, SchemaTooNew, describe, redact
+
+    try:
+        Database.shared(settings.database).upgrade()
+    except (SchemaTooNew, BadDatabaseURL) as exc:
+        raise SystemExit(f"tomtat: {exc}") from None
+    except SQLAlchemyError as exc:
+        logging.getLogger(__name__).warning("database %s unavailable at start-up (%s); serving without it until "
+                                            "it answers", redact(settings.database), describe(exc))
+
+
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> Flask:
     """Build the app. ``runtime`` may be shared (tests, several apps); else it is loaded here."""
     settings = settings or Settings.from_env()
@@ -53,6 +70,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     app.extensions["tomtat.settings"] = settings
+    if runtime is None:  # an app that loads its own models serves
+        migrate_at_start(settings)
     app.extensions["tomtat.runtime"] = runtime or Runtime(settings.runtime_config(), cache=shared_cache(settings)).load()
     app.extensions["tomtat.redis"] = redis_client(settings)
 

@@ -32,9 +32,9 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a database that does not answer: one line, not a traceback
         from sqlalchemy.exc import SQLAlchemyError
 
-        from .db import SchemaTooNew, describe
+        from .db import BadDatabaseURL, SchemaTooNew, describe
 
-        if isinstance(exc, SchemaTooNew):
+        if isinstance(exc, (SchemaTooNew, BadDatabaseURL)):
             print(f"tomtat: {exc}", file=sys.stderr)
             return 1
         if isinstance(exc, SQLAlchemyError):

@@ -46,6 +46,10 @@ class SchemaTooNew(RuntimeError):
     """The database was migrated by a newer tomtat."""
 
 
+class BadDatabaseURL(ValueError):
+    """TOMTAT_DATABASE_URL names no database tomtat can use."""
+
+
 def normalize_url(url: str) -> str:
     """``sqlite:///path``, a bare path (``TOMTAT_DB``) or ``postgresql://…`` → a SQLAlchemy URL that names
     its driver (psycopg 3 for PostgreSQL)."""
@@ -57,7 +61,7 @@ def normalize_url(url: str) -> str:
         return f"postgresql+psycopg://{rest}"
     if scheme in ("sqlite", "postgresql+psycopg"):
         return url
-    raise ValueError(f"TOMTAT_DATABASE_URL: unsupported database {scheme!r}; use sqlite:///path or "
+    raise BadDatabaseURL(f"TOMTAT_DATABASE_URL: unsupported database {scheme!r}; use sqlite:///path or "
                      "postgresql://user@host:5432/dbname")
 
 

@@ -20,6 +20,8 @@ from werkzeug.exceptions import HTTPException
 from models.batcher import DeadlineExceeded, Overloaded
 from models.errors import CapabilityUnavailable, InputError
 
+from .db import SchemaTooNew
+
 log = logging.getLogger(__name__)
 
 PROBLEM_BASE = "https://tomtat.dev/problems/"  # stable identifiers; documented in docs/API.md
@@ -131,6 +133,12 @@ def register_error_handlers(app: Flask) -> None:
         detail = details.get(exc.code, exc.description or exc.name)
         extra = {"limit": request.max_content_length} if exc.code == 413 else {}
         return problem_response(ApiError(exc.code or 500, exc.name, detail, **extra))
+
+    @app.errorhandler(SchemaTooNew)
+    def _schema_too_new(exc: Exception):  # the database was migrated by a newer release while this one runs
+        log.error("database schema: %s", exc)
+        return problem_response(ApiError(503, "Database schema too new", f"{exc}", slug="database-schema",
+                                         headers={"Retry-After": "60"}, retry_after=60))
 
     @app.errorhandler(SQLAlchemyError)
     def _database_down(exc: SQLAlchemyError):  # outside the job routes: the API key check (service/auth.py)

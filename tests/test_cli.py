@@ -143,3 +143,30 @@ def test_serve_refuses_an_open_address_without_keys_also_in_dev_mode():
         result = tomtat("serve", "--host", "0.0.0.0", *extra, env={"TOMTAT_AUTH": "0", "TOMTAT_ALLOW_OPEN": "0"},
                         timeout=60)
         assert result.returncode == 2 and "TOMTAT_ALLOW_OPEN=1" in result.stderr, result.stderr
+
+
+def test_db_status_and_upgrade_on_sqlite_and_postgresql(tmp_path):
+    from tests.servers import fresh_postgres
+
+    with fresh_postgres() as pg:
+        for url in (f"sqlite:///{tmp_path / 'cli.sqlite3'}", pg):
+            env = {"TOMTAT_DATABASE_URL": url}
+            before = json.loads(tomtat("db", "status", "--json", env=env).stdout)
+            assert before["version"] == 0 and before["pending"] == [1]
+            done = tomtat("db", "upgrade", env=env)
+            assert done.returncode == 0 and "migrated to schema version 1" in done.stdout
+            assert "nothing to do" in tomtat("db", "upgrade", env=env).stdout
+            assert "up to date" in tomtat("db", "status", env=env).stdout
+            assert tomtat("keys", "create", "--name", "desk", env=env).returncode == 0
+            listed = json.loads(tomtat("keys", "list", "--json", env=env).stdout)
+            assert [k["name"] for k in listed] == ["desk"]
+
+
+def test_a_database_that_does_not_answer_is_one_line_not_a_traceback():
+    from tests.helpers import free_port
+
+    out = tomtat("keys", "list", env={"TOMTAT_DATABASE_URL": f"postgresql://postgres@127.0.0.1:{free_port()}/none"})
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    assert out.stderr.startswith("tomtat: the database cannot be used:") and "TOMTAT_DATABASE_URL" in out.stderr
+    bad = tomtat("db", "status", env={"TOMTAT_DATABASE_URL": "mysql://x/y"})
+    assert bad.returncode != 0 and "unsupported database 'mysql'" in bad.stderr and "Traceback" not in bad.stderr
