@@ -19,8 +19,10 @@ Ray is imported lazily: the rest of tomtat does not need it.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
+import logging
 import os
 import sys
 import time
@@ -52,18 +54,27 @@ def init_local(**kwargs):
 
     Ray 2.x turns a loopback node address into the machine's routed one (``resolve_ip_for_localhost``), so
     ``_node_ip_address="127.0.0.1"`` alone still puts the GCS, the raylet and the workers on the other
-    address. The engine keeps the loopback address for a local instance; a cluster is joined by its own
-    address (``--ray-address`` / ``RAY_ADDRESS``) instead.
+    address; ``ray_cluster.keep_loopback`` keeps it as given.
     """
     ray = _import_ray()
-    from ray._private import services
+    from .ray_cluster import keep_loopback
 
-    keep = services.resolve_ip_for_localhost
-    services.resolve_ip_for_localhost = lambda host: host if services.is_localhost(host) else keep(host)
-    try:
+    with keep_loopback():
         ray.init(_node_ip_address=LOOPBACK, include_dashboard=False, **kwargs)
-    finally:
-        services.resolve_ip_for_localhost = keep
+    return ray
+
+
+def connect(address: str, **kwargs):
+    """Join the cluster at ``address`` (``HOST:PORT`` of its GCS, ``ray://HOST:PORT``, ``auto``); the ``ray`` module.
+
+    A loopback address (``127.0.0.1:PORT``: nodes started with ``tomtat ray start``) is used as given: Ray
+    would look for the GCS on the machine's routed address instead.
+    """
+    ray = _import_ray()
+    from .ray_cluster import is_loopback_address, keep_loopback
+
+    with keep_loopback() if is_loopback_address(address) else contextlib.nullcontext():
+        ray.init(address=address, **kwargs)
     return ray
 
 
@@ -148,6 +159,11 @@ def build(input_path: str, fmt: str, config: RuntimeConfig, options: ArticleOpti
         # Leave a CPU for reading and parsing: actors holding every CPU starve the read
         # tasks and the pipeline never starts (seen on a 2-CPU machine with 2 actors).
         actors = max(1, int(resources.get("CPU", 2) // cpus_per_actor) - 1)
+    elif resources.get("CPU", 0) > 0 and resources["CPU"] - actors * cpus_per_actor < 1:
+        logging.getLogger(__name__).warning(
+            "%d actors x %g CPUs leave less than one of the cluster's %g CPUs to the read tasks: the job waits "
+            "until the cluster grows (use fewer --ray-actors or a smaller --ray-cpus-per-actor)",
+            actors, cpus_per_actor, resources["CPU"])
     return ds.map_batches(
         ArticleMapper, fn_constructor_kwargs={"config": asdict(config), "options": options.to_dict()},
         batch_size=batch_size, concurrency=actors, num_gpus=gpus_per_actor, num_cpus=cpus_per_actor,
@@ -202,7 +218,7 @@ def run_from_args(args, config: RuntimeConfig, options: ArticleOptions, max_char
         raise InputFormatError(f"{args.input}: no such file or directory")
     address = args.ray_address or os.environ.get("RAY_ADDRESS")
     if address:
-        ray.init(address=address, ignore_reinit_error=True, log_to_driver=False)
+        connect(address, ignore_reinit_error=True, log_to_driver=False)
     else:  # a local instance: on 127.0.0.1, never on the machine's other address
         init_local(ignore_reinit_error=True, log_to_driver=False)
     from .runner import Progress

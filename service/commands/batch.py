@@ -58,6 +58,9 @@ def register(subparsers) -> None:
     ray.add_argument("--output-format", choices=["jsonl", "parquet"], default=None,
                      help="Ray: jsonl (a local .jsonl file is resumable) or parquet (a directory or URI)")
     p.set_defaults(func=batch)
+    from ..batch import ray_cluster  # `tomtat ray start|stop`: nodes for --engine ray that keep 127.0.0.1
+
+    ray_cluster.register(subparsers)
 
 
 def options_from_args(args) -> ArticleOptions:
