@@ -1,6 +1,8 @@
 import pytest
 
-from models.evaluation.rouge import bootstrap_ci, corpus_rouge, normalize_tone, rouge, rouge_tokens, tokenize
+from models.evaluation.rouge import (bootstrap_ci, corpus_rouge, normalize_tone, published_tokenize, rouge, rouge_tokens,
+                                     tokenize)
+from models.text.syllables import syllable_tone, syllables
 
 
 def ascii_tokenize(text):
@@ -80,3 +82,22 @@ def test_bootstrap_ci():
     assert lo < sum(vals) / len(vals) < hi
     agg = corpus_rouge([("a b", "a b"), ("a", "b")], n_resamples=50)
     assert agg["rouge1"]["f"] == pytest.approx(0.5) and agg["rouge1"]["n"] == 2
+
+
+def test_tokenizer_lives_in_models_text():
+    assert tokenize is syllables and normalize_tone is syllable_tone
+    assert syllables("Thủy_điện Hòa Bình") == ["thuỷ", "điện", "hoà", "bình"]
+
+
+def test_published_tokenizer_deletes_non_ascii_letters():
+    # the `rouge` scorer's default: lowercase, anything outside [a-z0-9] is a space
+    assert published_tokenize("Việt") == ["vi", "t"]
+    assert published_tokenize("Người Việt ở Đà_Nẵng , năm 2019 .") == ["ng", "i", "vi", "t", "n", "ng", "n", "m", "2019"]
+    assert published_tokenize("được") == ["c"]
+    assert published_tokenize("") == []
+    # segmented and de-segmented text tokenize the same
+    assert published_tokenize("tuyên_phạt , 12 năm tù .") == published_tokenize("tuyên phạt , 12 năm tù .")
+    # no normalization: an NFD "ệ" keeps its base "e", as the published scorer would
+    import unicodedata
+
+    assert published_tokenize(unicodedata.normalize("NFD", "Việt")) == ["vie", "t"]

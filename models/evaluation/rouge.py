@@ -4,9 +4,12 @@ Why our own: the widely used ``rouge-score`` package tokenizes with
 ``re.sub(r"[^a-z0-9]+", " ", text.lower())``. On Vietnamese that deletes every
 letter with a diacritic, so ``được`` becomes ``c`` and ``người`` becomes ``ng i``:
 words fall apart into shared ASCII fragments and unrelated texts match. The numbers
-come out inflated and not comparable with published Vietnamese results.
+come out inflated and say little about Vietnamese; published VietNews scores (ViT5's among
+them) were computed that way all the same, so ``published_tokenize`` reproduces it for
+checking a model against a paper, never as the main number.
 
-Our tokenizer (``tokenize``):
+Our tokenizer (``tokenize`` = :func:`models.text.syllables.syllables`, shared with the
+extractive summarizer):
 
 * Unicode NFC, lowercase;
 * ``_`` (word-segmentation joiner, ``Đà_Nẵng``) is treated as a space, so segmented and
@@ -19,22 +22,26 @@ Our tokenizer (``tokenize``):
 Scores: ROUGE-N is clipped n-gram overlap; ROUGE-L is LCS over the whole token sequence
 (the ``rougeL`` variant, not the per-sentence ``rougeLsum``). F1 uses beta = 1. All
 values are in [0, 1]; callers that report points multiply by 100.
+
+``published_tokenize`` reproduces the ASCII tokenization published VietNews scores were
+computed with, only so that those numbers can be checked (see its docstring).
 """
 
 from __future__ import annotations
 
 import random
 import re
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Iterable, Sequence
+
+from ..text.syllables import syllable_tone, syllables
 
 __all__ = [
     "Score",
     "tokenize",
     "normalize_tone",
+    "published_tokenize",
     "rouge_n",
     "rouge_l",
     "rouge",
@@ -43,70 +50,25 @@ __all__ = [
     "corpus_rouge",
 ]
 
-# --------------------------------------------------------------------------- tone marks
+# --------------------------------------------------------------------------- tokens
 
-_TONES = {"\u0300", "\u0301", "\u0309", "\u0303", "\u0323"}  # huyền sắc hỏi ngã nặng
-_VOWELS = set("aăâeêioôơuưy")
-_MARKED = set("ăâêôơư")  # vowels carrying a quality mark: the tone goes on them
-_TOKEN_RE = re.compile(r"[^\W_]+")
+# The Vietnamese-correct tokenizer lives with the text code (serving uses it too).
+normalize_tone = syllable_tone
+tokenize = syllables
+
+_NON_ASCII_ALNUM_RE = re.compile(r"[^a-z0-9]+")
 
 
-@lru_cache(maxsize=65536)  # a pure function of one syllable, and syllables repeat: most of tokenize()'s time
-def normalize_tone(syllable: str) -> str:
-    """Place the tone mark of one lowercase NFC syllable by the "new style" rule.
+def published_tokenize(text: str) -> list[str]:
+    """The tokenization behind published VietNews ROUGE (the ``rouge`` scorer's default).
 
-    Rules: a quality-marked vowel (ă â ê ô ơ ư) takes the tone (in ``ươ`` the ``ơ``);
-    otherwise in ``oa``/``oe``/``uy`` and whenever a final consonant follows, the last
-    vowel of the nucleus takes it; otherwise (open syllable, 2-3 vowels) the first
-    vowel of the nucleus after the ``qu``/``gi`` onset. Anything that is not a plain
-    Vietnamese syllable (digits, foreign words, no tone) is returned unchanged.
+    Lowercase, then every character outside ``[a-z0-9]`` becomes a space: every letter
+    with a diacritic vanishes (``Việt`` -> ``vi t``, ``được`` -> ``c``), and so do ``_``
+    and punctuation, which makes word-segmented and plain text tokenize the same. No
+    Unicode normalization (the published scores had none). Use it only to compare with
+    published numbers; :func:`tokenize` is the one that measures Vietnamese.
     """
-    if not syllable or syllable.isascii():
-        return syllable
-    decomposed = unicodedata.normalize("NFD", syllable)
-    tones = [c for c in decomposed if c in _TONES]
-    if len(tones) != 1:
-        return syllable
-    tone = tones[0]
-    base = unicodedata.normalize("NFC", "".join(c for c in decomposed if c not in _TONES))
-    # nucleus = maximal vowel run (single run expected for a Vietnamese syllable)
-    m = re.search(r"[aăâeêioôơuưy]+", base)
-    if not m or re.search(r"[aăâeêioôơuưy]", base[m.end():]):
-        return syllable
-    start, end = m.start(), m.end()
-    onset = base[:start]
-    # "qu" and "gi": the u / i belong to the onset when another vowel follows
-    if onset == "q" and base[start] == "u" and end - start > 1:
-        start += 1
-    elif onset == "g" and base[start] == "i" and end - start > 1:
-        start += 1
-    nucleus = base[start:end]
-    has_final = end < len(base)
-    if len(nucleus) == 1:
-        pos = start
-    else:
-        marked = [i for i, c in enumerate(nucleus) if c in _MARKED]
-        if marked:
-            pos = start + marked[-1]  # ươ -> ơ; uâ, uê, iê, yê -> the marked one
-        elif has_final or nucleus in ("oa", "oe", "uy"):
-            pos = start + len(nucleus) - 1
-        elif len(nucleus) == 3:
-            pos = start + 1  # oai, uya, oay... -> middle
-        else:
-            pos = start
-    out = base[: pos + 1] + tone + base[pos + 1:]
-    return unicodedata.normalize("NFC", out)
-
-
-def tokenize(text: str, tone: bool = True) -> list[str]:
-    """Vietnamese-correct ROUGE tokens: NFC, lowercase, ``_`` as space, syllables kept."""
-    if not text:
-        return []
-    text = unicodedata.normalize("NFC", text).lower().replace("_", " ")
-    toks = _TOKEN_RE.findall(text)
-    if tone:
-        toks = [normalize_tone(t) for t in toks]
-    return toks
+    return _NON_ASCII_ALNUM_RE.sub(" ", text.lower()).split() if text else []
 
 
 # --------------------------------------------------------------------------- scores
