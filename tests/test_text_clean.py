@@ -178,6 +178,33 @@ def test_inline_caption_sentence_and_credit():
     assert strip_debris(text) == "Chiếc tàu được đưa vào hoạt động năm 1962. Con tàu dài 342 m. Ông Putin cho biết như vậy."
 
 
+def test_caption_broken_over_lines_is_one_credit_and_removed():
+    # a scraped caption whose inline tags were stripped: "(Ảnh: " / "avirtualvoyage.net" / ")"
+    raw = ("Bali là hòn đảo nổi tiếng của Indonesia với nhiều bãi biển đẹp và đền thờ cổ kính.\n"
+           "(Ảnh: \navirtualvoyage.net\n)\n"
+           "Du khách có thể thuê xe máy để đi khắp đảo với giá khoảng 100.000 đồng mỗi ngày.")
+    text = prepare_text(raw)
+    assert "(Ảnh: avirtualvoyage.net)" in text.split("\n")
+    clean = strip_debris(text)
+    assert "avirtualvoyage" not in clean and "(" not in clean and ")" not in clean
+    assert clean.startswith("Bali là hòn đảo") and clean.endswith("mỗi ngày.")
+    assert "(Ảnh: avirtualvoyage.net)" in find_debris(text)
+    # the same credit inside a sentence's line, and a capitalised credit
+    inline = prepare_text("Ngôi đền cổ trên vách đá nhìn ra biển (Ảnh: \navirtualvoyage.net\n)\n\nDu khách đến đông.")
+    assert strip_debris(inline) == "Ngôi đền cổ trên vách đá nhìn ra biển\n\nDu khách đến đông."
+    assert strip_debris(prepare_text("Đền cổ trên vách đá nhìn ra biển.\n(Ảnh:\nReuters)\nDu khách đến đông.")) == \
+        "Đền cổ trên vách đá nhìn ra biển.\nDu khách đến đông."
+
+
+def test_parenthesis_join_is_bounded():
+    # a parenthesis opened long before the line's end, or a long next line, is not a broken credit
+    far = "Ông Nguyễn Văn A (Phó Chủ tịch UBND tỉnh, người phụ trách lĩnh vực giao thông và xây dựng cơ bản"
+    assert prepare_text(far + "\nHà Nội") == far + "\nHà Nội"
+    long_next = "Tiêu đề (ảnh:\n" + " ".join(["Từ"] * 13)
+    assert prepare_text(long_next) == long_next
+    assert prepare_text("Giá xăng (E5\nRON92) giảm.") == "Giá xăng (E5 RON92) giảm."
+
+
 def test_vietnews_like_lines_survive():
     text = "Kết quả xét nghiệm cho thấy anh ta dương tính với ma tuý .\nVụ việc đang được điều tra làm rõ ."
     assert strip_debris(text) == text

@@ -4,7 +4,8 @@ For every article: run ``summarize_fn(raw_text) -> summary`` (default: the offli
 ``prepare_text`` -> ``strip_debris`` -> ``split_sentences`` -> extractive), then look for
 debris in the summary: whatever ``models.text.clean.find_debris`` flags, plus our own checks
 for HTML entities/tags, photo captions (``Ảnh:``), bylines, a sentence repeated (repeated
-sapo) and promotional lines. Reports the share of summaries with any debris.
+sapo), promotional lines and unbalanced parentheses (what is left of a credit broken over
+lines, ``avirtualvoyage.net)``). Reports the share of summaries with any debris.
 """
 
 from __future__ import annotations
@@ -53,7 +54,23 @@ def check_summary(summary: str, title: str | None = None) -> list[str]:
         kinds.append("repeated_sentence")
     if _PROMO_RE.search(summary):
         kinds.append("promo")
+    if _unbalanced_parentheses(summary):
+        kinds.append("broken_parenthesis")
     return kinds
+
+
+def _unbalanced_parentheses(text: str) -> bool:
+    """A ")" with no "(" before it, or a "(" never closed: the remains of a caption or credit
+    broken over lines (``avirtualvoyage.net)``)."""
+    depth = 0
+    for ch in text:
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth < 0:
+                return True
+    return depth > 0
 
 
 def split_title(raw: str) -> tuple[str | None, str]:

@@ -194,6 +194,10 @@ def normalize_unicode(text: str) -> str:
 # Scraped pages lose inline tags (<a>, <strong>) as line breaks:
 # "Viết cho \nCẩm nang tuyển sinh\n của \nThanh Niên\n, ông …"
 _SENTENCE_END_RE = re.compile(r"[.!?…:][”\"’)\]]*$")
+# a line ending inside "(" opened at most this many characters before its end is continued by the next line
+# (of at most this many words): a parenthesised credit that a stripped tag broke over lines
+_MAX_OPEN_PAREN_CHARS = 40
+_MAX_OPEN_PAREN_WORDS = 12
 _CLOSING_PUNCT = ",.;:)]!?…”’"
 
 
@@ -211,7 +215,9 @@ def _join_broken_lines(text: str) -> str:
     """Join single line breaks that split a sentence (see module docstring).
 
     A break is joined when the line does not end a sentence and the next line
-    starts lower-case or with closing punctuation.  A break with a space on
+    starts lower-case or with closing punctuation, and when the line ends inside a
+    parenthesis opened near its end (``"(Ảnh: \\navirtualvoyage.net\\n)"``: one credit, which
+    the debris rules then remove whole).  A break with a space on
     either side (where an inline tag was stripped) before a capitalised line
     is joined only if that next line is itself a fragment (``"Viết cho \\nCẩm nang tuyển sinh\\n
     của"``) or the line ends with a comma, so captions and subheadings such as
@@ -225,7 +231,15 @@ def _join_broken_lines(text: str) -> str:
             lines[i].rstrip()
         )
 
-    strong = [i < n - 1 and mid_sentence(i) and _starts_continuation(lines[i + 1]) for i in range(n)]
+    def open_parenthesis(i: int) -> bool:
+        # a caption or credit broken inside its parentheses: "(Ảnh: " / "avirtualvoyage.net" / ")"
+        line = lines[i]
+        j = line.rfind("(")
+        return (j >= 0 and ")" not in line[j:] and len(line) - j <= _MAX_OPEN_PAREN_CHARS
+                and bool(lines[i + 1].strip()) and len(lines[i + 1].split()) <= _MAX_OPEN_PAREN_WORDS)
+
+    strong = [i < n - 1 and ((mid_sentence(i) and _starts_continuation(lines[i + 1])) or open_parenthesis(i))
+              for i in range(n)]
     weak = [
         i < n - 1
         and mid_sentence(i)
