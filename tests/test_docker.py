@@ -232,14 +232,14 @@ def put(target: Path, source: Path | None = None, text: str | None = None) -> No
 
 
 @pytest.fixture(scope="module")
-def build_args(docker_ready) -> list[str]:
+def build_args(docker_ready) -> dict[str, str]:
     """Hand this machine's pip setup to the build through docker/pip/ (git ignores what lands there): the
-    CPU wheel of torch, the CA bundle pip trusts here, the index it uses. Returns the `docker build` args."""
+    CPU wheel of torch, the CA bundle pip trusts here, the index it uses. Returns the build arguments."""
     pip_dir = ROOT / "docker" / "pip"
     wheel = torch_wheel()
     assert wheel is not None or os.environ.get("TOMTAT_TORCH_INDEX"), (
-        f"no {TORCH_WHEEL} in pip's find-links here and no TOMTAT_TORCH_INDEX: the build would fetch torch "
-        "from PyTorch's CPU index, which this machine cannot reach")
+        f"no {TORCH_WHEEL} in pip's find-links directories here: put the CPU wheel of torch there, or set "
+        "TOMTAT_TORCH_INDEX=https://download.pytorch.org/whl/cpu where that index is reachable")
     if wheel is not None:
         put(pip_dir / wheel.name, source=wheel)
     conf = configparser.ConfigParser()
@@ -255,7 +255,7 @@ def build_args(docker_ready) -> list[str]:
     conf.write(text)
     put(pip_dir / "pip.conf", text=text.getvalue())
     torch_index = os.environ.get("TOMTAT_TORCH_INDEX") or index  # the wheel in docker/pip/ is found first
-    return ["--network", "host", "--build-arg", f"BASE={BASE}", "--build-arg", f"TORCH_INDEX={torch_index}"]
+    return {"BASE": BASE, "TORCH_INDEX": torch_index}
 
 
 @pytest.fixture(scope="module")
@@ -266,7 +266,9 @@ def image(build_args, tmp_path_factory):
     log = tmp_path_factory.mktemp("docker") / "build.log"
     started = time.monotonic()
     with open(log, "w") as out:
-        result = subprocess.run(["docker", "build", "--force-rm", *build_args, "-t", tag, str(ROOT)], stdout=out,
+        args = [f"--build-arg={name}={value}" for name, value in build_args.items()]
+        result = subprocess.run(["docker", "build", "--force-rm", "--network", "host", *args, "-t", tag, str(ROOT)],
+                                stdout=out,
                                 stderr=subprocess.STDOUT, text=True, timeout=900)
     elapsed = time.monotonic() - started
     print(f"\ndocker build of {tag}: {elapsed:.0f} s")
@@ -274,6 +276,9 @@ def image(build_args, tmp_path_factory):
         pytest.fail(f"docker build failed ({elapsed:.0f} s):\n{log.read_text()[-6000:]}")
     yield tag
     docker("rmi", "--no-prune", tag, check=False)
+    # the layers of older builds (a pyproject.toml long since changed) do not pile up: untagged images
+    # unused for a week go; the current build's layers are newer, or parents of newer ones, and stay
+    docker("image", "prune", "--force", "--filter", "until=168h", check=False)
 
 
 def http(method: str, url: str, body=None, headers: dict | None = None, timeout: float = 30):
@@ -403,7 +408,7 @@ def test_compose_replicas_share_one_job_behind_the_load_balancer(build_args, ima
     env = os.environ | {
         "REPLICAS_LB_PORT": str(lb), "REPLICAS_A_PORT": str(a), "REPLICAS_B_PORT": str(b),
         "REPLICAS_PG_PORT": str(pg), "REPLICAS_REDIS_PORT": str(redis),
-        "TOMTAT_BASE": BASE, "DEBIAN_BASE": BASE, "TORCH_INDEX": build_args[-1].split("=", 1)[1],
+        "TOMTAT_BASE": BASE, "DEBIAN_BASE": BASE, "TORCH_INDEX": build_args["TORCH_INDEX"],
         "TOMTAT_IMAGE": image,  # the image the test above built: compose's build of it is all cache
         "TOMTAT_RATE_LIMIT": "6000/minute", "HF_HUB_OFFLINE": "1",
     }
