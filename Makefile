@@ -20,11 +20,12 @@ run: install
 	$(BIN)/tomtat serve
 
 # system packages and servers the tests need (Debian's chromium; PostgreSQL and Redis answering on
-# 127.0.0.1), installed and started when missing; first, so a machine that cannot stops here with one
-# line saying what to run
+# 127.0.0.1; Docker's daemon on loopback only with the Debian base image), installed and started when
+# missing; first, so a machine that cannot stops here with one line saying what to run
 system-deps:
 	@bash tests/setup-system.sh
 	@bash tests/setup-services.sh
+	@bash tests/setup-docker.sh
 
 test: system-deps install
 	$(BIN)/python -m pytest
