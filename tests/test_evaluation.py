@@ -30,6 +30,25 @@ def test_lead_and_extractive(tmp_path):
     assert "mean_words" in ext["system"]
 
 
+def test_published_style_column_uses_the_segmented_reference(tmp_path):
+    rec = {"id": "p1", "title": "Công an bắt giữ đối tượng",
+           "article": "Công an bắt giữ hai đối tượng .\nHai đối tượng bỏ chạy .",
+           "summary": "Công an bắt giữ hai đối tượng .",
+           "original_tokenized": {"summary": "Công_an bắt_giữ hai đối_tượng ."}}
+    res = evaluate_summarization([rec], lead_fn(1), out_dir=tmp_path, name="pub", n_resamples=10)
+    pub = res["system"]["published"]
+    assert pub["rouge1"]["f"] == pytest.approx(1.0) and pub["rougeL"]["f"] == pytest.approx(1.0)
+    assert "published" in res["baselines"]["lead-2"]
+    assert "published-style" in (tmp_path / "pub.md").read_text(encoding="utf-8")
+    # the ASCII tokenizer credits fragments: "Hai đối tượng bỏ chạy" shares "i", "t", "ng"... with the reference
+    other = evaluate_summarization([dict(rec, article="Hai đối tượng bỏ chạy .")], lead_fn(1), n_resamples=10,
+                                   baselines=())["system"]
+    assert other["published"]["rouge1"]["f"] > other["rouge1"]["f"]
+    # records without original_tokenized have no published column
+    plain = evaluate_summarization(RECORDS, lead_fn(1), n_resamples=10, baselines=())
+    assert "published" not in plain["system"]
+
+
 def test_resumable(tmp_path):
     calls = []
 
@@ -75,6 +94,10 @@ def test_debris_checks():
     assert "promo" in check_summary("Mời quý độc giả theo dõi các tin tức mới nhất trên trang.")
     s = "Giá xăng giảm mạnh từ chiều nay. Giá xăng giảm mạnh từ chiều nay."
     assert "repeated_sentence" in check_summary(s)
+    # what is left of a credit broken over lines
+    assert "broken_parenthesis" in check_summary("Bali là hòn đảo đẹp. avirtualvoyage.net)")
+    assert "broken_parenthesis" in check_summary("Bali là hòn đảo đẹp (Ảnh:")
+    assert check_summary("Giá xăng E5 (loại phổ biến) giảm mạnh từ chiều nay.") == []
     # widget words and a headline repeated as the summary: the patterns strip_debris removes
     assert "find_debris" in check_summary("leftcenterrightdel\nGiá xăng giảm mạnh từ chiều nay.")
     assert "find_debris" in check_summary("Giá xăng giảm mạnh", title="Giá xăng giảm mạnh")
@@ -87,6 +110,24 @@ def test_debris_rate_of_the_service_pipeline():
                "leftcenterrightdel\n Cây xăng trên đường Lê Duẩn.\n\nMinh Anh")
     res = evaluate_debris([{"id": "x", "text": article}])
     assert res["n_with_debris"] == 0
+
+
+def test_caption_broken_over_lines_stays_out_of_the_pipeline_summary():
+    from models import pipeline
+    from models.runtime import Runtime, RuntimeConfig
+
+    runtime = Runtime(RuntimeConfig(load_summary=False, load_translation=False)).load()
+    tail = "Du khách có thể thuê xe máy để đi khắp đảo với giá khoảng 100.000 đồng mỗi ngày."
+    for article in ("Bali là hòn đảo nổi tiếng của Indonesia với nhiều bãi biển đẹp và đền cổ.\n(Ảnh: \n"
+                    "avirtualvoyage.net\n)\n" + tail,
+                    "Bali là hòn đảo nổi tiếng của Indonesia với nhiều bãi biển đẹp và đền cổ (Ảnh: \n"
+                    "avirtualvoyage.net\n)\n" + tail):
+        for n in (None, 3):
+            options = pipeline.SummaryOptions(method="extractive", max_sentences=n)
+            summary = pipeline.summarize(runtime, article, "Du lịch Bali mùa thu", "text", options).summary
+            assert check_summary(summary) == [] and "Ảnh" not in summary and "avirtualvoyage" not in summary, summary
+    res = evaluate_debris([{"id": "bali", "text": "Du lịch Bali mùa thu\n\n" + article}])
+    assert res["n_with_debris"] == 0, res["examples"]
 
 
 def test_debris_rate(tmp_path):
