@@ -15,7 +15,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Literal
 
 from .cache import current_scope, make_key
+from . import observe
 from .errors import CapabilityUnavailable, InputError
+from .faithfulness import check_summary, check_translation
 from .langid import detect_language
 from .runtime import Runtime
 from .text.budget import DEFAULT_TEXT_BUDGET_S, default_budget, text_budget
@@ -24,9 +26,10 @@ from .text.segment import split_sentences, split_text
 
 Method = Literal["auto", "abstractive", "extractive"]
 TranslateWhat = Literal["none", "summary", "full", "both"]
+OnUnfaithful = Literal["flag", "fallback"]
 
 LANGUAGE_SAMPLE = 3000  # characters the language check reads
-CACHE_VERSION = 2  # bump when the pipeline's output for the same input changes
+CACHE_VERSION = 3  # bump when the pipeline's output for the same input changes
 # Wall-clock seconds the text work (cleaning, sentences, language check) of a call made outside a
 # request may take; a request's budget is RuntimeConfig.text_budget_s (TOMTAT_TEXT_BUDGET).
 TEXT_BUDGET_S: float | None = DEFAULT_TEXT_BUDGET_S
@@ -50,6 +53,9 @@ class SummaryOptions:
     max_sentences: int | None = None
     max_words: int | None = None
     generation: GenerationOverrides = field(default_factory=GenerationOverrides)
+    # an abstractive summary whose fact checks fail: "flag" returns it with its problems in `checks`,
+    # "fallback" returns the extractive summary instead, with a warning that says why
+    on_unfaithful: OnUnfaithful = "flag"
 
 
 @dataclass
@@ -60,6 +66,9 @@ class SummaryResult:
     model: str
     timings: dict[str, float]
     warnings: list[str] = field(default_factory=list)
+    # fact checks of the neural output (models/faithfulness.py): {"summary": {"ok", "problems"}};
+    # empty for an extractive summary (its sentences are the article's own)
+    checks: dict[str, dict] = field(default_factory=dict)
 
 
 @dataclass
@@ -68,6 +77,7 @@ class TranslationResult:
     model: str
     timings: dict[str, float]
     warnings: list[str] = field(default_factory=list)
+    checks: list[dict] = field(default_factory=list)  # one per translation, in order
 
 
 @dataclass
@@ -81,6 +91,7 @@ class ArticleResult:
     models: dict[str, str]
     timings: dict[str, float]
     warnings: list[str] = field(default_factory=list)
+    checks: dict[str, dict] = field(default_factory=dict)  # by output field: summary_vi, summary_en, translation_en
 
 
 class _Clock:
@@ -193,20 +204,61 @@ def summarize_sentences(
     if method == "auto":
         method = "abstractive" if runtime.summary_model is not None else "extractive"
     if method == "extractive":
-        chosen = runtime.extractive.summarize(
-            sentences, title=title, max_sentences=options.max_sentences,
-            max_words=options.max_words or (10_000 if options.max_sentences else None),
-        )
-        picked = [sentences[i] for i in chosen]
-        model = "extractive"
-    else:
-        summarizer = runtime.abstractive()
-        generation = summarizer.model.defaults(**options.generation.as_kwargs())
-        text, _sections = summarizer.summarize(sentences, generation)
-        picked = _limit_length(split_sentences(text) if text else [], options.max_sentences, options.max_words)
-        model = summarizer.model.name
+        picked = _extractive(runtime, sentences, title, options)
+        clock.lap("summarize_ms")
+        return SummaryResult(" ".join(picked), picked, method, "extractive", clock.timings)
+    summarizer = runtime.abstractive()
+    generation = summarizer.model.defaults(**options.generation.as_kwargs())
+    text, _sections = summarizer.summarize(sentences, generation)
+    picked = _limit_length(split_sentences(text) if text else [], options.max_sentences, options.max_words)
     clock.lap("summarize_ms")
-    return SummaryResult(" ".join(picked), picked, method, model, clock.timings)
+    checks = check_summary(" ".join(sentences), " ".join(picked))
+    clock.lap("check_ms")
+    if checks["ok"] or options.on_unfaithful != "fallback":
+        return SummaryResult(" ".join(picked), picked, method, summarizer.model.name, clock.timings,
+                             checks={"summary": checks})
+    picked = _extractive(runtime, sentences, title, options)
+    clock.lap("fallback_ms")
+    warning = (f"the abstractive summary ({summarizer.model.name}) failed its fact checks ({describe(checks)}); "
+               "on_unfaithful is fallback, so this is the extractive summary")
+    return SummaryResult(" ".join(picked), picked, "extractive", "extractive", clock.timings, [warning])
+
+
+def _extractive(runtime: Runtime, sentences: list[str], title: str | None, options: SummaryOptions) -> list[str]:
+    chosen = runtime.extractive.summarize(
+        sentences, title=title, max_sentences=options.max_sentences,
+        max_words=options.max_words or (10_000 if options.max_sentences else None),
+    )
+    return [sentences[i] for i in chosen]
+
+
+def describe(checks: dict, most: int = 3) -> str:
+    """The problems of one output in a few words: "name 'Nung Đen' unsupported, number '12' unsupported"."""
+    problems = checks.get("problems", [])
+    said = [f"{p['kind']} '{p['text'][:60]}' {p['issue']}" for p in problems[:most]]
+    if len(problems) > most:
+        said.append(f"{len(problems) - most} more")
+    return ", ".join(said)
+
+
+def check_paragraphs(source: list[list[str]], translated: list[str]) -> dict:
+    """Fact checks of a translation made paragraph by paragraph, each paragraph against its source."""
+    if len(source) != len(translated):  # paragraphs not kept one for one: check the whole text
+        return check_translation(_joined(source), "\n\n".join(translated))
+    problems = []
+    for sentences, english in zip(source, translated):
+        problems += check_translation(" ".join(sentences), english)["problems"]
+    return {"ok": not problems, "problems": problems}
+
+
+def _report(checks: dict[str, dict], rename: dict[str, str] | None = None) -> None:
+    """Tell the observers (metrics) the problems of what is being returned: one event per output field and kind."""
+    for name, result in checks.items():
+        counts: dict[str, int] = {}
+        for problem in result.get("problems", []):
+            counts[problem["kind"]] = counts.get(problem["kind"], 0) + 1
+        for kind, count in counts.items():
+            observe.emit("output_problems", field=(rename or {}).get(name, name), kind=kind, count=count)
 
 
 def summarize(
@@ -222,11 +274,14 @@ def summarize(
         clock.lap("clean_ms")
         key, hit = _cache_get(runtime, "summarize", _summary_key(runtime, options), sentences, title, asdict(options))
         if hit is not None:
-            return SummaryResult(**hit, timings=_mark(clock.done(), key, True))
+            result = SummaryResult(**hit, timings=_mark(clock.done(), key, True))
+            _report(result.checks)
+            return result
         result = summarize_sentences(runtime, sentences, title, options, clock)
-    result.warnings = warnings
+    result.warnings = warnings + result.warnings
     _cache_put(runtime, key, {k: v for k, v in asdict(result).items() if k != "timings"})
     result.timings = _mark(clock.done(), key, False)
+    _report(result.checks)
     return result
 
 
@@ -257,9 +312,14 @@ def translate(
         out[i] = "\n\n".join(next(translated) for _ in docs[i])
         _cache_put(runtime, lookups[i][0], {"translation": out[i]})
     clock.lap("translate_ms")
+    # deterministic and cheap: made again for a cached translation rather than stored with it
+    checks = [check_paragraphs(doc, (o or "").split("\n\n")) for doc, o in zip(docs, out)]
+    clock.lap("check_ms")
     key = lookups[0][0] if lookups else None
     timings = _mark(clock.done(), key, bool(lookups) and not missing)
-    return TranslationResult(out, translator.model.name, timings, warnings)
+    for result in checks:
+        _report({"translation": result})
+    return TranslationResult(out, translator.model.name, timings, warnings, checks)
 
 
 def process_article(
@@ -290,9 +350,12 @@ def process_article(
             paragraphs, title, asdict(summary), translate, asdict(translation),
         )
         if hit is not None:
-            return ArticleResult(id=id, **hit, timings=_mark(clock.done(), key, True))  # warnings are cached with it
+            article = ArticleResult(id=id, **hit, timings=_mark(clock.done(), key, True))  # warnings are cached with it
+            _report(article.checks)
+            return article
         result = summarize_sentences(runtime, sentences, title, summary, clock)
     models = {"summary": result.model}
+    checks = {"summary_vi": result.checks["summary"]} if "summary" in result.checks else {}
     summary_en = translation_en = None
     if translate in ("summary", "both", "full"):
         wanted = [result.sentences] if translate != "full" else []
@@ -301,8 +364,10 @@ def process_article(
         out = _translate_paragraphs(runtime, wanted, translation)
         if translate != "full":
             summary_en, out = out[0], out[1:]
+            checks["summary_en"] = check_paragraphs([result.sentences], [summary_en])
         if translate in ("full", "both"):
             translation_en = "\n\n".join(out)
+            checks["translation_en"] = check_paragraphs(paragraphs, out)
         models["translation"] = runtime.translation_model.name
         clock.lap("translate_ms")
     article = ArticleResult(
@@ -314,14 +379,17 @@ def process_article(
         method=result.method,
         models=models,
         timings={},
-        warnings=warnings,
+        warnings=warnings + result.warnings,
+        checks=checks,
     )
     _cache_put(runtime, key, {k: v for k, v in asdict(article).items() if k not in ("id", "timings")})
     article.timings = _mark(clock.done(), key, False)
+    _report(article.checks)
     return article
 
 
 __all__ = [
     "ArticleResult", "CapabilityUnavailable", "GenerationOverrides", "InputError", "SummaryOptions",
-    "SummaryResult", "TranslationResult", "clean_article", "process_article", "summarize", "translate",
+    "SummaryResult", "TranslationResult", "check_paragraphs", "clean_article", "describe", "process_article",
+    "summarize", "translate",
 ]

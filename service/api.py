@@ -23,6 +23,7 @@ def summary_options(spec: SummarySpec, prefix: str = "") -> pipeline.SummaryOpti
         method=spec.method,
         max_sentences=spec.max_sentences,
         max_words=spec.max_words,
+        on_unfaithful=spec.on_unfaithful,
         generation=pipeline.GenerationOverrides(spec.max_new_tokens, spec.min_new_tokens, spec.num_beams),
     )
 
@@ -63,8 +64,10 @@ def translate():
     body = {"model": result.model, "timings": result.timings, "warnings": result.warnings}
     if req.text is not None:
         body["translation"] = result.translations[0]
+        body["checks"] = {"translation": result.checks[0]}
     else:
         body["translations"] = result.translations
+        body["checks"] = {f"translations[{i}]": check for i, check in enumerate(result.checks)}
     return jsonify(body)
 
 

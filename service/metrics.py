@@ -6,7 +6,8 @@
   and depth of the micro-batcher, dropped units, result-cache hits, by model;
 - jobs: queue depth and jobs by state, read at scrape time from the job store
   (a job engine may register its own with ``register_gauge_provider``);
-- access: authentication failures and rate-limit breaches.
+- access: authentication failures and rate-limit breaches;
+- outputs: problems found by the fact checks, by kind and output field.
 
 Each app has its own registry (tests build many apps in one process). Model
 events arrive through ``models.observe`` (plain callbacks: ``models`` needs
@@ -102,6 +103,8 @@ class Metrics:
                                      ["reason"], registry=r)
         self.rate_limited = Counter("tomtat_rate_limited", "Requests refused by a rate limit or quota.", ["limit"],
                                     registry=r)
+        self.problems = Counter("tomtat_output_problems", "Fact-check problems of neural outputs (models/faithfulness.py), "
+                                "by kind and output field.", ["kind", "field"], registry=r)
         self.providers: dict[str, Callable] = {}
         r.register(_Providers(self))
         ProcessCollector(registry=r)
@@ -132,6 +135,8 @@ class Metrics:
             self.dropped.labels(model, event).inc(int(fields.get("count", 1)))
         elif event == "batch_error":
             self.batch_errors.labels(model, str(fields.get("error", ""))).inc()
+        elif event == "output_problems":
+            self.problems.labels(str(fields.get("kind", "")), str(fields.get("field", ""))).inc(int(fields.get("count", 1)))
         elif event == "cache":
             self.cache.labels(str(fields.get("kind", "")), str(fields.get("result", ""))).inc()
 

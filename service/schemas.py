@@ -41,6 +41,10 @@ class SummarySpec(Generation):
         "auto", description="`auto` uses the abstractive model when one is loaded, else extractive.")
     max_sentences: int | None = Field(None, ge=1, le=50, description="Most sentences in the summary.")
     max_words: int | None = Field(None, ge=5, le=2000, description="Most words in the summary.")
+    on_unfaithful: Literal["flag", "fallback"] = Field(
+        "flag", description="What to do when an abstractive summary fails its fact checks (a number, date, name, "
+        "quotation or negation the article lacks): `flag` returns it with the problems in `checks`; `fallback` "
+        "returns the extractive summary instead, with a `warnings` entry saying why.")
 
 
 class SummarizeRequest(SummarySpec):
@@ -96,9 +100,35 @@ class ArticleRequest(Request):
     _check_text = field_validator("text")(_not_blank)
 
 
+class FactProblem(BaseModel):
+    kind: Literal["number", "date", "name", "quote", "negation", "untranslated"] = Field(
+        ..., description="What kind of fact.")
+    text: str = Field(..., description="The fact as written: in the source for `missing`/`changed`, in the output "
+                      "for `unsupported`/`untranslated`.")
+    issue: Literal["missing", "unsupported", "changed"] = Field(
+        ..., description="`missing`: the source's fact is not in the translation; `unsupported`: the output states "
+        "what its source lacks; `changed`: another fact of the same kind stands in its place.")
+    found: str | None = Field(None, description="With `changed`: what the output has instead.")
+
+
+class Check(BaseModel):
+    ok: bool = Field(..., description="No problem found.")
+    problems: list[FactProblem] = Field(default_factory=list)
+
+
+CHECKS_DESCRIPTION = (
+    "Fact checks of each neural output against its source, by output field. A summary may leave facts out but must "
+    "not state one its article lacks; a translation must carry every number, date, name, quotation and negation "
+    "across. Extractive summaries are not checked (their sentences are the article's own): no key for them.")
+
+
 class Timings(BaseModel):
     model_config = ConfigDict(extra="allow")
     total_ms: float
+
+
+WARNINGS = ("Set when allow_other_language let through text that is not Vietnamese, and when on_unfaithful "
+            "`fallback` replaced an abstractive summary that failed its fact checks.")
 
 
 class SummarizeResponse(BaseModel):
@@ -107,7 +137,8 @@ class SummarizeResponse(BaseModel):
     method: str
     model: str
     timings: Timings
-    warnings: list[str] = Field(default_factory=list, description="Set when allow_other_language let through text that is not Vietnamese.")
+    warnings: list[str] = Field(default_factory=list, description=WARNINGS)
+    checks: dict[Literal["summary"], Check] = Field(default_factory=dict, description=CHECKS_DESCRIPTION)
 
 
 class TranslateResponse(BaseModel):
@@ -116,6 +147,8 @@ class TranslateResponse(BaseModel):
     model: str
     timings: Timings
     warnings: list[str] = Field(default_factory=list, description="Set when allow_other_language let through text that is not Vietnamese.")
+    checks: dict[str, Check] = Field(default_factory=dict, description=CHECKS_DESCRIPTION + " Keys: `translation`, "
+                                     "or `translations[0]`, `translations[1]` … for `texts`.")
 
 
 class ArticleResponse(BaseModel):
@@ -126,7 +159,9 @@ class ArticleResponse(BaseModel):
     method: str
     models: dict[str, str]
     timings: Timings
-    warnings: list[str] = Field(default_factory=list, description="Set when allow_other_language let through text that is not Vietnamese.")
+    warnings: list[str] = Field(default_factory=list, description=WARNINGS)
+    checks: dict[Literal["summary_vi", "summary_en", "translation_en"], Check] = Field(
+        default_factory=dict, description=CHECKS_DESCRIPTION)
 
 
 class Problem(BaseModel):

@@ -1,0 +1,325 @@
+"""Fact checks of neural outputs (models/faithfulness.py): every kind in both directions, Vietnamese and
+English forms, and the checks as the API, jobs, batch rows and metrics carry them (tiny random models:
+their outputs are junk, so every check fires)."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from models.faithfulness import check_summary, check_translation, extract_facts, fold
+from service.app import create_app
+from service.batch.records import Record
+from service.batch.runner import ArticleOptions, process_record
+from service.config import Settings
+from models import pipeline
+from tests.helpers import app_factory, problem
+
+FAST = {"max_new_tokens": 6, "min_new_tokens": 2, "num_beams": 1}
+ARTICLE = (
+    "Chiều 22/7, UBND TP.HCM họp bàn về giao thông. Ông Nguyễn Văn An cho biết thành phố sẽ mở rộng đường.\n\n"
+    "Dự án dự kiến hoàn thành năm 2025. Tổng vốn đầu tư là 1.500 tỷ đồng.\n\n"
+    "Người dân Q.3 đồng tình với kế hoạch này."
+)
+
+
+def kinds(result: dict) -> set[tuple[str, str]]:
+    return {(p["kind"], p["issue"]) for p in result["problems"]}
+
+
+def passes(source: str, output: str, check=check_translation) -> None:
+    result = check(source, output)
+    assert result == {"ok": True, "problems": []}, result
+
+
+def flagged(source: str, output: str, kind: str, issue: str, check=check_translation) -> dict:
+    result = check(source, output)
+    assert not result["ok"] and (kind, issue) in kinds(result), result
+    return result
+
+
+# -- translation (vi → en): every fact must be carried across ---------------------------------------
+
+@pytest.mark.parametrize("english", [
+    "The total investment is 1.5 trillion dong.",
+    "The total investment is VND 1,500 billion.",
+    "The total investment is 1,500 billion dong.",
+    "Total investment: 1,500,000,000,000 VND.",
+])
+def test_translation_number_with_scale_and_currency_passes(english):
+    passes("Tổng vốn đầu tư là 1.500 tỷ đồng.", english)
+
+
+def test_translation_number_changed_currency_scale_or_value_is_flagged():
+    result = flagged("Tổng vốn đầu tư là 1.500 tỷ đồng.", "The total investment is 1,500 billion dollars.",
+                     "number", "changed")
+    assert result["problems"][0]["text"] == "1.500 tỷ đồng" and "dollars" in result["problems"][0]["found"]
+    flagged("Tổng vốn đầu tư là 1.500 tỷ đồng.", "The total investment is 1.5 billion dong.", "number", "changed")
+    flagged("Tổng vốn đầu tư là 1.500 tỷ đồng.", "The total investment is large.", "number", "missing")
+
+
+@pytest.mark.parametrize("vi, en", [
+    ("Xuất khẩu đạt 1,5 triệu tấn.", "Exports reached 1.5 million tonnes."),
+    ("Tăng trưởng đạt 3,5%.", "Growth reached 3.5 percent."),
+    ("Tăng trưởng đạt 3,5 phần trăm.", "Growth reached 3.5%."),
+    ("Có 1.500.000 người tham gia.", "1,500,000 people took part."),
+    ("Có 8 người chết.", "Eight people died."),
+    ("Giá 2,5 tỷ USD.", "It costs $2.5 billion."),
+    ("Trận động đất 7,1 độ richter.", "A 7.1-magnitude earthquake."),
+])
+def test_translation_vietnamese_number_formats_pass(vi, en):
+    passes(vi, en)
+
+
+def test_translation_percentage_changed_is_flagged():
+    flagged("Tăng trưởng đạt 3,5%.", "Growth reached 35 percent.", "number", "changed")
+
+
+@pytest.mark.parametrize("vi, en", [
+    ("Chiều 22/7, UBND họp.", "On the afternoon of July 22, the committee met."),
+    ("Chiều 22/7, UBND họp.", "On the afternoon of 22 July, the committee met."),
+    ("Tối 05/9/2019, đội tuyển thắng.", "On the evening of September 5, 2019, the team won."),
+    ("Ngày 19 tháng 6 năm 1953, họ bị xử tử.", "They were executed on June 19, 1953."),
+    ("Vào tháng 9 năm 2017, động đất xảy ra.", "An earthquake struck in September 2017."),
+    ("Xuất khẩu 6 tháng đầu năm tăng.", "Exports rose in the first six months."),
+    ("Xuất khẩu 6 tháng đầu năm tăng.", "Exports rose in the first half of the year."),
+    ("Họ gặp nhau hôm Chủ nhật.", "They met on Sunday."),
+    ("Cuộc họp lúc 5 giờ sáng.", "The meeting was at 5 a.m."),
+])
+def test_translation_dates_in_english_forms_pass(vi, en):
+    passes(vi, en)
+
+
+def test_translation_date_changed_or_missing_is_flagged():
+    result = flagged("Chiều 22/7, UBND họp.", "On the afternoon of July 23, the committee met.", "date", "changed")
+    assert result["problems"][0]["found"] == "July 23"
+    flagged("Chiều 22/7, UBND họp.", "In the afternoon, the committee met.", "date", "missing")
+    flagged("Họ gặp nhau hôm Chủ nhật.", "They met on Monday.", "date", "changed")
+
+
+def test_translation_legal_code_with_and_without_diacritics():
+    passes("Theo Nghị định 03/2019/NĐ-CP, mức phạt tăng.", "Under Decree 03/2019/ND-CP, fines rise.")
+    flagged("Theo Nghị định 03/2019/NĐ-CP, mức phạt tăng.", "Under Decree 03/2018/ND-CP, fines rise.",
+            "number", "missing")
+
+
+@pytest.mark.parametrize("en", ["Mr. Nguyen Van An said so.", "Mr. Nguyễn Văn An said so.", "Mr. An said so."])
+def test_translation_vietnamese_name_with_or_without_diacritics_passes(en):
+    passes("Ông Nguyễn Văn An cho biết như vậy.", en)
+
+
+def test_translation_name_missing_or_misspelt_is_flagged():
+    flagged("Ông Nguyễn Văn An cho biết như vậy.", "Mr. Nguyen Van Binh said so.", "name", "missing")
+    result = flagged("Ông Biden cho biết ông sẽ quyết định.", "Mr. Bidden said he would decide.", "name", "changed")
+    assert result["problems"][0]["found"] == "Bidden"
+    passes("Ông Biden cho biết ông sẽ quyết định.", "Biden said he would decide.")
+
+
+def test_translation_places_and_exonyms():
+    passes("Hai đối tượng quê tỉnh Bình Dương.", "The two suspects are from Binh Duong province.")
+    flagged("Hai đối tượng quê tỉnh Bình Dương.", "The two suspects are from Dong Nai province.", "name", "missing")
+    passes("Trung Quốc đã giới thiệu kế hoạch.", "China introduced its plan.")
+    flagged("Trung Quốc đã giới thiệu kế hoạch.", "Japan introduced its plan.", "name", "missing")
+
+
+def test_translation_quote_must_be_carried():
+    source = "Ông nói: “Chúng tôi sẽ mở rộng con đường này”."
+    passes(source, 'He said: "We will widen this road."')
+    flagged(source, "He said they would widen the road.", "quote", "missing")
+
+
+def test_translation_negation_must_be_carried():
+    source = "Dự án không hoàn thành đúng hạn."
+    passes(source, "The project was not finished on time.")
+    passes(source, "The project wasn't finished on time.")
+    flagged(source, "The project was finished on time.", "negation", "missing")
+    passes("Chưa có ai bị thương.", "No one has been injured yet.")
+    flagged("Chưa có ai bị thương.", "Someone has been injured.", "negation", "missing")
+
+
+def test_words_that_look_like_negations_are_not():
+    passes("Chất lượng không khí ở Hà Nội giảm.", "Air quality in Hanoi fell.")
+    passes("Hãng hàng không Vietnam Airlines tăng chuyến.", "Vietnam Airlines adds flights.")
+    passes("Anh có đi không?", "Are you going?")
+
+
+def test_untranslated_vietnamese_in_english_is_flagged():
+    result = flagged("Dự án của thành phố hoàn thành.", "The project của thành phố was completed.",
+                     "untranslated", "unsupported")
+    assert result["problems"][0]["text"] == "của thành phố"
+
+
+def test_a_kept_name_with_diacritics_is_not_untranslated():
+    passes("Ông Nguyễn Văn An phát biểu.", "Mr. Nguyễn Văn An spoke.")
+
+
+# -- summary (vi → vi): what it states must be in the article ---------------------------------------
+
+SUMMARY_ARTICLE = (
+    "Chiều 22/7, UBND TP.HCM họp bàn về giao thông. Ông Nguyễn Văn An, Giám đốc Sở Giao thông, cho biết "
+    "dự án sẽ hoàn thành năm 2025 với tổng vốn 1.500 tỷ đồng. Theo ông An, đối tượng bỏ chạy nhưng hành vi này "
+    "đã không qua mắt được tổ tuần tra. “Chúng tôi sẽ làm việc suốt đêm”, ông An nói."
+)
+
+
+def test_summary_faithful_passes_even_when_it_leaves_facts_out():
+    passes(SUMMARY_ARTICLE, "Chiều 22/7, TP.HCM họp bàn về giao thông. Dự án vốn 1.500 tỷ đồng.", check_summary)
+    passes(SUMMARY_ARTICLE, "Ông Nguyen Van An cho biết dự án hoàn thành năm 2025.", check_summary)
+    passes(SUMMARY_ARTICLE, "Dự án có tổng vốn 1,5 nghìn tỷ đồng.", check_summary)
+    passes(SUMMARY_ARTICLE, "Hành vi này đã không qua mắt được tổ tuần tra.", check_summary)
+    passes(SUMMARY_ARTICLE, "Ông An nói: “Chúng tôi sẽ làm việc suốt đêm”.", check_summary)
+
+
+@pytest.mark.parametrize("summary, kind", [
+    ("Dự án có tổng vốn 2.000 tỷ đồng.", "number"),
+    ("Dự án hoàn thành năm 2026.", "date"),
+    ("Dự án có 2026 công nhân.", "number"),
+    ("Chiều 23/7, TP.HCM họp bàn về giao thông.", "date"),
+    ("Ông Nguyễn Văn Bình cho biết dự án sẽ hoàn thành.", "name"),
+    ("Ông An nói: “Chúng tôi sẽ nghỉ ngơi cả tuần”.", "quote"),
+    ("Hành vi này đã qua mắt được tổ tuần tra.", "negation"),
+])
+def test_summary_unfaithful_is_flagged(summary, kind):
+    issue = "changed" if kind == "negation" else "unsupported"
+    flagged(SUMMARY_ARTICLE, summary, kind, issue, check_summary)
+
+
+def test_summary_negation_added_is_flagged():
+    article = "Dự án đã hoàn thành đúng hạn vào tháng trước."
+    flagged(article, "Dự án đã không hoàn thành đúng hạn.", "negation", "changed", check_summary)
+
+
+def test_facts_are_normalized_values():
+    vi = extract_facts("Tổng vốn 1.500 tỷ đồng, tức 1,5 triệu USD, tăng 3,5%.", "vi")
+    values = {(min(f.values), f.unit) for f in vi.numbers}
+    assert values == {(1.5e12, "VND"), (1.5e6, "USD"), (3.5, "%")}
+    en = extract_facts("VND 1,500 billion, or $1.5 million, up 3.5 percent.", "en")
+    assert {(min(f.values), f.unit) for f in en.numbers} == values
+    assert fold("Nguyễn Văn Ấn, NĐ-CP") == "nguyen van an, nd-cp"
+
+
+def test_checks_are_fast_on_a_long_article(seed_article):
+    article = (seed_article + "\n\n") * 20
+    started = time.perf_counter()
+    check_summary(article, seed_article[:400])
+    check_translation(seed_article, seed_article)
+    assert time.perf_counter() - started < 2.0
+
+
+# -- the checks in the service ----------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def app(tiny_runtime):
+    return create_app(Settings(max_chars=20_000, max_body_bytes=200_000, max_texts=4), tiny_runtime)
+
+
+@pytest.fixture(scope="module")
+def client(app):
+    return app.test_client()
+
+
+def test_abstractive_summary_carries_checks_and_extractive_none(client):
+    body = client.post("/v1/summarize", json={"text": ARTICLE, "method": "abstractive", **FAST}).get_json()
+    assert body["checks"]["summary"]["ok"] is False  # the tiny model's junk states what the article lacks
+    assert body["checks"]["summary"]["problems"]
+    body = client.post("/v1/summarize", json={"text": ARTICLE, "method": "extractive"}).get_json()
+    assert body["checks"] == {}
+
+
+def test_article_checks_every_neural_output(client):
+    body = client.post("/v1/articles", json={"text": ARTICLE, "translate": "both", "translation": FAST,
+                                             "summary": {"method": "abstractive", **FAST}}).get_json()
+    assert set(body["checks"]) == {"summary_vi", "summary_en", "translation_en"}
+    assert body["checks"]["summary_vi"]["ok"] is False and body["checks"]["translation_en"]["ok"] is False
+    for check in body["checks"].values():
+        for p in check["problems"]:
+            assert p["kind"] in ("number", "date", "name", "quote", "negation", "untranslated")
+            assert p["issue"] in ("missing", "unsupported", "changed")
+    body = client.post("/v1/articles", json={"text": ARTICLE, "translate": "summary", "translation": FAST,
+                                             "summary": {"method": "extractive"}}).get_json()
+    assert set(body["checks"]) == {"summary_en"}  # the extractive summary itself is not checked
+    assert body["checks"]["summary_en"]["ok"] is False  # "22/7", "Nguyễn Văn An" … lost by the tiny translator
+
+
+def test_translate_checks_each_text(client):
+    body = client.post("/v1/translate", json={"text": ARTICLE, **FAST}).get_json()
+    assert body["checks"]["translation"]["ok"] is False
+    kinds_found = {p["kind"] for p in body["checks"]["translation"]["problems"]}
+    assert "number" in kinds_found or "date" in kinds_found
+    body = client.post("/v1/translate", json={"texts": [ARTICLE, "Dự án dự kiến hoàn thành năm 2025 với tổng vốn 1.500 tỷ đồng."], **FAST}).get_json()
+    assert set(body["checks"]) == {"translations[0]", "translations[1]"}
+    assert not body["checks"]["translations[1]"]["ok"]
+
+
+def test_on_unfaithful_fallback_returns_the_extractive_summary_with_a_warning(client):
+    body = client.post("/v1/summarize", json={"text": ARTICLE, "method": "abstractive", "on_unfaithful": "fallback",
+                                              **FAST}).get_json()
+    assert body["method"] == "extractive" and body["model"] == "extractive"
+    assert all(s in ARTICLE for s in body["sentences"])
+    assert body["checks"] == {}
+    assert any("fact checks" in w and "fallback" in w for w in body["warnings"]), body["warnings"]
+    body = client.post("/v1/articles", json={"text": ARTICLE, "translate": "summary", "translation": FAST,
+                                             "summary": {"method": "abstractive", "on_unfaithful": "fallback",
+                                                         **FAST}}).get_json()
+    assert body["method"] == "extractive" and "summary_vi" not in body["checks"] and "summary_en" in body["checks"]
+    assert any("fact checks" in w for w in body["warnings"])
+
+
+def test_on_unfaithful_bad_value_is_a_422_problem(client):
+    resp = client.post("/v1/summarize", json={"text": ARTICLE, "on_unfaithful": "ignore"})
+    body = problem(resp, 422)
+    assert any(e["field"] == "on_unfaithful" for e in body["errors"]), body
+    resp = client.post("/v1/articles", json={"text": ARTICLE, "summary": {"on_unfaithful": 1}})
+    assert any(e["field"] == "summary.on_unfaithful" for e in problem(resp, 422)["errors"])
+
+
+def test_cached_result_carries_the_same_checks(tiny_runtime):
+    gen = pipeline.GenerationOverrides(6, 2, 1)
+    options = pipeline.SummaryOptions(method="abstractive", max_sentences=2, generation=gen)
+    runs = [pipeline.process_article(tiny_runtime, ARTICLE + "\n\nBản tin lưu.", summary=options,
+                                     translate="summary", translation=gen) for _ in range(2)]
+    assert runs[1].timings.get("cache") == "hit"
+    first, second = ({k: v for k, v in vars(r).items() if k != "timings"} for r in runs)
+    assert json.dumps(first, sort_keys=True) == json.dumps(second, sort_keys=True)
+    assert first["checks"]["summary_vi"]["ok"] is False
+
+
+def test_metrics_count_problems_by_kind_and_field(tiny_runtime):
+    app = create_app(Settings(max_chars=20_000), tiny_runtime)
+    client = app.test_client()
+    result = client.post("/v1/translate", json={"text": ARTICLE, **FAST}).get_json()["checks"]["translation"]
+    text = client.get("/metrics").get_data(as_text=True)
+    for kind in {p["kind"] for p in result["problems"]}:
+        count = sum(1 for p in result["problems"] if p["kind"] == kind)
+        line = f'tomtat_output_problems_total{{field="translation",kind="{kind}"}} {float(count)}'
+        assert line in text, (line, [x for x in text.splitlines() if "output_problems" in x])
+
+
+def test_batch_row_carries_checks(tiny_runtime):
+    options = ArticleOptions(summary=pipeline.SummaryOptions(method="abstractive",
+                                                             generation=pipeline.GenerationOverrides(6, 2, 1)),
+                             translate="summary", translation=pipeline.GenerationOverrides(6, 2, 1))
+    row = process_record(tiny_runtime, Record(id="a1", text=ARTICLE), options)
+    assert set(row["checks"]) == {"summary_vi", "summary_en"} and row["checks"]["summary_vi"]["ok"] is False
+    fallback = ArticleOptions.from_dict(options.to_dict() | {"summary": options.to_dict()["summary"]
+                                                             | {"on_unfaithful": "fallback"}})
+    row = process_record(tiny_runtime, Record(id="a2", text=ARTICLE), fallback)
+    assert "summary_vi" not in row["checks"] and any("fact checks" in w for w in row["warnings"])
+
+
+def test_job_result_carries_checks(tiny_runtime, tmp_path):
+    with app_factory(tiny_runtime, db_path=str(tmp_path / "jobs.sqlite3"), job_lease_s=1.0, max_chars=5000) as make:
+        client = make().test_client()
+        resp = client.post("/v1/jobs", json={"articles": [{"id": "j1", "text": ARTICLE}], "translate": "summary",
+                                             "translation": FAST, "summary": {"method": "abstractive", **FAST}})
+        assert resp.status_code == 202, resp.get_data(as_text=True)
+        job_id = resp.get_json()["job_id"]
+        deadline = time.time() + 60
+        while client.get(f"/v1/jobs/{job_id}").get_json()["status"] not in ("done", "failed", "cancelled"):
+            assert time.time() < deadline
+            time.sleep(0.05)
+        rows = [json.loads(line) for line in client.get(f"/v1/jobs/{job_id}/results").get_data(as_text=True).splitlines()]
+        assert rows[0]["id"] == "j1" and rows[0]["checks"]["summary_vi"]["ok"] is False
+        assert "summary_en" in rows[0]["checks"]
