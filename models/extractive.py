@@ -1,60 +1,70 @@
-"""Extractive summarizer for Vietnamese news (no neural model, no torch).
+"""Extractive summarizer for Vietnamese news (no neural model, no torch): serving only.
 
 ``ExtractiveSummarizer().summarize(sentences, title=None)`` returns the indices (article
 order) of the sentences to keep.
 
 How it scores
 -------------
-Every sentence is tokenized into syllables (NFC, lowercase, diacritics kept, one tone-mark
-placement: ``models.evaluation.rouge.tokenize``) and described by a handful of features:
+Every sentence is tokenized into syllables (``models.text.syllables``: NFC, lowercase,
+diacritics kept, one tone-mark placement) and described by the features in ``FEATURES``:
 
-* position (first sentences one-hot, relative position, log position);
-* length (log words, too-short / too-long indicators);
-* title overlap: share of the title's content syllables and syllable bigrams found in the
-  sentence (Vietnamese stopwords removed) — the strongest single signal on news;
-* centrality: TF-IDF cosine (syllable unigrams + bigrams, IDF over the article's
-  sentences) to the whole article, and mean similarity to the other sentences
-  (degree centrality, i.e. one TextRank step);
-* cues: digits, quotes, discourse connectives that make a sentence depend on its
-  context ("Tuy nhiên", "Theo đó", ...), a trailing colon, attribution ("cho biết").
+* position: first sentences one-hot, index among the sentences that can be chosen (captions
+  and bylines skipped), relative position in sentences and in words;
+* length: words, share of the article's words;
+* title overlap: share of the title's content syllables and bigrams in the sentence, share
+  of the sentence's content syllables in the title, TF-IDF cosine to the title;
+* centrality: TF-IDF cosine (syllable unigrams + bigrams, IDF over the article's sentences)
+  to the whole article, mean and max similarity to the other sentences (degree centrality;
+  the max is also the sentence's redundancy), similarity to the first, previous and next
+  sentences; each of title / article / degree also relative to the article's best, and its
+  rank in the article;
+* cues: digits, quotes, a leading time or date ("Chiều 22/7"), discourse connectives that
+  make a sentence lean on its context ("Tuy nhiên", "Theo đó"), a trailing colon, a
+  question, attribution ("cho biết"), capitalised and numeric token shares;
+* article: number of sentences and words, whether there is a title.
 
-A linear model combines them. Its weights were fitted on the VietNews dev split (target:
-mean ROUGE-1/2 F1 of the sentence alone vs the reference lead) with
-``python -m models.extractive train`` and ship in ``models/extractive_weights.json``; if
-that file is missing, hand-set weights (title overlap + centrality + lead bias) are used.
+A model combines them. The shipped one (``models/extractive_model.json``) is an ensemble of
+regression trees (gradient boosting, LightGBM) fitted on 29,769 VietNews *training*
+articles to predict each sentence's ROUGE against the reference lead; serving walks the
+trees with numpy (the file holds plain arrays; LightGBM is needed to fit, not to serve).
+Fitting and its evaluation live in ``models/evaluation/extractive_fit.py``
+(``python -m models.evaluation.extractive_fit``). Without the file, hand-set linear weights
+(title overlap + centrality + lead bias) are used; a dict of weights can be passed too.
 
-Selection: highest-scoring sentence first, then more sentences by MMR (score minus
-redundancy with what is already chosen) while the word budget allows and the sentence's
-score is not far below the first one. Junk (captions, bylines, no letters, very short)
-is never chosen unless nothing else exists.
+Selection, default summary (no length asked): a second stage scores candidate summaries
+whole — each of the 5 best-scored sentences alone and every pair of them within the word
+budget (``max_words`` in the model file) that is not a near-duplicate — from their sentence
+scores, ranks, positions, lengths, redundancy and joint title coverage (``CANDIDATE_FEATURES``;
+trees fitted to the candidate's own ROUGE), and returns the best one. So it decides between
+one sentence and two from the pair itself. VietNews references (publisher leads) average 37
+words.
 
-Default length: 2 sentences and at most 60 words. VietNews references (publisher leads)
-are measured at 37 words on average (median 35; 1.16 sentences); LEAD-2 is 72 words. A
-60-word cap keeps two short sentences but stops a second long one; with the "second
-sentence only if its score is >= 60% of the first" rule the output averages ~52 words.
-On dev (5-fold CV) caps of 50-65 words score within ~0.2 ROUGE points of each other.
+Selection, length asked (``max_sentences`` / ``max_words``), or a model without the second
+stage: highest-scoring sentence first, then more sentences by MMR (score minus redundancy
+with what is already chosen) while the budget allows. Junk (captions, bylines, no letters,
+very short) is never chosen unless nothing else exists.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import re
-import sys
 import unicodedata
 from collections import Counter
 from pathlib import Path
 from typing import Sequence
 
-from models.evaluation.rouge import tokenize
+import numpy as np
 
-__all__ = ["ExtractiveSummarizer", "FEATURES", "DEFAULT_WEIGHTS", "STOPWORDS", "is_junk_sentence",
-           "sentence_features"]
+from models.text.syllables import syllables
 
-WEIGHTS_PATH = Path(__file__).with_name("extractive_weights.json")
+__all__ = ["ExtractiveSummarizer", "FEATURES", "CANDIDATE_FEATURES", "candidate_summaries", "DEFAULT_WEIGHTS", "MODEL_PATH", "STOPWORDS", "is_junk_sentence", "junk_flags",
+           "sentence_features", "Trees"]
 
-# Vietnamese function syllables (lowercase, NFC, new-style tone placement like tokenize()).
+MODEL_PATH = Path(__file__).with_name("extractive_model.json")
+
+# Vietnamese function syllables (lowercase, NFC, new-style tone placement like syllables()).
 STOPWORDS = frozenset(
     """
     và của là các những được có cho với trong này đã đang sẽ thì mà để một không người khi
@@ -73,7 +83,10 @@ _CONNECTIVES = (
     "như vậy", "thế nhưng", "nhưng", "còn", "và", "mặt khác", "hơn nữa", "tại đây", "lúc này",
     "khi đó", "từ đó", "qua đó", "với", "riêng", "đặc biệt",
 )
-_CONNECTIVES_TOK = tuple(tuple(tokenize(c)) for c in _CONNECTIVES)
+_CONNECTIVES_TOK = tuple(tuple(syllables(c)) for c in _CONNECTIVES)
+# A news lead often opens with when: "Chiều 22/7", "Sáng nay", "Ngày 3/5", "Rạng sáng qua".
+_TIME_OPENERS = frozenset(syllables("sáng trưa chiều tối đêm rạng ngày hôm khuya đầu cuối"))
+_DATE_RE = re.compile(r"\b\d{1,2}/\d{1,2}\b")
 
 FEATURES = [
     "bias", "pos0", "pos1", "pos2", "pos3", "relpos", "logpos",
@@ -83,9 +96,14 @@ FEATURES = [
     "digit", "quote", "connective", "colon", "attribution", "question",
     "pos0_title", "doc_cos_title",
     "cap_ratio", "num_ratio", "lead_sim", "len_a", "len_b", "next_sim",
+    # added with the tree model
+    "prev_sim", "max_sim", "title_prec",
+    "title_cos_rel", "doc_cos_rel", "degree_rel", "title_rank", "doc_rank", "degree_rank",
+    "real_pos", "real_pos0", "word_pos", "word_share", "time_lead",
+    "log_n", "log_doc_words", "has_title",
 ]
 
-# Fallback weights when no fitted file is present (hand-set, sensible order of magnitude).
+# Fallback weights when no model file is present (hand-set, sensible order of magnitude).
 DEFAULT_WEIGHTS = {
     "bias": 0.0, "pos0": 0.08, "pos1": 0.03, "pos2": 0.015, "relpos": -0.03,
     "title_uni": 0.12, "title_bi": 0.08, "doc_cos": 0.10, "degree": 0.05,
@@ -125,90 +143,246 @@ def is_junk_sentence(sentence: str) -> bool:
     return False
 
 
-def _ngrams(toks: Sequence[str]) -> Counter:
+def _word_key(s: str) -> list[str]:
+    return re.findall(r"\w+", _nfc(s).casefold())
+
+
+def junk_flags(sentences: Sequence[str], title: str | None = None) -> list[bool]:
+    """Per sentence, whether it may never be chosen: :func:`is_junk_sentence`, or the title
+    repeated word for word (a summary that only repeats the headline tells nothing)."""
+    tkey = _word_key(title) if title else None
+    return [is_junk_sentence(s) or (bool(tkey) and _word_key(s) == tkey) for s in sentences]
+
+
+def _grams(toks: Sequence[str]) -> Counter:
     c = Counter(t for t in toks if t not in STOPWORDS)
     c.update(a + " " + b for a, b in zip(toks, toks[1:]) if not (a in STOPWORDS and b in STOPWORDS))
     return c
 
 
-def _cos(a: dict, b: dict, na: float, nb: float) -> float:
-    if not na or not nb:
-        return 0.0
-    if len(a) > len(b):
-        a, b = b, a
-    return sum(v * b.get(k, 0.0) for k, v in a.items()) / (na * nb)
+def _rank_desc(v: np.ndarray) -> np.ndarray:
+    """0 for the largest value, 1 for the next…; ties share the order of appearance."""
+    r = np.empty(len(v))
+    r[np.argsort(-v, kind="stable")] = np.arange(len(v))
+    return r
 
 
-def sentence_features(sentences: Sequence[str], title: str | None = None) -> tuple[list[list[float]], list[list[str]]]:
-    """Feature rows (order of ``FEATURES``) and token lists for each sentence."""
-    toks = [tokenize(s) for s in sentences]
+def _rel(v: np.ndarray) -> np.ndarray:
+    m = v.max() if len(v) else 0.0
+    return v / m if m > 0 else np.zeros_like(v)
+
+
+def sentence_features(sentences: Sequence[str], title: str | None = None,
+                      junk: Sequence[bool] | None = None) -> tuple[np.ndarray, list[list[str]]]:
+    """Feature matrix (one row per sentence, columns in ``FEATURES`` order) and the sentences' syllables."""
     n = len(sentences)
-    grams = [_ngrams(t) for t in toks]
-    df: Counter = Counter()
+    toks = [syllables(s) for s in sentences]
+    if n == 0:
+        return np.zeros((0, len(FEATURES))), toks
+    if junk is None:
+        junk = junk_flags(sentences, title)
+    grams = [_grams(t) for t in toks]
+    vocab: dict[str, int] = {}
     for g in grams:
-        df.update(g.keys())
-    idf = {k: math.log((n + 1) / (v + 0.5)) for k, v in df.items()}
-    vecs = [{k: v * idf[k] for k, v in g.items()} for g in grams]
-    norms = [math.sqrt(sum(x * x for x in v.values())) for v in vecs]
-    doc: Counter = Counter()
-    for g in grams:
-        doc.update(g)
-    docv = {k: v * idf[k] for k, v in doc.items()}
-    docn = math.sqrt(sum(x * x for x in docv.values()))
-    # degree centrality on unigram+bigram tf-idf cosine
-    # sum_j cos(i, j) = unit_i . (sum_j unit_j) - 1: exact and linear in n (no pairwise loop)
-    deg = [0.0] * n
+        for k in g:
+            vocab.setdefault(k, len(vocab))
+    V = max(1, len(vocab))
+    tf = np.zeros((n, V))
+    for i, g in enumerate(grams):
+        if g:
+            tf[i, [vocab[k] for k in g]] = list(g.values())
+    df = (tf > 0).sum(0)
+    idf = np.log((n + 1) / (df + 0.5))
+    w = tf * idf
+    norms = np.sqrt((w * w).sum(1))
+    unit = w / np.where(norms > 0, norms, 1.0)[:, None]
+    sim = unit @ unit.T  # cosine between sentences (0 for an empty one)
+    docv = w.sum(0)
+    docn = math.sqrt(float(docv @ docv))
+    doc_cos = unit @ docv / docn if docn else np.zeros(n)
     if n > 1:
-        total: dict[str, float] = {}
-        for v, nv in zip(vecs, norms):
-            if nv:
-                for k, x in v.items():
-                    total[k] = total.get(k, 0.0) + x / nv
-        for i in range(n):
-            if norms[i]:
-                dot = sum(x * total[k] for k, x in vecs[i].items()) / norms[i]
-                deg[i] = max(0.0, dot - 1.0) / (n - 1)
-    ttoks = tokenize(title) if title else []
+        off = sim - np.diag(np.diag(sim))
+        degree = np.clip(off.sum(1), 0.0, None) / (n - 1)
+        max_sim = off.max(1)
+    else:
+        degree = max_sim = np.zeros(n)
+    ttoks = syllables(title) if title else []
     tuni = {t for t in ttoks if t not in STOPWORDS}
     tbi = {a + " " + b for a, b in zip(ttoks, ttoks[1:])}
-    tvec = {k: idf.get(k, math.log(n + 1)) for k in (tuni | tbi)}
-    tnorm = math.sqrt(sum(x * x for x in tvec.values()))
+    tgrams = tuni | tbi
+    if tgrams:
+        tvec = np.zeros(V)
+        unseen = math.log(n + 1)
+        tnorm2 = 0.0
+        for k in tgrams:
+            j = vocab.get(k)
+            x = idf[j] if j is not None else unseen
+            tnorm2 += x * x
+            if j is not None:
+                tvec[j] = x
+        title_cos = unit @ tvec / math.sqrt(tnorm2)
+    else:
+        title_cos = np.zeros(n)
     has_title = 1.0 if tuni else 0.0
-    rows = []
+    nwords = [len(t) for t in toks]
+    total_words = max(1, sum(nwords))
+    counts: Counter = Counter()
+    for g in grams:
+        counts.update(g)
+    title_cos_rel, doc_cos_rel, degree_rel = _rel(title_cos), _rel(doc_cos), _rel(degree)
+    title_rank, doc_rank, degree_rank = _rank_desc(title_cos), _rank_desc(doc_cos), _rank_desc(degree)
+    rows = np.zeros((n, len(FEATURES)))
+    real = 0
+    before = 0
     for i, (s, t) in enumerate(zip(sentences, toks)):
-        nw = len(t)
+        nw = nwords[i]
         st = set(t)
         sbi = {a + " " + b for a, b in zip(t, t[1:])}
+        content = [x for x in t if x not in STOPWORDS]
         title_uni = len(tuni & st) / len(tuni) if tuni else 0.0
         title_bi = len(tbi & sbi) / len(tbi) if tbi else 0.0
-        title_cos = _cos(tvec, vecs[i], tnorm, norms[i]) if tnorm else 0.0
-        doc_cos = _cos(vecs[i], docv, norms[i], docn)
-        content = [x for x in t if x not in STOPWORDS]
-        tf_mean = (sum(doc[x] for x in content) / len(content) / max(1, n)) if content else 0.0
+        title_prec = (sum(1 for x in content if x in tuni) / len(content)) if content and tuni else 0.0
+        tf_mean = (sum(counts[x] for x in content) / len(content) / n) if content else 0.0
         tt = tuple(t[:3])
         conn = 1.0 if any(tt[: len(c)] == c for c in _CONNECTIVES_TOK) else 0.0
         raw = s.strip()
         rw = raw.split()
         cap_ratio = (sum(1 for x in rw[1:] if x[:1].isupper()) / (len(rw) - 1)) if len(rw) > 1 else 0.0
         num_ratio = sum(1 for x in t if any(ch.isdigit() for ch in x)) / nw if nw else 0.0
-        rows.append([
+        time_lead = float(bool(t) and (t[0] in _TIME_OPENERS or bool(_DATE_RE.search(" ".join(rw[:6])))))
+        rows[i] = (
             1.0, float(i == 0), float(i == 1), float(i == 2), float(i == 3),
             i / max(1, n - 1), math.log1p(i),
             math.log1p(nw), float(nw < 10), float(nw > 45),
-            title_uni, title_bi, title_cos,
-            doc_cos, deg[i], min(tf_mean, 1.0),
+            title_uni, title_bi, title_cos[i],
+            doc_cos[i], degree[i], min(tf_mean, 1.0),
             float(any(ch.isdigit() for ch in raw)),
             float(any(q in raw for q in "\"“”")),
             conn, float(raw.endswith(":")),
             float("cho biết" in " ".join(t) or "nói" in st),
             float(raw.endswith("?")),
-            float(i == 0) * title_uni, doc_cos * has_title,
+            float(i == 0) * title_uni, doc_cos[i] * has_title,
             cap_ratio, num_ratio,
-            _cos(vecs[i], vecs[0], norms[i], norms[0]) if i > 0 else 0.0,
+            sim[i, 0] if i > 0 else 0.0,
             min(nw, 90) / 35.0, (min(nw, 90) / 35.0) ** 2,
-            _cos(vecs[i], vecs[i + 1], norms[i], norms[i + 1]) if i + 1 < n else 0.0,
-        ])
+            sim[i, i + 1] if i + 1 < n else 0.0,
+            sim[i, i - 1] if i > 0 else 0.0, max_sim[i], title_prec,
+            title_cos_rel[i], doc_cos_rel[i], degree_rel[i],
+            min(title_rank[i], 10.0), min(doc_rank[i], 10.0), min(degree_rank[i], 10.0),
+            min(real, 10) if not junk[i] else 10.0, float(real == 0 and not junk[i]),
+            before / total_words, nw / total_words, time_lead,
+            math.log1p(n), math.log1p(total_words), has_title,
+        )
+        before += nw
+        if not junk[i]:
+            real += 1
     return rows, toks
+
+
+class Trees:
+    """A sum of regression trees held as flat arrays and walked with numpy, all trees at once.
+
+    Node ``k``: ``feature[k]``, ``threshold[k]``: go to ``left[k]`` when ``x[feature] <= threshold``
+    else ``right[k]``; a leaf points to itself on both sides and holds ``value[k]``.
+    """
+
+    def __init__(self, spec: dict):
+        self.feature = np.asarray(spec["feature"], dtype=np.intp)
+        self.threshold = np.asarray(spec["threshold"], dtype=np.float64)
+        self.left = np.asarray(spec["left"], dtype=np.intp)
+        self.right = np.asarray(spec["right"], dtype=np.intp)
+        self.value = np.asarray(spec["value"], dtype=np.float64)
+        self.roots = np.asarray(spec["roots"], dtype=np.intp)
+        self.depth = int(spec["depth"])
+        self.rerank: Trees | None = None  # the second stage, when the model has one
+        self.rerank_top_k = RERANK_TOP_K
+        self.base = float(spec.get("base", 0.0))
+        self.columns = np.asarray(spec["columns"], dtype=np.intp)  # model feature j = FEATURES[columns[j]]
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        X = np.ascontiguousarray(X[:, self.columns])
+        n = X.shape[0]
+        if n == 0:
+            return np.zeros(0)
+        node = np.broadcast_to(self.roots, (n, len(self.roots))).copy()
+        rows = np.arange(n)[:, None]
+        for _ in range(self.depth):
+            go_left = X[rows, self.feature[node]] <= self.threshold[node]
+            node = np.where(go_left, self.left[node], self.right[node])
+        return self.value[node].sum(1) + self.base
+
+
+# Second stage: the candidate summaries (one or two of the best-scored sentences) are scored as wholes.
+CANDIDATE_FEATURES = [
+    "k", "words", "log_words", "words_a", "words_b",
+    "s_a", "s_b", "s_max", "s_min", "s_sum", "s_top", "s_top_gap",
+    "rank_a", "rank_b", "pos_a", "pos_b", "pos_gap", "has_lead",
+    "red", "title_cov", "title_cov_gain", "log_n", "has_title",
+]
+RERANK_TOP_K = 5
+
+
+def candidate_summaries(scores: Sequence[float], toks: Sequence[Sequence[str]], nwords: Sequence[int],
+                        cand: Sequence[int], title: str | None, max_words: int,
+                        top_k: int = RERANK_TOP_K) -> tuple[list[tuple[int, ...]], np.ndarray]:
+    """The candidate summaries (each the best ``top_k`` sentences alone, and pairs of them within
+    ``max_words`` that are not near-duplicates), with one feature row each (``CANDIDATE_FEATURES``)."""
+    order = sorted(cand, key=lambda i: (-scores[i], i))[:top_k]
+    rank = {i: r for r, i in enumerate(order)}
+    sets = {i: set(toks[i]) for i in order}
+    ttoks = syllables(title) if title else []
+    tuni = {t for t in ttoks if t not in STOPWORDS}
+    cov = {i: (len(tuni & sets[i]) / len(tuni) if tuni else 0.0) for i in order}
+    top = scores[order[0]]
+    n = len(toks)
+    combos: list[tuple[int, ...]] = [(i,) for i in order]
+    for x in range(len(order)):
+        for y in range(x + 1, len(order)):
+            a, b = sorted((order[x], order[y]))
+            if nwords[a] + nwords[b] <= max_words and _jacc(sets[a], sets[b]) <= 0.7:
+                combos.append((a, b))
+    rows = np.zeros((len(combos), len(CANDIDATE_FEATURES)))
+    for r, c in enumerate(combos):
+        a = c[0]
+        b = c[1] if len(c) > 1 else None
+        wa, wb = nwords[a], (nwords[b] if b is not None else 0)
+        sa, sb = scores[a], (scores[b] if b is not None else 0.0)
+        smax = max(sa, sb) if b is not None else sa
+        smin = min(sa, sb) if b is not None else sa
+        if b is not None:
+            both = tuni & (sets[a] | sets[b])
+            tc = len(both) / len(tuni) if tuni else 0.0
+            red = _jacc(sets[a], sets[b])
+        else:
+            tc, red = cov[a], 0.0
+        rows[r] = (
+            len(c), wa + wb, math.log1p(wa + wb), wa, wb,
+            sa, sb, smax, smin, sa + sb, top, top - smax,
+            rank[a], rank[b] if b is not None else -1.0, a, b if b is not None else -1.0,
+            (b - a) if b is not None else 0.0, float(a == min(cand)),
+            red, tc, tc - max(cov[a], cov[b] if b is not None else 0.0), math.log1p(n), float(bool(tuni)),
+        )
+    return combos, rows
+
+
+def _load_model(weights) -> tuple[str, dict, object]:
+    """(source, selection overrides, scorer) from a path, a model dict or a weights dict."""
+    if weights is None and MODEL_PATH.exists():
+        weights = MODEL_PATH
+    if isinstance(weights, (str, Path)):
+        weights = json.loads(Path(weights).read_text(encoding="utf-8"))
+    if weights and "trees" in weights:
+        scorer = Trees(weights["trees"])
+        if weights.get("rerank"):
+            scorer.rerank = Trees(weights["rerank"]["trees"])
+            scorer.rerank_top_k = int(weights["rerank"].get("top_k", RERANK_TOP_K))
+        return "learned", weights.get("selection", {}), scorer
+    if weights and "weights" in weights:  # a linear model file
+        w = weights["weights"]
+        return "learned", weights.get("selection", {}), np.array([float(w.get(f, 0.0)) for f in FEATURES])
+    w = weights or DEFAULT_WEIGHTS
+    source = "default" if w is DEFAULT_WEIGHTS else "custom"
+    return source, {}, np.array([float(w.get(f, 0.0)) for f in FEATURES])
 
 
 class ExtractiveSummarizer:
@@ -216,56 +390,77 @@ class ExtractiveSummarizer:
 
     def __init__(self, weights: dict | str | Path | None = None, max_sentences: int | None = None,
                  max_words: int | None = None):
-        sel = dict(DEFAULT_SELECTION)
-        if weights is None and WEIGHTS_PATH.exists():
-            weights = WEIGHTS_PATH
-        if isinstance(weights, (str, Path)):
-            weights = json.loads(Path(weights).read_text(encoding="utf-8"))
-        if weights and "weights" in weights:
-            sel.update(weights.get("selection", {}))
-            w = weights["weights"]
-            self.source = "learned"
-        else:
-            w = weights or DEFAULT_WEIGHTS
-            self.source = "default" if w is DEFAULT_WEIGHTS else "custom"
-        self.weights = [float(w.get(f, 0.0)) for f in FEATURES]
-        self.selection = sel
+        self.source, sel, self._scorer = _load_model(weights)
+        self.selection = dict(DEFAULT_SELECTION) | sel
         if max_sentences is not None:
             self.selection["max_sentences"] = max_sentences
         if max_words is not None:
             self.selection["max_words"] = max_words
 
     # ---------------------------------------------------------------- scoring
+    def score_rows(self, rows: np.ndarray) -> np.ndarray:
+        if isinstance(self._scorer, Trees):
+            return self._scorer.predict(rows)
+        return rows @ self._scorer if len(rows) else np.zeros(0)
+
     def score(self, sentences: Sequence[str], title: str | None = None) -> list[float]:
         rows, _ = sentence_features(sentences, title)
-        return [sum(w * x for w, x in zip(self.weights, r)) for r in rows]
+        return self.score_rows(rows).tolist()
 
     def summarize(self, sentences: list[str], title: str | None = None, max_sentences: int | None = None,
                   max_words: int | None = None) -> list[int]:
         """Indices (ascending, i.e. article order) of the chosen sentences.
 
         With neither limit given, the default short summary applies (two sentences, at
-        most ~60 words, and a second sentence only when it scores close to the first).
-        A caller who asks for a length gets it, as far as the article allows.
+        most ``max_words`` words, and a second sentence only when it scores close to the
+        first). A caller who asks for a length gets it, as far as the article allows.
         """
         if not sentences or (max_sentences is not None and max_sentences <= 0):
             return []
         asked = max_sentences is not None or max_words is not None
-        rows, toks = sentence_features(sentences, title)
-        return self.select_prepared(rows, toks, sentences, [is_junk_sentence(s) for s in sentences],
-                                    [len(s.split()) for s in sentences], max_sentences, max_words,
-                                    ratio=0.0 if asked else None)
+        junk = junk_flags(sentences, title)
+        rows, toks = sentence_features(sentences, title, junk)
+        nwords = [len(s.split()) for s in sentences]
+        if not asked and self.reranks:
+            return self.rerank_prepared(rows, toks, sentences, junk, nwords, title)
+        return self.select_prepared(rows, toks, sentences, junk, nwords,
+                                    max_sentences, max_words, ratio=0.0 if asked else None)
+
+    @property
+    def reranks(self) -> bool:
+        """Whether the default summary is chosen by the second stage (candidate summaries scored whole)."""
+        return getattr(self._scorer, "rerank", None) is not None and self.selection.get("max_sentences", 2) == 2
+
+    def rerank_prepared(self, rows, toks, sentences, junk, nwords, title: str | None,
+                        scores: Sequence[float] | None = None) -> list[int]:
+        """The default summary by the second stage: the best-scored candidate of one or two sentences."""
+        n = len(sentences)
+        if n == 0:
+            return []
+        if scores is None:
+            scores = self.score_rows(np.asarray(rows, dtype=float))
+        cand = [i for i in range(n) if not junk[i]]
+        if not cand:  # nothing but junk: the second stage never saw such an article; one sentence by MMR
+            return self.select_prepared(rows, toks, sentences, junk, nwords, max_sentences=1, scores=scores)
+        scores = [float(x) for x in scores]
+        combos, crow = candidate_summaries(scores, toks, nwords, cand, title, int(self.selection["max_words"]),
+                                           self._scorer.rerank_top_k)
+        best = int(np.argmax(self._scorer.rerank.predict(crow)))
+        return list(combos[best])
 
     def select_prepared(self, rows, toks, sentences, junk, nwords, max_sentences: int | None = None,
-                        max_words: int | None = None, ratio: float | None = None) -> list[int]:
-        """The selection step of :meth:`summarize` on features computed beforehand."""
+                        max_words: int | None = None, ratio: float | None = None,
+                        scores: Sequence[float] | None = None) -> list[int]:
+        """The selection step of :meth:`summarize` on features (or scores) computed beforehand."""
         n = len(sentences)
         max_sentences = self.selection["max_sentences"] if max_sentences is None else max_sentences
         max_words = self.selection["max_words"] if max_words is None else max_words
         if n == 0 or max_sentences <= 0:
             return []
         ratio = float(self.selection.get("second_ratio", 0.6)) if ratio is None else ratio
-        scores = [sum(w * x for w, x in zip(self.weights, r)) for r in rows]
+        if scores is None:
+            scores = self.score_rows(np.asarray(rows, dtype=float))
+        scores = [float(x) for x in scores]
         cand = [i for i in range(n) if not junk[i]] or [i for i in range(n) if _LETTER_RE.search(sentences[i])] \
             or list(range(n))
         return self._select(cand, scores, toks, nwords, max_sentences, max_words, ratio)
@@ -301,143 +496,3 @@ class ExtractiveSummarizer:
 
 def _jacc(a: set, b: set) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0
-
-
-# ---------------------------------------------------------------------------- training
-
-def _article_sentences(rec: dict) -> list[str]:
-    return [s for s in rec["article"].split("\n") if s.strip()]
-
-
-def _prepare(records: Sequence[dict]) -> list[dict]:
-    """Per article, once: features, tokens, junk flags, word counts and each sentence's target
-    (mean ROUGE-1/2 F1 of the sentence alone vs the reference). Training and every fold and
-    repeat of the cross-validation reuse it."""
-    from models.evaluation.rouge import rouge_tokens
-
-    out = []
-    for rec in records:
-        sents = _article_sentences(rec)
-        rows, toks = sentence_features(sents, rec.get("title")) if sents else ([], [])
-        ref = tokenize(rec["summary"])
-        targets = []
-        for t in toks:
-            sc = rouge_tokens(t, ref)
-            targets.append((sc["rouge1"].fmeasure + sc["rouge2"].fmeasure) / 2)
-        out.append({"sentences": sents, "rows": rows, "toks": toks, "ref": ref, "targets": targets,
-                    "junk": [is_junk_sentence(x) for x in sents], "nwords": [len(x.split()) for x in sents]})
-    return out
-
-
-def build_training_rows(prepared: Sequence[dict]):
-    """(features, targets) of every sentence that inference could select (junk never is)."""
-    X, y = [], []
-    for doc in prepared:
-        for row, target, junk in zip(doc["rows"], doc["targets"], doc["junk"]):
-            if not junk:
-                X.append(row)
-                y.append(target)
-    return X, y
-
-
-def fit_ridge(X, y, l2: float = 0.1) -> dict:
-    import numpy as np
-
-    A = np.asarray(X, dtype=float)
-    b = np.asarray(y, dtype=float)
-    reg = l2 * np.eye(A.shape[1])
-    reg[0, 0] = 0.0  # no penalty on bias
-    w = np.linalg.solve(A.T @ A + reg, A.T @ b)
-    return {f: float(round(v, 6)) for f, v in zip(FEATURES, w)}
-
-
-def _model(prepared: Sequence[dict], l2: float) -> dict:
-    X, y = build_training_rows(prepared)
-    return {
-        "version": 1,
-        "features": FEATURES,
-        "weights": fit_ridge(X, y, l2),
-        "selection": dict(DEFAULT_SELECTION),
-        "trained_on": {"records": len(prepared), "sentences": len(X),
-                       "target": "mean(ROUGE-1 F1, ROUGE-2 F1) of sentence vs reference", "l2": l2},
-    }
-
-
-def train(records: Sequence[dict], l2: float = 0.1) -> dict:
-    return _model(_prepare(records), l2)
-
-
-def _load_jsonl(path: str) -> list[dict]:
-    with open(path, encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
-
-
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m models.extractive")
-    sub = ap.add_subparsers(dest="cmd", required=True)
-    tr = sub.add_parser("train", help="fit sentence-scoring weights on a VietNews-style JSONL")
-    tr.add_argument("--data", required=True)
-    tr.add_argument("--out", default=str(WEIGHTS_PATH))
-    tr.add_argument("--l2", type=float, default=0.1)
-    cv = sub.add_parser("cv", help="k-fold cross-validated ROUGE by article")
-    cv.add_argument("--data", required=True)
-    cv.add_argument("--folds", type=int, default=5)
-    cv.add_argument("--l2", type=float, default=0.1)
-    cv.add_argument("--repeats", type=int, default=1, help="repeat the k-fold run on differently shuffled splits")
-    args = ap.parse_args(argv)
-    recs = _load_jsonl(args.data)
-    if args.cmd == "train":
-        model = train(recs, args.l2)
-        Path(args.out).write_text(json.dumps(model, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-        print(f"wrote {args.out} ({model['trained_on']['sentences']} sentences)")
-        return 0
-    res = cross_validate(recs, folds=args.folds, l2=args.l2, repeats=args.repeats)
-    print(json.dumps(res, indent=1))
-    return 0
-
-
-def cross_validate(records: Sequence[dict], folds: int = 5, l2: float = 0.1, seed: int = 0,
-                   selection: dict | None = None, repeats: int = 1) -> dict:
-    """k-fold (by article) ROUGE of the learned summarizer: train on k-1 folds, score the held-out fold.
-
-    The aggregate (means with bootstrap intervals) is the split shuffled with ``seed``; with
-    ``repeats`` > 1 the whole k-fold run is repeated on splits shuffled with ``seed + 1`` …, and
-    ``repeats_f`` lists each run's mean F1 (how much the estimate moves with the split).
-    """
-    import random
-
-    from models.evaluation.rouge import aggregate_scores, rouge_tokens
-
-    prepared = _prepare(records)
-    runs = []
-    for r in range(max(1, repeats)):
-        idx = list(range(len(records)))
-        random.Random(seed + r).shuffle(idx)
-        fold_of = {i: k % folds for k, i in enumerate(idx)}
-        per: dict[str, list] = {"rouge1": [], "rouge2": [], "rougeL": []}
-        words = []
-        for f in range(folds):
-            model = _model([prepared[i] for i in idx if fold_of[i] != f], l2)
-            if selection:
-                model["selection"].update(selection)
-            summ = ExtractiveSummarizer(model)
-            for i in idx:
-                if fold_of[i] != f:
-                    continue
-                doc = prepared[i]
-                chosen = summ.select_prepared(doc["rows"], doc["toks"], doc["sentences"], doc["junk"],
-                                              doc["nwords"])
-                for k, v in rouge_tokens([t for j in chosen for t in doc["toks"][j]], doc["ref"]).items():
-                    per[k].append(v)
-                words.append(sum(doc["nwords"][j] for j in chosen))
-        runs.append((per, words))
-    per, words = runs[0]
-    out = aggregate_scores(per)
-    out["mean_words"] = sum(words) / max(1, len(words))
-    out["folds"] = folds
-    out["repeats_f"] = [{k: sum(s.fmeasure for s in v) / max(1, len(v)) for k, v in p.items()} for p, _ in runs]
-    return out
-
-
-if __name__ == "__main__":
-    sys.exit(main())
