@@ -603,7 +603,7 @@ def _name_facts(text: str) -> list[Fact]:
             continue
         if all(_is_acronym(t) for t in tokens):
             continue
-        if len(tokens) == 1 and (looks_vietnamese(tokens[0]) or tokens[0] in TITLES):
+        if len(tokens) == 1 and (looks_vietnamese(tokens[0]) or tokens[0] in TITLES or len(tokens[0]) < 2):
             continue
         name = " ".join(tokens)
         facts.append(Fact("name", name, frozenset({fold(name)}), start=run.start))
@@ -615,11 +615,15 @@ def _name_facts(text: str) -> list[Fact]:
 _QUOTE_RE = re.compile(r"“([^”]{3,}?)”|\"([^\"]{3,}?)\"|«([^»]{3,}?)»|‘([^’]{8,}?)’")
 
 
-def _quote_facts(text: str) -> list[Fact]:
+_EN_QUOTE_RE = re.compile(r"“[^”]+”|\"[^\"]+\"|«[^»]+»|‘[^’]+’|(?<!\w)'[^']{2,}?'(?!\w)")
+
+
+def _quote_facts(text: str, least: int = 4) -> list[Fact]:
+    """Quotations of ``least`` words (Vietnamese syllables) or more."""
     out = []
     for m in _QUOTE_RE.finditer(text):
         inner = next(g for g in m.groups() if g is not None).strip()
-        if len(re.findall(r"[^\W_]+", inner)) >= 3:
+        if len(re.findall(r"[^\W_]+", inner)) >= least:
             out.append(Fact("quote", inner, frozenset({_squash(inner)}), start=m.start()))
     return out
 
@@ -642,6 +646,8 @@ VI_NOT_NEGATION = tuple(p for p in (
     "không chuyên", "không tốt", "không thể tránh", "không tránh khỏi", "không thoải mái", "không đủ khả năng",
     "không sớm thì muộn", "không tồi", "không thể không", "không hề nhỏ", "không nhỏ", "không ổn định",
     "không an toàn", "không chính thức", "không rõ", "không công bằng", "không hợp pháp", "không bình thường",
+    "không giống", "một không hai", "không ngon", "không ổn", "nếu không", "không biết tại sao", "không đều",
+    "không biết vì sao", "không hiểu sao", "không phải là không",
 ))
 EN_NEGATION_RE = re.compile(
     r"\b(?:not|no|never|neither|nor|none|nobody|nothing|nowhere|without|cannot|unable|unknown|unclear|unlikely|"
@@ -649,7 +655,8 @@ EN_NEGATION_RE = re.compile(
     r"refuses|deny|denied|denies|absence|absent|hardly|barely|rarely|seldom|unless|unprecedented|unaware|"
     r"unavailable|unsure|unemployed|unfinished|unsolved|unresolved|undecided|unnecessary|irrelevant|inaccurate|"
     r"incomplete|insufficient|invalid|unsafe|unfair|unhappy|uncomfortable|unusual|unable|inevitable|"
-    r"incapacitated|amateur|ignorant|harmful|yet|instead|rather|free|zero|less|fewer|little|few)\b|n't\b|n’t\b",
+    r"incapacitated|amateur|ignorant|harmful|yet|instead|rather|free|zero|less|fewer|little|few|unlike|otherwise|"
+    r"unequal|wrong|bad|outside|stop|non-\w+|keep\s+\w+\s+from)\b|n't\b|n’t\b",
     re.I,
 )
 EN_STRICT_NEGATION_RE = re.compile(r"\b(?:not|never|neither|nor|nobody|nothing|nowhere|cannot|no)\b|n't\b|n’t\b",
@@ -680,7 +687,8 @@ def _vi_negations(text: str) -> list[tuple[int, str]]:
         if any(p in window and any(i <= at < i + len(p) for i in _find_all(window, p)) for p in VI_NOT_NEGATION):
             continue
         # a question: "… có đi không?", "… đã lập kế hoạch chưa."
-        if word in ("không", "chưa") and re.match(r"\s*(?:[.?!\"”]|$)", text[m.end():m.end() + 2]):
+        if word in ("không", "chưa") and re.match(r"\s*(?:[.?!\"”]|$|(?:nhỉ|nhé|ạ|vậy|hả|hở|nữa|thế)\b)",
+                                                 lower[m.end():m.end() + 6]):
             continue
         out.append((m.start(), text[m.start():m.start() + 40].split(",")[0]))
     return out
@@ -830,7 +838,8 @@ def check_summary(article: str, summary: str) -> dict:
     article, summary = _nfc(article), _nfc(summary)
     src, out = extract_facts(article, "vi"), extract_facts(summary, "vi")
     problems: list[dict] = []
-    pool = src.all_values()
+    # any number the article writes backs the same number in the summary: "ngày 13/5" backs "13"
+    pool = src.all_values() + [(frozenset({float(d)}), None) for d in re.findall(r"\d+", article)]
     for fact in out.numbers:
         if fact.unit == "code":
             if not any(fact.values & f.values for f in src.numbers):
@@ -840,8 +849,12 @@ def check_summary(article: str, summary: str) -> dict:
         if not found:
             problems.append(_problem("number", fact.text, "unsupported"))
     claims = src.date_claims()
+    # an article that dates its events only relative to the day it appeared ("hôm qua", "sáng nay") cannot
+    # back or contradict a summary's day and month: those are not checked then
+    relative_only = not any(c[0] == "dm" for c in claims) and bool(_RELATIVE_DAY_RE.search(article))
     for fact in out.dates:
-        if not set(fact.values) <= claims and not _date_claims_loose(set(fact.values), claims):
+        wanted = {c for c in fact.values if not (relative_only and c[0] == "dm")}
+        if not wanted <= claims and not _date_claims_loose(wanted, claims):
             problems.append(_problem("date", fact.text, "unsupported"))
     folded_article = " ".join(re.findall(r"[^\W_]+", fold(article)))
     article_words = set(folded_article.split())
@@ -858,13 +871,28 @@ def check_summary(article: str, summary: str) -> dict:
         if " ".join(rest) in EXONYMS:
             continue  # a well-known country or city: no fact of the article
         if all(w in article_words for w in rest) and rest[-1] in capitalized:
-            continue  # each word is in the article and the last is a name there ("Donald Trump" / "ông Trump")
+            continue  # each word is in the article and the last is a name there
+        if not looks_vietnamese(fact.text.split()[-1]) and rest[-1] in capitalized and len(rest) >= 2:
+            continue  # a foreign family name the article has: "Donald Trump" / "ông Trump"
         problems.append(_problem("name", fact.text, "unsupported"))
+    sentences = None
     for fact in out.quotes:
-        if not _contains_words(folded_article, _squash(fact.text)):
-            problems.append(_problem("quote", fact.text, "unsupported"))
+        if _contains_words(folded_article, _squash(fact.text)):
+            continue
+        if sentences is None:
+            sentences = [set(_squash(article[a:b]).split()) for a, b in _split_sentences(article)]
+        words = _squash(fact.text).split()
+        # quotation marks around a phrase the article words a little differently are no invented quotation:
+        # most of its words in one article sentence back it
+        if any(sum(w in sentence for w in words) >= 0.8 * len(words) for sentence in sentences):
+            continue
+        problems.append(_problem("quote", fact.text, "unsupported"))
     problems += _summary_negations(article, summary)
     return _result(problems)
+
+
+_RELATIVE_DAY_RE = re.compile(r"\b(?:hôm (?:qua|nay|kia)|(?:sáng|trưa|chiều|tối|đêm) (?:qua|nay|mai)|ngày (?:mai|hôm qua|"
+                              r"hôm nay)|cùng ngày|rạng sáng (?:nay|qua)|tuần (?:qua|trước|này|sau)|vừa qua)\b", re.I)
 
 
 def _date_claims_loose(claims: set, pool: set) -> bool:
@@ -969,7 +997,8 @@ def _checked_name(fact: Fact, source: str) -> tuple[list[str], list[str]] | None
 
 
 def _count_quotes(text: str) -> int:
-    return len(_quote_facts(text))
+    """Quotations of an English text, however short (a Vietnamese quotation of four syllables may be two words)."""
+    return len(_EN_QUOTE_RE.findall(text))
 
 
 def _untranslated(source: str, output: str, names: list[Fact]) -> list[dict]:

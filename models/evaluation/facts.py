@@ -253,7 +253,8 @@ def translation_pairs(path: Path) -> list[tuple[str, str, str]]:
 
 def summary_pairs(path: Path) -> list[tuple[str, str, str]]:
     rows = read_jsonl(path)
-    return [(half(str(r["id"])), _detok(r["article"]), _detok(r["summary"])) for r in rows]
+    return [(half(str(r["id"])), _detok("\n\n".join(x for x in (r.get("title"), r["article"], r.get("captions")) if x)),
+             _detok(r["summary"])) for r in rows]
 
 
 def measure(data_dir: Path) -> dict:
