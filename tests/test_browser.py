@@ -157,3 +157,31 @@ def test_upload_html_file(server, page, tmp_path):
     assert "<p>" not in " ".join(paragraphs(page, "#out-summary-vi"))
     assert "Full translation not requested" in page.locator("#out-translation-en").inner_text() or \
         "Không yêu cầu" in page.locator("#out-translation-en").inner_text()
+
+
+def test_flagged_outputs_are_marked_with_their_problems(server, page):
+    """The tiny random models write junk: every neural output fails its fact checks and the page says so."""
+    page.goto(server + "/?lang=en")
+    page.locator("#text").fill("Chiều 22/7, UBND TP.HCM họp bàn về giao thông. Ông Nguyễn Văn An cho biết dự án "
+                               "hoàn thành năm 2025 với tổng vốn 1.500 tỷ đồng.")
+    page.select_option("#method", "abstractive")
+    page.select_option("#length", "1")
+    page.locator("#full").check()
+    page.locator("#submit").click()
+    page.wait_for_selector("#results:not([hidden])", timeout=120_000)
+    for panel in ("summary-vi", "translation-en"):
+        box = page.locator(f"#checks-{panel}")
+        expect(box).to_be_visible()
+        assert "Check this" in box.inner_text()
+        assert box.locator("li").count() >= 1
+        assert "flagged" in (page.locator(f"#panel-{panel}").get_attribute("class") or "")
+        assert page.locator(f"#panel-{panel}").get_attribute("aria-describedby") == f"checks-{panel}"
+    assert "missing from the translation" in page.locator("#checks-translation-en").inner_text()
+    page.locator("#lang-vi").click()
+    assert "Cần kiểm tra" in page.locator("#checks-translation-en").inner_text()
+    page.select_option("#method", "extractive")  # an extractive summary is not checked: no mark
+    page.locator("#submit").click()
+    page.wait_for_selector("#results:not([hidden])", timeout=120_000)
+    expect(page.locator("#checks-summary-vi")).to_be_hidden()
+    assert "flagged" not in (page.locator("#panel-summary-vi").get_attribute("class") or "")
+    assert not page.errors, page.errors

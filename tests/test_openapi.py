@@ -85,3 +85,13 @@ def test_docs_page_is_local(app):
     assert "http://" not in html and "https://" not in html  # no CDN
     assert "script-src 'self'" in resp.headers["Content-Security-Policy"]
     assert app.test_client().get("/static/docs.js").status_code == 200
+
+
+def test_fact_checks_are_documented_from_the_one_schema(spec):
+    components = spec["components"]["schemas"]
+    assert set(components["FactProblem"]["properties"]["kind"]["enum"]) == {
+        "number", "date", "name", "quote", "negation", "untranslated"}
+    assert set(components["FactProblem"]["properties"]["issue"]["enum"]) == {"missing", "unsupported", "changed"}
+    for response in ("SummarizeResponse", "TranslateResponse", "ArticleResponse"):
+        assert "checks" in components[response]["properties"], response
+    assert components["SummarySpec"]["properties"]["on_unfaithful"]["enum"] == ["flag", "fallback"]

@@ -15,7 +15,25 @@
   var format = "auto";
   var lastResult = null;
 
+  // Labels of the fact checks (the page's other labels come from the server, in #i18n).
+  var CHECK_LABELS = {
+    vi: {
+      heading: "Cần kiểm tra", problems: "vấn đề",
+      number: "Số liệu", date: "Ngày giờ", name: "Tên riêng", quote: "Trích dẫn", negation: "Phủ định",
+      untranslated: "Chưa dịch", missing: "không có trong bản dịch", unsupported: "không có trong văn bản gốc",
+      changed: "bị thay đổi", found: "thành"
+    },
+    en: {
+      heading: "Check this", problems: "problem(s)",
+      number: "Number", date: "Date", name: "Name", quote: "Quotation", negation: "Negation",
+      untranslated: "Untranslated", missing: "missing from the translation", unsupported: "not in the source",
+      changed: "changed", found: "to"
+    }
+  };
+  var CHECKED = [["summary_vi", "summary-vi"], ["summary_en", "summary-en"], ["translation_en", "translation-en"]];
+
   function $(id) { return document.getElementById(id); }
+  function tc(key) { return (CHECK_LABELS[lang] || CHECK_LABELS.vi)[key] || key; }
   function t(key) { return (LABELS[lang] && LABELS[lang][key]) || LABELS.vi[key] || key; }
   function fmtNumber(n) { return new Intl.NumberFormat(lang === "vi" ? "vi-VN" : "en-US").format(n); }
 
@@ -30,7 +48,7 @@
       b.setAttribute("aria-pressed", b.dataset.lang === lang ? "true" : "false");
     });
     updateCounter();
-    if (lastResult) { renderMeta(lastResult.data, lastResult.elapsed); }
+    if (lastResult) { renderMeta(lastResult.data, lastResult.elapsed); renderChecks(lastResult.data); }
   }
 
   function updateCounter() {
@@ -101,6 +119,45 @@
     meta.appendChild(time);
   }
 
+  // A flagged output gets a note above it listing what to check; the panel is marked for the eye
+  // (border) and for assistive technology (the note is announced with the panel's heading).
+  function renderChecks(data) {
+    var checks = data.checks || {};
+    CHECKED.forEach(function (pair) {
+      var box = $("checks-" + pair[1]);
+      var panel = $("panel-" + pair[1]);
+      var check = checks[pair[0]];
+      box.replaceChildren();
+      if (!check || check.ok) {
+        box.hidden = true;
+        panel.classList.remove("flagged");
+        panel.removeAttribute("aria-describedby");
+        return;
+      }
+      var problems = check.problems || [];
+      var strong = document.createElement("strong");
+      strong.textContent = "⚠ " + tc("heading") + ": " + problems.length + " " + tc("problems");
+      box.appendChild(strong);
+      var ul = document.createElement("ul");
+      problems.forEach(function (p) {
+        var li = document.createElement("li");
+        li.dataset.kind = p.kind;
+        var kind = document.createElement("span");
+        kind.className = "kind";
+        kind.textContent = tc(p.kind);
+        li.appendChild(kind);
+        var text = "“" + p.text + "” " + tc(p.issue);
+        if (p.found) { text += " " + tc("found") + " “" + p.found + "”"; }
+        li.appendChild(document.createTextNode(" " + text));
+        ul.appendChild(li);
+      });
+      box.appendChild(ul);
+      box.hidden = false;
+      panel.classList.add("flagged");
+      panel.setAttribute("aria-describedby", box.id);
+    });
+  }
+
   function render(data, full, elapsed) {
     setParagraphs($("out-summary-vi"), data.summary_vi || "");
     delete $("out-summary-vi").dataset.empty;
@@ -111,6 +168,7 @@
     else { setNote($("out-translation-en"), full && !translationReady ? t("no_translation") : t("not_requested")); }
     lastResult = { data: data, elapsed: elapsed };
     renderMeta(data, elapsed);
+    renderChecks(data);
     $("results").hidden = false;
   }
 
