@@ -212,7 +212,8 @@ def summarize_sentences(
     text, _sections = summarizer.summarize(sentences, generation)
     picked = _limit_length(split_sentences(text) if text else [], options.max_sentences, options.max_words)
     clock.lap("summarize_ms")
-    checks = check_summary(" ".join(sentences), " ".join(picked))
+    # against what the caller sent: the headline's facts are no invention either
+    checks = check_summary("\n\n".join(([title] if title else []) + [" ".join(sentences)]), " ".join(picked))
     clock.lap("check_ms")
     if checks["ok"] or options.on_unfaithful != "fallback":
         return SummaryResult(" ".join(picked), picked, method, summarizer.model.name, clock.timings,
