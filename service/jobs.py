@@ -2,8 +2,8 @@
 
 * ``POST /v1/jobs``: a JSON array of articles, ``{"articles": [...], "translate": ..., "summary": {...},
   "translation": {...}}``, or a JSONL body (``application/x-ndjson``); options of the first and last form
-  as query parameters (``translate``, ``method``, ``max_sentences``, ``max_words``, ``max_new_tokens``,
-  ``num_beams``). Answers ``202`` with ``job_id`` and ``Location``. ``Idempotency-Key`` returns the same
+  as query parameters (``translate``, ``method``, ``max_sentences``, ``max_words``, ``on_unfaithful``,
+  ``max_new_tokens``, ``num_beams``). Answers ``202`` with ``job_id`` and ``Location``. ``Idempotency-Key`` returns the same
   job when a client retries (``422`` if the key comes back with a different request).
 * ``GET /v1/jobs/{id}``: status, counts, progress, timestamps.
 * ``GET /v1/jobs/{id}/results?cursor=C&limit=N``: result rows as JSONL in completion order, each the same
@@ -249,7 +249,7 @@ def _query_options() -> dict:
     out: dict = {}
     if "translate" in args:
         out["translate"] = args["translate"]
-    summary = {k: args[k] for k in ("method", "max_sentences", "max_words") if k in args}
+    summary = {k: args[k] for k in ("method", "max_sentences", "max_words", "on_unfaithful") if k in args}
     gen = {k: args[k] for k in ("max_new_tokens", "num_beams") if k in args}
     if summary or gen:
         out["summary"] = summary | gen

@@ -234,3 +234,16 @@ def test_numeric_options_in_the_query_string(make_app, seed_article):
                       data=json.dumps({"id": "q2", "text": seed_article}) + "\n",
                       headers={"Content-Type": "application/x-ndjson"})
     assert bad.status_code == 422 and "max_sentences" in bad.get_data(as_text=True)
+
+
+def test_on_unfaithful_in_the_query_string_reaches_the_job(make_app, seed_article):
+    client = make_app(job_workers=0).test_client()
+    resp = client.post("/v1/jobs?translate=none&method=abstractive&on_unfaithful=fallback",
+                       data=json.dumps({"id": "q1", "text": seed_article}) + "\n",
+                       headers={"Content-Type": "application/x-ndjson"})
+    assert resp.status_code == 202, resp.get_json()
+    assert resp.get_json()["options"]["summary"]["on_unfaithful"] == "fallback"
+    bad = client.post("/v1/jobs?translate=none&on_unfaithful=ignore",
+                      data=json.dumps({"id": "q2", "text": seed_article}) + "\n",
+                      headers={"Content-Type": "application/x-ndjson"})
+    assert bad.status_code == 422 and "on_unfaithful" in bad.get_data(as_text=True)

@@ -34,7 +34,9 @@ from .records import TEXT_SUFFIXES, InputFormatError, Record, iter_csv, iter_jso
 from .runner import ArticleOptions, BatchStats, process_record
 from .writer import ResultWriter, scan_output
 
-ROW_COLUMNS = ("id", "summary_vi", "summary_en", "translation_en", "models", "error", "reason", "extra")
+ROW_COLUMNS = ("id", "summary_vi", "summary_en", "translation_en", "checks", "warnings", "models", "error", "reason",
+               "extra")
+JSON_COLUMNS = frozenset({"checks", "warnings", "models"})  # nested values: a JSON string per row
 
 
 def _import_ray():
@@ -134,7 +136,7 @@ def to_columns(batch: dict) -> dict:
         row = json.loads(text)
         for name in ROW_COLUMNS[:-1]:
             value = row.pop(name, None)
-            out[name].append(json.dumps(value, ensure_ascii=False) if name == "models" and value else value)
+            out[name].append(json.dumps(value, ensure_ascii=False) if name in JSON_COLUMNS and value else value)
         out["extra"].append(json.dumps(row, ensure_ascii=False) if row else None)
     return out
 
