@@ -136,7 +136,9 @@ def to_columns(batch: dict) -> dict:
         row = json.loads(text)
         for name in ROW_COLUMNS[:-1]:
             value = row.pop(name, None)
-            out[name].append(json.dumps(value, ensure_ascii=False) if name in JSON_COLUMNS and value else value)
+            if name in JSON_COLUMNS:  # an empty one (an extractive row's {} checks) is null, not a fieldless struct
+                value = json.dumps(value, ensure_ascii=False) if value else None
+            out[name].append(value)
         out["extra"].append(json.dumps(row, ensure_ascii=False) if row else None)
     return out
 
