@@ -838,15 +838,13 @@ def check_summary(article: str, summary: str) -> dict:
     article, summary = _nfc(article), _nfc(summary)
     src, out = extract_facts(article, "vi"), extract_facts(summary, "vi")
     problems: list[dict] = []
-    # any number the article writes backs the same number in the summary: "ngày 13/5" backs "13"
-    pool = src.all_values() + [(frozenset({float(d)}), None) for d in re.findall(r"\d+", article)]
+    occurrences = _number_occurrences(article, src)
     for fact in out.numbers:
         if fact.unit == "code":
             if not any(fact.values & f.values for f in src.numbers):
                 problems.append(_problem("number", fact.text, "unsupported"))
             continue
-        found, _ = _number_found(fact, pool)
-        if not found:
+        if not _summary_number_supported(fact, summary, occurrences):
             problems.append(_problem("number", fact.text, "unsupported"))
     claims = src.date_claims()
     # an article that dates its events only relative to the day it appeared ("hôm qua", "sáng nay") cannot
@@ -889,6 +887,73 @@ def check_summary(article: str, summary: str) -> dict:
         problems.append(_problem("quote", fact.text, "unsupported"))
     problems += _summary_negations(article, summary)
     return _result(problems)
+
+
+_CONTEXT_STOP = frozenset("""da va la cua co cac nhung mot trong voi cho duoc tai o nay do ve se dang thi
+bi khi tu den toi hon gan khoang chi con len xuong tren duoi sau truoc nhat so""".split())
+_APPROX_RE = re.compile(r"(?:gần|hơn|khoảng|trên|dưới|chừng|xấp xỉ|ngót|gần như|tới|đến|hàng|chưa đầy|chưa tới|"
+                        r"không quá|không dưới|ít nhất|tối đa|tối thiểu|cỡ|ước|ước tính|ước khoảng)\s*$", re.I)
+
+
+def _context(text: str, start: int, end: int, n: int = 3) -> set[str]:
+    """Content words (folded) just before ``start`` and just after ``end``: what a number counts."""
+    before = [w for w in re.findall(r"[^\W\d_]+", fold(text[max(0, start - 40):start]))][-n:]
+    after = [w for w in re.findall(r"[^\W\d_]+", fold(text[end:end + 40]))][:n]
+    return {w for w in before + after if w not in _CONTEXT_STOP and len(w) > 1}
+
+
+def _number_occurrences(article: str, src: "Facts") -> list[tuple[frozenset, str | None, set[str], bool]]:
+    """Every number the article writes (digits, spelled-out, or digits inside a date or code: "ngày 13/5"
+    holds 13), as (values, unit, context words, a number of its own written in digits)."""
+    out = []
+    for f in src.numbers + src.support:
+        if f.unit == "code":
+            continue
+        out.append((f.values, f.unit, _context(article, f.start, f.start + len(f.text)), not f.support_only))
+    dates = [(f.start, f.start + len(f.text)) for f in src.dates]
+    for m in re.finditer(r"\d+", article):  # a piece of a date counts nothing: it backs no small count
+        in_date = any(a <= m.start() < b for a, b in dates)
+        out.append((frozenset({float(m.group())}), None, set() if in_date else _context(article, m.start(), m.end()),
+                    False))
+    return out
+
+
+def _summary_number_supported(fact: "Fact", summary: str, occurrences: list) -> bool:
+    """A summary's number is backed by the same value in the article (any writing: "3 triệu" = "3.000.000",
+    "sáu" = "6"). A small count (under 100, no unit) is too common to be backed by value alone, "5 container"
+    by any "5" or "năm" of the article: the article's must count the same thing (a content word shared
+    nearby) or, from 10 on, the article must write it in digits as a number of its own (not a word such as "năm",
+    which is mostly "year", nor a piece of a date). A rounded number ("gần 1.500", "hơn 1.000") is backed by an article number within 10% of it."""
+    small = fact.unit is None and all(v < 100 and v == int(v) for v in fact.values)
+    context = _context(summary, fact.start, fact.start + len(fact.text)) if small else set()
+    approx_match = _APPROX_RE.search(summary[max(0, fact.start - 16):fact.start])
+    approx = approx_match.group().strip() if approx_match else ""
+    two_digits = all(v >= 10 for v in fact.values)
+    for values, unit, where, digits in occurrences:
+        if fact.unit is not None and unit is not None and unit != fact.unit:
+            continue
+        if fact.values & values:
+            if not small or context & where or (digits and two_digits):
+                return True
+        elif approx and not small and (fact.unit is None or unit == fact.unit) and any(
+                _rounds_to(b, a, approx) for a in fact.values for b in values):
+            return True
+    return False
+
+
+def _rounds_to(exact: float, rounded: float, word: str) -> bool:
+    """"hơn 1.000" says more than a round 1.000 (one or two significant digits), within 10%; "gần",
+    "dưới" say less; "khoảng" either side."""
+    if rounded <= 0 or len(f"{rounded:.15g}".replace(".", "").strip("0")) > 2:
+        return False
+    if abs(exact - rounded) > 0.1 * rounded:
+        return False
+    word = word.lower()
+    if word in ("hơn", "trên", "ít nhất", "tối thiểu", "không dưới"):
+        return exact >= rounded
+    if word in ("gần", "dưới", "chưa đầy", "chưa tới", "ngót", "không quá", "tối đa", "gần như"):
+        return exact <= rounded
+    return True
 
 
 _RELATIVE_DAY_RE = re.compile(r"\b(?:hôm (?:qua|nay|kia)|(?:sáng|trưa|chiều|tối|đêm) (?:qua|nay|mai)|ngày (?:mai|hôm qua|"

@@ -323,3 +323,31 @@ def test_job_result_carries_checks(tiny_runtime, tmp_path):
         rows = [json.loads(line) for line in client.get(f"/v1/jobs/{job_id}/results").get_data(as_text=True).splitlines()]
         assert rows[0]["id"] == "j1" and rows[0]["checks"]["summary_vi"]["ok"] is False
         assert "summary_en" in rows[0]["checks"]
+
+
+# -- summaries: numbers counted, written differently, rounded ---------------------------------------
+
+COUNT_ARTICLE = ("Sáng 5/8, cảnh sát khám xét năm container tại cảng. Trong năm 2019, đội đã bắt 17 thanh niên. "
+                 "Tổng số tiền giao dịch là 2.013 tỷ đồng, khoảng 3.000.000 người dùng. Khu phố 3 bị ngập.")
+
+
+@pytest.mark.parametrize("summary", [
+    "Cảnh sát khám xét 5 container tại cảng.",          # spelled out in the article, same thing counted
+    "Cảnh sát đã bắt 17 đối tượng.",                    # two digits, written as a number of its own
+    "Số tiền giao dịch hơn 2.000 tỷ đồng.",             # rounded down, "hơn"
+    "Số tiền giao dịch khoảng 2 nghìn tỷ đồng.",        # another writing of a rounded number
+    "Có khoảng 3 triệu người dùng.",                    # "3 triệu" = "3.000.000"
+])
+def test_summary_numbers_written_differently_pass(summary):
+    passes(COUNT_ARTICLE, summary, check_summary)
+
+
+@pytest.mark.parametrize("summary", [
+    "Cảnh sát khám xét 3 container tại cảng.",          # "3" is only a street number there ("khu phố 3")
+    "Cảnh sát khám xét 8 container tại cảng.",          # "8" only in the date "5/8"
+    "Số tiền giao dịch hơn 2.100 tỷ đồng.",             # "hơn 2.100" is not true of 2.013
+    "Số tiền giao dịch gần 2.000 tỷ đồng.",             # "gần" says less than 2.000: 2.013 is more
+    "Số tiền giao dịch trên 2.010 tỷ đồng.",            # not a round number: no rounding allowed
+])
+def test_summary_numbers_not_in_the_article_are_flagged(summary):
+    flagged(COUNT_ARTICLE, summary, "number", "unsupported", check_summary)

@@ -74,14 +74,19 @@ def _change_digits(raw: str, rng: random.Random) -> str:
     digits = [i for i, ch in enumerate(raw) if ch.isdigit()]
     i = rng.choice(digits)
     new = str((int(raw[i]) + rng.randint(1, 8)) % 10)
-    if i == digits[0] and new == "0" and len(digits) > 1:
-        new = "9"
+    if i == digits[0] and new == "0":
+        new = "9" if raw[i] != "9" else "8"
     return raw[:i] + new + raw[i + 1:]
 
 
 def perturb_number(text: str, rng: random.Random, lang: str) -> str | None:
     """A number changed: another digit, or another scale word."""
-    numbers = [m for m in re.finditer(r"(?<![\w.,])\d+(?:[.,]\d+)*", text)]
+    # a number a reader reads as a quantity: not a piece of a date, a clock time or a document code (the
+    # date kind changes those), nor a count changed to a lone "0"
+    facts = extract_facts(text, lang)
+    taken = [(f.start, f.start + len(f.text)) for f in facts.dates + [n for n in facts.numbers if n.unit == "code"]]
+    numbers = [m for m in re.finditer(r"(?<![\w.,])\d+(?:[.,]\d+)*", text)
+               if not any(a <= m.start() < b for a, b in taken)]
     if not numbers:
         return None
     m = rng.choice(numbers)
@@ -92,6 +97,13 @@ def perturb_number(text: str, rng: random.Random, lang: str) -> str | None:
         if after.lstrip().startswith(old) and rng.random() < 0.5:
             i = m.end() + after.index(old)
             return text[:i] + new + text[i + len(old):]
+    if re.search(r"(?:gần|hơn|khoảng|trên|dưới|chừng|about|around|nearly|almost|over|more than|some)\s*$",
+                 text[max(0, m.start() - 12):m.start()], flags=re.I):
+        # a rounded number ("hơn 70" for 73) is changed in its first digit: a change a reader calls wrong
+        first = next(i for i, ch in enumerate(m.group()) if ch.isdigit())
+        raw = m.group()
+        new = str(int(raw[first]) % 9 + 1 if int(raw[first]) < 5 else int(raw[first]) - 3)
+        return text[:m.start()] + raw[:first] + new + raw[first + 1:] + text[m.end():]
     return text[:m.start()] + _change_digits(m.group(), rng) + text[m.end():]
 
 
