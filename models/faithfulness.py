@@ -647,7 +647,7 @@ VI_NOT_NEGATION = tuple(p for p in (
     "không sớm thì muộn", "không tồi", "không thể không", "không hề nhỏ", "không nhỏ", "không ổn định",
     "không an toàn", "không chính thức", "không rõ", "không công bằng", "không hợp pháp", "không bình thường",
     "không giống", "một không hai", "không ngon", "không ổn", "nếu không", "không biết tại sao", "không đều",
-    "không biết vì sao", "không hiểu sao", "không phải là không",
+    "không biết vì sao", "không hiểu sao", "không phải là không", "trên không", "phòng không", "từ không",
 ))
 EN_NEGATION_RE = re.compile(
     r"\b(?:not|no|never|neither|nor|none|nobody|nothing|nowhere|without|cannot|unable|unknown|unclear|unlikely|"
@@ -656,7 +656,8 @@ EN_NEGATION_RE = re.compile(
     r"unavailable|unsure|unemployed|unfinished|unsolved|unresolved|undecided|unnecessary|irrelevant|inaccurate|"
     r"incomplete|insufficient|invalid|unsafe|unfair|unhappy|uncomfortable|unusual|unable|inevitable|"
     r"incapacitated|amateur|ignorant|harmful|yet|instead|rather|free|zero|less|fewer|little|few|unlike|otherwise|"
-    r"unequal|wrong|bad|outside|stop|non-\w+|keep\s+\w+\s+from)\b|n't\b|n’t\b",
+    r"unequal|wrong|bad|outside|stop|non-\w+|keep\s+\w+\s+from|speechless|clueless|unfit|hide|hid|hidden|"
+    r"un(?!der|til|ion|ited?|ique|iversit|iverse|ivers|iform|it|less|cle|veil)[a-z]{4,}|[a-z]{3,}less)\b|n't\b|n’t\b",
     re.I,
 )
 EN_STRICT_NEGATION_RE = re.compile(r"\b(?:not|never|neither|nor|nobody|nothing|nowhere|cannot|no)\b|n't\b|n’t\b",

@@ -351,3 +351,25 @@ def test_summary_numbers_written_differently_pass(summary):
 ])
 def test_summary_numbers_not_in_the_article_are_flagged(summary):
     flagged(COUNT_ARTICLE, summary, "number", "unsupported", check_summary)
+
+
+# -- translation negations: "không" as "air", English negation in a word ---------------------------
+
+@pytest.mark.parametrize("vi, en", [
+    ("Những bức ảnh chụp từ trên không cho thấy nhiều tòa nhà bị phá hủy.", "Aerial photographs showed many buildings destroyed."),
+    ("Các tàu có một loạt tên lửa phòng không.", "The ships have an array of anti-aircraft missiles."),
+    ("Anh ta đã không thốt nên lời.", "He was speechless."),
+    ("Ông ấy không phù hợp với chức vụ.", "He is unfit for office."),
+    ("Cú ghi bàn không thành công.", "The attempt was unsuccessful."),
+])
+def test_translation_negation_said_without_not_passes(vi, en):
+    passes(vi, en)
+
+
+@pytest.mark.parametrize("vi, en", [
+    ("Ông ấy không phù hợp với chức vụ.", "He is fit for office."),
+    ("Tên lửa phòng không đã không bắn trúng mục tiêu.", "The anti-aircraft missile hit the target."),
+    ("Chúng tôi không thể đến.", "We can come under the united plan."),  # "under", "united" are no negations
+])
+def test_translation_negation_lost_is_flagged(vi, en):
+    flagged(vi, en, "negation", "missing")

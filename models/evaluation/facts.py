@@ -175,7 +175,8 @@ def perturb_name(text: str, rng: random.Random, lang: str, source: str) -> str |
 
 EN_NEGATION_DROPS = [
     (r"\bcannot\b", "can"), (r"\bcan't\b", "can"), (r"\bwon't\b", "will"), (r"\b(\w+)n't\b", r"\1"),
-    (r"\bnot\s+", ""), (r"\bnever\b", "always"), (r"\bno longer\b", "still"), (r"\bno\b", "some"),
+    (r"\bnot\s+", ""), (r"\bnever\b", "always"), (r"\bno longer\b", "still"), (r"\bno one\b", "someone"),
+    (r"\bno way\b", "a way"), (r"\bwithout fail\b", "without fail"), (r"\bno\b", "some"),
     (r"\bnothing\b", "something"), (r"\bnobody\b", "somebody"), (r"\bneither\b", "either"),
     (r"\bwithout\b", "with"),
 ]
@@ -189,6 +190,7 @@ def perturb_negation(text: str, rng: random.Random, lang: str, source: str | Non
             for m in re.finditer(pattern, text, flags=re.I):
                 if not any(m.start() < e and s < m.end() for s, e, _ in spots):
                     spots.append((m.start(), m.end(), m.expand(repl)))
+        spots = [spot for spot in spots if text[spot[0]:spot[1]] != spot[2]]  # "without fail" is no negation
         if not spots:
             return None
         s, e, repl = rng.choice(sorted(spots))
