@@ -373,3 +373,16 @@ def test_translation_negation_said_without_not_passes(vi, en):
 ])
 def test_translation_negation_lost_is_flagged(vi, en):
     flagged(vi, en, "negation", "missing")
+
+
+def test_flagged_lead_is_sorted_into_truly_absent_or_checker_error():
+    from models.evaluation.facts import _truly_absent, audit_summaries
+    article = "Ngày 18/11, phạm nhân Vũ Mạnh Hậu (SN 1995) trốn khỏi trại giam số 5."
+    assert _truly_absent({"kind": "number", "text": "23", "issue": "unsupported"}, article)
+    assert not _truly_absent({"kind": "number", "text": "5", "issue": "unsupported"}, article)
+    assert _truly_absent({"kind": "name", "text": "Thanh Hóa", "issue": "unsupported"}, article)
+    assert not _truly_absent({"kind": "date", "text": "18-11", "issue": "unsupported"}, article)
+    audit = audit_summaries([("tune", article, "Phạm nhân Vũ Mạnh Hậu (23 tuổi) trốn trại."),
+                             ("held-out", article, "Phạm nhân Vũ Mạnh Hậu trốn trại ngày 18/11.")])
+    assert audit["tune"] == {"pairs": 1, "absent": 1, "error": 0}
+    assert audit["held-out"] == {"pairs": 1, "absent": 0, "error": 0}
