@@ -60,6 +60,8 @@ def decode_text(data: bytes, kind: str) -> str:
         raise fail(f"the file is a ZIP archive (a .docx or .odt?), not a {kind} text file", code="wrong_format")
     if data.startswith(b"%PDF"):
         raise fail(f"the file is a PDF, not a {kind} text file (PDF is not supported)", code="wrong_format")
+    if encoding == "utf-8" and b"\x00" in data[:65536]:
+        raise fail(f"the file looks binary (NUL bytes), not a {kind} text file", code="wrong_format")
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as exc:

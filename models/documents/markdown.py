@@ -82,9 +82,16 @@ def open_md(data: bytes) -> Document:
         for (runs, children), source, translation in zip(groups, segments, translations):
             if translation == source:
                 continue
-            texts = [r for r in runs if r.type == "text"]
-            for r, piece in zip(texts, distribute(translation.strip(), [max(1, len(r.content)) for r in texts])):
-                r.content = piece
+            weights = [max(1, len(r.content)) if r.type == "text" else 1 for r in runs]
+            carry = ""  # what falls on a soft break goes to the text token before it
+            for r, piece in reversed(list(zip(runs, distribute(translation.strip(), weights)))):
+                if r.type == "text":
+                    r.content, carry = piece + carry, ""
+                else:
+                    carry = piece + carry
+            if carry:
+                first = next(r for r in runs if r.type == "text")
+                first.content = carry + first.content
             _tidy_edges(children)
         out = mdit.renderer.render(tokens, mdit.options, env)
         return encode_text(out, crlf)
