@@ -31,14 +31,8 @@ if command -v docker >/dev/null 2>&1 && have_compose && daemon_answers && base_p
     exit 0
 fi
 
-# TOMTAT_SETUP_UID: only for testing this script (behave as if running as that uid).
-if [ "${TOMTAT_SETUP_UID:-$(id -u)}" -eq 0 ]; then
-    as_root() { "$@"; }
-elif [ -z "${TOMTAT_SETUP_UID:-}" ] && command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
-    as_root() { sudo -n "$@"; }
-else
-    die "docker is not ready for tests/test_docker.py and setting it up needs root: run  sudo bash $me  then make test again"
-fi
+. "$(dirname "${BASH_SOURCE[0]}")/setup-root.sh"
+can_be_root || die "docker is not ready for tests/test_docker.py and setting it up needs root: run  sudo bash $me  then make test again"
 
 # 1. packages
 packages=()

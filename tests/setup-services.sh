@@ -8,13 +8,7 @@
 set -euo pipefail
 me=tests/setup-services.sh
 
-if [ "${TOMTAT_SETUP_UID:-$(id -u)}" -eq 0 ]; then
-    as_root() { "$@"; }
-elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
-    as_root() { sudo -n "$@"; }
-else
-    as_root() { return 1; }
-fi
+. "$(dirname "${BASH_SOURCE[0]}")/setup-root.sh"
 
 apt_install() {
     as_root apt-get -q -o DPkg::Lock::Timeout=600 update >/dev/null \

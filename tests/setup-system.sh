@@ -15,12 +15,8 @@ if ! command -v apt-get >/dev/null 2>&1; then
     exit 1
 fi
 
-# TOMTAT_SETUP_UID: only for testing this script (behave as if running as that uid).
-if [ "${TOMTAT_SETUP_UID:-$(id -u)}" -eq 0 ]; then
-    as_root() { "$@"; }
-elif [ -z "${TOMTAT_SETUP_UID:-}" ] && command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
-    as_root() { sudo -n "$@"; }
-else
+. "$(dirname "${BASH_SOURCE[0]}")/setup-root.sh"
+if ! can_be_root; then
     echo "$me: $chromium is missing (tests/test_browser.py needs it): run  sudo apt-get install -y chromium  then make test again" >&2
     exit 1
 fi
