@@ -239,7 +239,9 @@ class Database:
             def _sqlite_connect(dbapi_conn, _record):
                 dbapi_conn.isolation_level = None  # no implicit BEGIN: the "begin" hook below says which
                 cursor = dbapi_conn.cursor()
-                for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=30000"):
+                cursor.execute("PRAGMA busy_timeout=30000")
+                _wal(cursor)
+                for pragma in ("synchronous=NORMAL", "foreign_keys=ON"):
                     cursor.execute(f"PRAGMA {pragma}")
                 cursor.close()
 
@@ -351,6 +353,22 @@ class Database:
                     raw.execute("PRAGMA foreign_keys=ON")
         self._migrated = True
         return applied
+
+
+def _wal(cursor, seconds: float = 30.0) -> None:
+    """Switch a SQLite file to WAL. The switch needs the file to itself and SQLite does not wait for it
+    (no busy handler), so processes opening a new file at once retry; once one has switched, it is a no-op."""
+    import sqlite3
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def describe(exc: BaseException) -> str:
