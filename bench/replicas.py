@@ -91,6 +91,7 @@ def main() -> None:
                ("1 replica, 2 job workers", 1, 2)]
     rows = []
     base_rate = None
+    load_before = Path("/proc/loadavg").read_text().split()[0]
     for label, replicas, workers in configs:
         times = [run_once(replicas, workers, article, args.articles) for _ in range(args.runs)]
         median = statistics.median(times)
@@ -98,6 +99,7 @@ def main() -> None:
         base_rate = base_rate or rate
         rows.append(f"| {label} | {', '.join(f'{t:.2f}' for t in times)} | {rate:.1f} | {rate / base_rate:.2f}× |")
         print(rows[-1], flush=True)
+    load_after = Path("/proc/loadavg").read_text().split()[0]
     info = machine("cpu")
     described = f"{info.get('cpu', 'unknown CPU')} ({info.get('simd', '')}), {info['cores']} cores, " \
                 f"{info.get('memory_gib', '?')} GiB, Python {info['python']}"
@@ -109,6 +111,8 @@ Machine: {described}; run {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC.
 One job of {args.articles} copies of tests/fixtures/seed_article.txt (extractive summary, 3 sentences, no
 translation), posted to the first replica, timed from the POST to status `done`. Each run starts fresh
 replicas on a fresh database. Compare only the ratios of this table: they were measured in one run.
+Load average (1 min) before / after: {load_before} / {load_after} — the server processes share the machine's
+cores with PostgreSQL, the poller and anything else running; on 2 cores the ceiling for two replicas is 2×.
 
 | configuration | seconds (runs) | articles/s (median) | vs 1 replica |
 |---|---|---|---|
