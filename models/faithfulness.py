@@ -40,7 +40,9 @@ What is a fact (all deterministic, each rule explainable to an editor):
 * **negation**: "không", "chưa", "chẳng", "chả", "đừng", "chớ" (not in "không khí", "hàng không",
   "không ngừng", "chưa đầy", "chẳng hạn" and other words where they negate nothing, nor the question
   "… không?") vs English "not", "n't", "no", "never", "neither", "nor", "without", "cannot",
-  "unable" …; a translation must not have fewer negations than its source.
+  "unable" …; a translation must not have fewer negations than its source, sentence by sentence where both
+  have as many sentences (else over the whole text). An English cue that a Vietnamese word of that sentence
+  says without a negator ("fail" = "thất bại", "rather" = "thay vì", "lack" = "thiếu") carries no negation.
 """
 
 from __future__ import annotations
@@ -656,8 +658,9 @@ EN_NEGATION_RE = re.compile(
     r"unavailable|unsure|unemployed|unfinished|unsolved|unresolved|undecided|unnecessary|irrelevant|inaccurate|"
     r"incomplete|insufficient|invalid|unsafe|unfair|unhappy|uncomfortable|unusual|unable|inevitable|"
     r"incapacitated|amateur|ignorant|harmful|yet|instead|rather|free|zero|less|fewer|little|few|unlike|otherwise|"
-    r"unequal|wrong|bad|outside|stop|non-\w+|keep\s+\w+\s+from|speechless|clueless|unfit|hide|hid|hidden|"
-    r"un(?!der|til|ion|ited?|ique|iversit|iverse|ivers|iform|it|less|cle|veil)[a-z]{4,}|[a-z]{3,}less)\b|n't\b|n’t\b",
+    r"unequal|wrong|bad|outside|stop(?:s|ped|ping)?|non-\w+|keep\s+\w+\s+from|speechless|clueless|unfit|hide|hid|hidden|"
+    r"un(?!der|til|i(?![nmd])|less|cle|veil|ravel|dergo|rest)[a-z]{4,}|(?!(?:nonethe|neverthe|regard|bless|un)less)[a-z]{3,}less)\b|"
+    r"n't\b|n’t\b",
     re.I,
 )
 EN_STRICT_NEGATION_RE = re.compile(r"\b(?:not|never|neither|nor|nobody|nothing|nowhere|cannot|no)\b|n't\b|n’t\b",
@@ -706,15 +709,98 @@ def _find_all(text: str, sub: str) -> list[int]:
 _VI_NEGATOR_RE = re.compile(r"(?<![^\W\d_])(?:" + "|".join(VI_NEGATORS) + r")(?![^\W\d_])")
 
 
-def _en_negations(text: str, strict: bool = False) -> int:
+def _en_negation_cues(text: str, strict: bool = False) -> list[tuple[int, str]]:
+    """Negation cues of an English text: (position, word). "No. 1" is no negation; "yet" after a negation
+    ("has not yet"), "yet" as a conjunction, "a few", "a little" and "not only" (Vietnamese "không chỉ", no negation) are not counted; a "neither" with no "nor" after it
+    ("there's neither") negates two things."""
     pattern = EN_STRICT_NEGATION_RE if strict else EN_NEGATION_RE
-    count = 0
+    out: list[tuple[int, str]] = []
     for m in pattern.finditer(text):
         word = m.group().lower()
         if word == "no" and re.match(r"\.?\s*\d", text[m.end():m.end() + 3]):  # "No. 1"
             continue
-        count += 1
+        if word == "not" and re.match(r"\s+(?:only|just|merely)\b", text[m.end():m.end() + 8], re.I):
+            continue
+        if word in ("few", "little") and re.search(r"\b(?:a|every|quite a)\s+$", text[max(0, m.start() - 9):m.start()], re.I):
+            continue  # "a few", "a little": some, no negation
+        if word == "yet" and re.search(r"(?:^|\b(?:and|but)|[.;:!?]\s*)\s*$", text[max(0, m.start() - 5):m.start()], re.I):
+            continue  # "And yet", "Yet, …": a conjunction
+        if word == "yet" and out and m.start() - out[-1][0] < 30 and not re.search(r"[.,;:!?]", text[out[-1][0]:m.start()]):
+            continue
+        out.append((m.start(), word))
+        if word == "neither" and not re.match(r"[^.!?;]*\bnor\b", text[m.end():]):
+            out.append((m.start(), word))
+    return out
+
+
+def _en_negations(text: str, strict: bool = False) -> int:
+    return len(_en_negation_cues(text, strict))
+
+
+# English cues a Vietnamese word says without any negator ("thất bại" = "fail", "thay vì" = "rather than"):
+# in a sentence whose source has that word, the cue carries no "không" of the source
+EN_CUE_COUNTERPARTS = (
+    (r"rather|instead", ("thay vì", "thay vào đó", "thay cho", "thà", "hơn là")),
+    (r"fail\w*", ("thất bại", "hỏng", "trượt", "thua")),
+    (r"refus\w*|den(?:y|ied|ies)", ("từ chối", "khước từ", "phủ nhận", "bác bỏ", "chối")),
+    (r"harmful", ("có hại", "gây hại", "độc hại", "tác hại", "nguy hại")),
+    (r"inevitable", ("tất yếu", "chắc chắn", "khó tránh", "tránh khỏi")),
+    (r"lack\w*|without|absen\w*", ("thiếu", "vắng")),
+    (r"few|fewer|little|less", ("ít", "chút", "giảm", "kém", "nhỏ", "thấp")),
+    (r"bad|wrong", ("xấu", "tệ", "dở", "tồi", "sai", "nhầm", "kém")),
+    (r"illegal\w*", ("trái phép", "phi pháp", "bất hợp pháp", "lậu", "vi phạm")),
+    (r"free", ("miễn phí", "tự do", "thoát", "giải phóng", "rảnh")),
+    (r"stop\w*", ("dừng", "ngừng", "chặn", "ngăn", "thôi")),
+    (r"hide|hid|hidden", ("giấu", "ẩn", "che")),
+    (r"outside", ("ngoài",)),
+    (r"unlike|otherwise", ("khác",)),
+    (r"yet", ("nhưng", "tuy", "song", "vậy mà")),
+    (r"unprecedented", ("chưa từng có", "chưa bao giờ có", "lần đầu")),
+    (r"unemployed", ("thất nghiệp",)),
+    (r"amateur", ("nghiệp dư",)),
+    (r"un\w+|\w+less|non-\w+|in\w+|ir\w+|impossible", ("bất", "vô", "phi", "mất")),
+)
+_EN_CUE_COUNTERPARTS = [(re.compile(r"(?:" + cue + r")$"), words) for cue, words in EN_CUE_COUNTERPARTS]
+
+
+def _carried_cues(source: str, cues: list[tuple[int, str]]) -> int:
+    """How many English cues may carry a negation of ``source``: a cue that a Vietnamese word without a
+    negator says as well is not one, once per occurrence of that word in the source."""
+    lower = source.lower()
+    left: dict[tuple, int] = {}
+    count = 0
+    for _, word in cues:
+        for pattern, words in _EN_CUE_COUNTERPARTS:
+            if pattern.match(word):
+                if words not in left:
+                    left[words] = sum(len(re.findall(r"(?<![^\W\d_])" + re.escape(w) + r"(?![^\W\d_])", lower))
+                                      for w in words)
+                if left[words] > 0:
+                    left[words] -= 1
+                    break
+        else:
+            count += 1
     return count
+
+
+def _translation_negations(source: str, translation: str) -> list[dict]:
+    """Every negation of the source must be carried: sentence by sentence where source and translation have
+    as many sentences (aligned by order), else over the whole text. A sentence with fewer English cues
+    than Vietnamese negations, once cues a Vietnamese word says without negator are discounted, has lost one."""
+    negations = _vi_negations(source)
+    if not negations:
+        return []
+    src_spans, out_spans = _split_sentences(source), _split_sentences(translation)
+    cues = _en_negation_cues(translation)
+    if len(src_spans) == len(out_spans) and len(src_spans) > 1:
+        pairs = list(zip(src_spans, out_spans))
+    else:
+        pairs = [((0, len(source)), (0, len(translation)))]
+    for (a, b), (c, d) in pairs:
+        here = [(pos, w) for pos, w in negations if a <= pos < b]
+        if here and len(here) > _carried_cues(source[a:b], [(p, w) for p, w in cues if c <= p < d]):
+            return [_problem("negation", here[-1][1].strip(), "missing")]
+    return []
 
 
 # -- facts of a text ------------------------------------------------------------------------------
@@ -1148,10 +1234,6 @@ def check_translation(source: str, translation: str) -> dict:
     if len(src_quotes) > out_quotes:
         for fact in src_quotes[out_quotes:]:
             problems.append(_problem("quote", fact.text, "missing"))
-    negations = _vi_negations(source)
-    if negations and len(negations) > _en_negations(translation):
-        problems.append(_problem("negation", negations[-1][1].strip(), "missing"))
-    elif not negations and _en_negations(translation, strict=True) and _en_negations(translation, strict=True) > 1:
-        pass  # added negations are left to the other checks: English often negates what Vietnamese does not
+    problems += _translation_negations(source, translation)
     problems += _untranslated(source, translation, src.names)
     return _result(problems)

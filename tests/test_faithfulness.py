@@ -386,3 +386,36 @@ def test_flagged_lead_is_sorted_into_truly_absent_or_checker_error():
                              ("held-out", article, "Phạm nhân Vũ Mạnh Hậu trốn trại ngày 18/11.")])
     assert audit["tune"] == {"pairs": 1, "absent": 1, "error": 0}
     assert audit["held-out"] == {"pairs": 1, "absent": 0, "error": 0}
+
+
+# -- translation negations sentence by sentence, cues a Vietnamese word says without a negator ----------
+
+@pytest.mark.parametrize("vi, en", [
+    ("Tôi không đi. Anh ấy đã thất bại.", "I did not go. He failed."),
+    ("Ông ta chọn án tử hình thay vì án tù không có khả năng phóng thích.",
+     "He chose death rather than life in prison with no possibility of release."),
+    ("Chúng tôi sẽ không thất bại.", "We will not fail."),
+    ("Nó vẫn chưa bị ngộp.", "It was not drowned yet."),
+    ("Họ không đơn phương giải giáp.", "They will not disarm unilaterally."),
+    ("Cho tới hôm nay, chẳng có nhà thờ mà cũng chẳng có quán bar.", "Today, there's neither."),
+])
+def test_translation_negation_per_sentence_passes(vi, en):
+    passes(vi, en)
+
+
+@pytest.mark.parametrize("vi, en", [
+    # the negation of the first sentence is lost; the second sentence's "not" does not make up for it
+    ("Tôi không đi. Anh ấy đã đến.", "I went. He did not come."),
+    # "rather than" says "thay vì": the dropped "no" is not carried by it
+    ("Ông ta chọn án tử hình thay vì án tù không có khả năng phóng thích.",
+     "He chose death rather than life in prison with some possibility of release."),
+    # "fail" says "thất bại": "không thất bại" needs a negation of its own
+    ("Chúng tôi sẽ không thất bại.", "We will fail."),
+    # "unilaterally", "a few", "And yet" and "nonetheless" negate nothing
+    ("Họ không đơn phương giải giáp.", "They will disarm unilaterally."),
+    ("Họ không biết điều đó sau vài thế hệ.", "They knew it after a few generations."),
+    ("Và 46% vụ án giết người không bị bắt.", "And yet, 46 percent of all homicide cases result in arrest."),
+    ("Tôi không thực sự quan tâm.", "I really care, nonetheless."),
+])
+def test_translation_negation_per_sentence_lost_is_flagged(vi, en):
+    flagged(vi, en, "negation", "missing")
