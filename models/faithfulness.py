@@ -95,8 +95,8 @@ def is_vietnamese_word(word: str) -> bool:
 
 _SYLLABLE_RE = re.compile(
     r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnpqrstvx])?"
-    r"(?:uye|uya|ươi|ươu|uôi|oai|oay|oeo|uây|uyu|yêu|iêu|ieu|yeu|uou|uoi|uay|oai|"
-    r"[aeiouy]{1,3})"
+    r"(?:uye|uya|uyu|uoi|uou|uay|oai|oay|oeo|ieu|yeu|ai|ao|au|ay|eo|eu|ia|ie|iu|oa|oe|oi|oo|ua|ue|ui|uo|uu|uy|ye|"
+    r"[aeiouy])"  # the vowels Vietnamese writes together (no "ea" of "Sean", "oyo" of "Goyo")
     r"(?:ch|nh|ng|[cmnpt])?"
 )
 
@@ -957,8 +957,11 @@ def check_summary(article: str, summary: str) -> dict:
             continue  # a well-known country or city: no fact of the article
         if all(w in article_words for w in rest) and rest[-1] in capitalized:
             continue  # each word is in the article and the last is a name there
-        if not looks_vietnamese(fact.text.split()[-1]) and rest[-1] in capitalized and len(rest) >= 2:
-            continue  # a foreign family name the article has: "Donald Trump" / "ông Trump"
+        written = fact.text.split()[known:]
+        if not looks_vietnamese(written[-1]) and rest[-1] in capitalized and len(rest) >= 2 and all(
+                w in capitalized or not looks_vietnamese(t) for w, t in zip(rest, written)):
+            continue  # a foreign family name the article has, given names added: "Donald Trump" / "ông Trump"
+            # (a Vietnamese syllable before it, "Vinh Trump", "Quang Stoneman Douglas", is no given name of it)
         problems.append(_problem("name", fact.text, "unsupported"))
     sentences = None
     for fact in out.quotes:
@@ -1139,12 +1142,48 @@ def _checked_name(fact: Fact, source: str) -> tuple[list[str], list[str]] | None
         return [], list(EXONYMS[key])
     foreign = [t for t in tokens if not looks_vietnamese(t) and not _is_acronym(t)]
     if foreign:
-        return [re.sub(r"['’]s$", "", t) for t in foreign], []
+        # the words of a foreign name written without Vietnamese marks are the name's too ("Moon Jae-in"),
+        # save a Vietnamese title before it ("Cha Johnson" is "Father Johnson")
+        # (those next to a foreign word, no Vietnamese word between: a title-case headline's words are not)
+        plain, segment = [], []
+        for t in tokens + [""]:
+            if t and not is_vietnamese_word(t) and not _is_acronym(t) and fold(t) not in VI_COMMON:
+                segment.append(t)
+                continue
+            if any(x in foreign for x in segment):
+                plain += segment
+            plain += [t] if t in foreign else []
+            segment = []
+        return [re.sub(r"['’]s$", "", t) for t in plain], []
     if tokens[0].lower() in VI_SURNAMES and len(tokens) >= 2:
         return [], [" ".join(fold(t) for t in tokens), " ".join(fold(t) for t in tokens[-2:]),
                     fold(tokens[-1]) if len(tokens) >= 3 else " ".join(fold(t) for t in tokens)]
     if _place_before(source, fact.start) and len(tokens) >= 2:
         return [], [" ".join(fold(t) for t in tokens), "".join(fold(t) for t in tokens)]
+    return None
+
+
+EN_TITLES = frozenset(fold(w) for w in """mr mrs ms miss dr prof professor sir lord lady saint st rev reverend father
+pastor bishop pope king queen prince princess president vice premier minister prime secretary chancellor
+governor senator sen rep representative congressman congresswoman mayor judge justice general gen colonel col
+major captain capt lieutenant lt sergeant sgt officer detective inspector chief commissioner director chairman
+chairwoman ceo coach manager striker midfielder defender goalkeeper agent ambassador envoy speaker leader
+chair spokesman spokeswoman dame uncle aunt brother sister north south east west new former late""".split())
+
+
+def _replaced_given_name(translation: str, kept: str, source: str) -> str | None:
+    """The capitalized word the English writes right before a family name whose given names it dropped, when
+    that word is no name or word of the source and no title ("Lindqvist Murchie" for "Peter Murchie";
+    "Coach Murchie", "Mr. Murchie" are fine)."""
+    source_words = set(re.findall(r"[^\W_]+", fold(source)))
+    for m in re.finditer(r"(?<![^\W_])" + re.escape(kept) + r"(?![^\W_])", translation):
+        before = re.search(r"(?:^|[^\w\s.'’-]\s*|\s)([A-Z][^\W\d_]+)[ \u00a0]+$", translation[:m.start()])
+        if not before or re.search(r"(?:^|[.!?:;\"“‘(\n]\s*)$", translation[:before.start(1)]):
+            continue  # nothing capitalized before it, or that word starts the sentence
+        word = before.group(1)
+        if fold(word) in source_words or fold(word) in EN_TITLES or _is_acronym(word):
+            continue
+        return word
     return None
 
 
@@ -1227,6 +1266,9 @@ def check_translation(source: str, translation: str) -> dict:
         if near:  # a misspelt or another similar name in its place
             problems.append(_problem("name", fact.text, "changed", near[0]))
         elif len(every) >= 2 and lost == every[:len(lost)] and len(lost) < len(every):
+            other = _replaced_given_name(translation, every[len(lost)], source)
+            if other:  # "Peter Murchie" → "Lindqvist Murchie": another name in the given name's place
+                problems.append(_problem("name", fact.text, "changed", other))
             continue  # "Brett Kavanaugh" → "Kavanaugh": given names may go, the family name must stay
         else:
             problems.append(_problem("name", fact.text, "missing"))

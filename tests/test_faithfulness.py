@@ -419,3 +419,26 @@ def test_translation_negation_per_sentence_passes(vi, en):
 ])
 def test_translation_negation_per_sentence_lost_is_flagged(vi, en):
     flagged(vi, en, "negation", "missing")
+
+
+# -- names: a given name replaced, plain words of a foreign name, a Vietnamese syllable before a foreign name --
+
+def test_translation_given_name_dropped_passes_replaced_is_flagged():
+    source = "Huấn luyện viên Peter Murchie hoàn toàn hài lòng."
+    passes(source, "Coach Murchie was entirely satisfied.")
+    passes(source, "Murchie was entirely satisfied.")
+    flagged(source, "The coach, Lindqvist Murchie, was entirely satisfied.", "name", "changed")
+
+
+def test_translation_plain_words_of_a_foreign_name_are_checked():
+    source = "Tổng thống Hàn Quốc Moon Jae-in phát biểu."
+    passes(source, "South Korean President Moon Jae-in spoke.")
+    flagged(source, "South Korean President Mon Jae-in spoke.", "name", "changed")
+    passes("Ngọn núi lửa có tên Don Goyo đã hoạt động.", "The volcano, Don Goyo, has been active.")
+    flagged("Ngọn núi lửa có tên Don Goyo đã hoạt động.", "The volcano, Don Gyoo, has been active.", "name", "changed")
+
+
+def test_summary_vietnamese_syllable_before_a_foreign_name_is_flagged():
+    article = "Tổng thống Trump tuyên bố cuộc gặp thượng đỉnh là lịch sử."
+    passes(article, "Tổng thống Donald Trump tuyên bố cuộc gặp là lịch sử.", check_summary)
+    flagged(article, "Tổng thống Vinh Trump tuyên bố cuộc gặp là lịch sử.", "name", "unsupported", check_summary)
