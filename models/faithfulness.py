@@ -330,7 +330,7 @@ _VI_DATE_PATTERNS = [
 _VI_YEAR_RE = re.compile(r"\b(?:năm|niên khóa|mùa giải)\s+(?P<y>\d{4})\b", re.I)
 _VI_PERIOD_RE = re.compile(r"\b(?P<n>6|sáu|3|ba|9|chín)\s+tháng\s+(?P<where>đầu|cuối)\s+năm\b|"
                            r"\bnửa\s+(?P<half>đầu|cuối|sau)\s+năm\b|\bquý\s+(?P<q>IV|III|II|I|[1-4])\b", re.I)
-_VI_WEEKDAY_RE = re.compile(r"\b(?:[Tt]hứ\s+(?P<w>Hai|Ba|Tư|Năm|Sáu|Bảy|[2-7])(?=\W|$)|(?P<sun>[Cc]hủ\s+[Nn]hật))")
+_VI_WEEKDAY_RE = re.compile(r"\b(?:[Tt]hứ\s+(?P<w>Hai|Ba|Tư|Năm|Sáu|Bảy|hai|ba|tư|năm|sáu|bảy|[2-7])(?=\W|$)|(?P<sun>[Cc]hủ\s+[Nn]hật))")
 _VI_TIME_RE = re.compile(
     r"(?<![\d/.,:])(?P<h>\d{1,2})(?:\s*(?:h|giờ|:)\s*(?P<mi>\d{2})?(?:\s*phút)?)(?:\s*(?P<ap>sáng|trưa|chiều|tối|đêm))?"
     r"(?![\d/])", re.I)
@@ -421,8 +421,10 @@ def _date_facts(text: str, lang: str, mask: list[bool]) -> list[Fact]:
             take(m, {("y", int(m.group("y")))})
         for m in _VI_WEEKDAY_RE.finditer(text):
             w = 8 if m.group("sun") else VI_WEEKDAYS[m.group("w").lower()]
-            if m.group("w") and m.group("w")[0].islower():  # "thứ hai" lower case: the ordinal "second"
-                continue
+            if m.group("w") and m.group("w")[0].islower() and not (  # "thứ hai" lower case: the ordinal "second",
+                    re.search(r"(?:sáng|trưa|chiều|tối|đêm|hôm|vào)\s+$", text[max(0, m.start() - 6):m.start()], re.I)
+                    or re.match(r"\s+(?:tới|này|trước|qua|tuần)\b", text[m.end():m.end() + 7], re.I)):
+                continue  # unless a time of day or "vào" is before it or "tới"/"này"/"tuần" after: "chiều thứ bảy"
             take(m, {("wd", w)})
         for m in _VI_TIME_RE.finditer(text):
             h = int(m.group("h"))

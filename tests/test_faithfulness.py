@@ -442,3 +442,14 @@ def test_summary_vietnamese_syllable_before_a_foreign_name_is_flagged():
     article = "Tổng thống Trump tuyên bố cuộc gặp thượng đỉnh là lịch sử."
     passes(article, "Tổng thống Donald Trump tuyên bố cuộc gặp là lịch sử.", check_summary)
     flagged(article, "Tổng thống Vinh Trump tuyên bố cuộc gặp là lịch sử.", "name", "unsupported", check_summary)
+
+
+# -- weekdays written in lower case: a time of day or "tới"/"này" makes "thứ bảy" a day, not "seventh" -------
+
+def test_translation_lower_case_weekday_after_time_of_day():
+    source = "Cho tới chiều thứ bảy, chúng tôi chưa tìm thấy anh ấy."
+    passes(source, "As of Saturday afternoon, we have not found him.")
+    flagged(source, "As of Wednesday afternoon, we have not found him.", "date", "changed")
+    flagged("Thứ năm tới sẽ là một trận đấu quan trọng.", "Going into Tuesday, it is another big match.", "date",
+            "changed")
+    passes("Anh ấy về thứ hai trong cuộc đua.", "He came second in the race.")  # an ordinal, no weekday
