@@ -19,16 +19,23 @@ from . import observe
 from .errors import CapabilityUnavailable, InputError
 from .faithfulness import check_summary, check_translation
 from .langid import detect_language
+from .profiles import ProfileError
 from .runtime import Runtime
 from .text.budget import DEFAULT_TEXT_BUDGET_S, default_budget, text_budget
 from .text.clean import prepare_text, strip_debris
+from .text.english import split_english_text
 from .text.segment import split_sentences, split_text
+from .text.tone_style import ReaderTone, reader_tone
+from .translate import Translator
 
 Method = Literal["auto", "abstractive", "extractive"]
 TranslateWhat = Literal["none", "summary", "full", "both"]
 OnUnfaithful = Literal["flag", "fallback"]
 
 LANGUAGE_SAMPLE = 3000  # characters the language check reads
+LANGUAGE_NAMES = {"vi": "Vietnamese", "en": "English"}
+# how each source language's text is cut into sentences (paragraphs kept)
+SPLITTERS = {"en": split_english_text}
 CACHE_VERSION = 3  # bump when the pipeline's output for the same input changes
 # Wall-clock seconds the text work (cleaning, sentences, language check) of a call made outside a
 # request may take; a request's budget is RuntimeConfig.text_budget_s (TOMTAT_TEXT_BUDGET).
@@ -77,7 +84,10 @@ class TranslationResult:
     model: str
     timings: dict[str, float]
     warnings: list[str] = field(default_factory=list)
-    checks: list[dict] = field(default_factory=list)  # one per translation, in order
+    # one per translation, in order; empty for en→vi (the fact checks read a Vietnamese source, English output)
+    checks: list[dict] = field(default_factory=list)
+    source: str = "vi"
+    target: str = "en"
 
 
 @dataclass
@@ -109,19 +119,60 @@ class _Clock:
         return self.timings
 
 
-def check_language(text: str, allow_other: bool, field: str = "text") -> list[str]:
-    """Vietnamese passes. Anything else is an ``InputError`` naming the detected language,
-    or, when the caller allows other languages, a warning to return with the result."""
+def check_language(text: str, allow_other: bool, field: str = "text", expected: str = "vi") -> list[str]:
+    """Text in the ``expected`` language (Vietnamese unless said) passes. Anything else is an ``InputError``
+    naming the detected language, or, when the caller allows other languages, a warning to return with the
+    result."""
     with default_budget(TEXT_BUDGET_S):
         code, confidence = detect_language(text[:LANGUAGE_SAMPLE])
-    if code == "vi":
+    if code == expected:
         return []
+    name = LANGUAGE_NAMES.get(expected, expected)
     found = "no identifiable language (garbled or binary text?)" if code == "und" else f"language '{code}'"
-    message = f"{field} looks like {found}, not Vietnamese (confidence {confidence:.2f})"
+    message = f"{field} looks like {found}, not {name} (confidence {confidence:.2f})"
     if not allow_other:
-        raise InputError(message + "; send Vietnamese text, or set allow_other_language to process it anyway",
-                         field=field, code="not-vietnamese", detected_language=code, confidence=round(confidence, 3))
+        raise InputError(message + f"; send {name} text, or set allow_other_language to process it anyway",
+                         field=field, code=f"not-{name.lower()}", detected_language=code,
+                         confidence=round(confidence, 3))
     return [message]
+
+
+def served_pairs(runtime: Runtime) -> list[tuple[str, str]]:
+    """The (source, target) pairs translation serves now: the loaded model's directions, none without one."""
+    model = runtime.translation_model
+    return model.pairs if model is not None else []
+
+
+def pick_direction(pairs: list[tuple[str, str]], source: str, target: str | None,
+                   detected: str | None = None) -> tuple[str, str]:
+    """The pair to translate: ``source`` ("auto": the ``detected`` language, Vietnamese when undetermined) and
+    ``target`` (None: the one target that source has). An unserved pair is an ``InputError`` naming the served ones."""
+    if source == "auto":
+        sources = [s for s, _ in pairs]
+        source = detected if detected in sources else ("vi" if detected in (None, "und") and "vi" in sources
+                                                      else detected or "und")
+    targets = [t for s, t in pairs if s == source]
+    if target is None and targets:
+        target = targets[0]
+    if (source, target) not in pairs:
+        served = ", ".join(f"{s}→{t}" for s, t in pairs)
+        asked = f"{source}→{target}" if target else f"{source} as a source"
+        raise InputError(f"{asked} is not served; the loaded translation model serves {served}",
+                         field="target" if source in [s for s, _ in pairs] else "source", code="unsupported-pair",
+                         served=[f"{s}→{t}" for s, t in pairs])
+    return source, target
+
+
+def translator_for(runtime: Runtime, source: str = "vi", target: str = "en") -> Translator:
+    """The runtime's translator fed for ``source``→``target``: 503 without a model; for a model that lacks the
+    direction, 503 too (the caller cannot choose another: the operator's model serves other pairs)."""
+    translator = runtime.translator()
+    try:
+        return translator.toward(source, target)
+    except ProfileError as exc:
+        raise CapabilityUnavailable("translation", str(exc),
+                                    "set TOMTAT_TRANSLATION_MODEL to a model that serves "
+                                    f"{source}→{target} (tomtat models list)") from exc
 
 
 def clean_article(text: str, title: str | None, format: str | None) -> list[list[str]]:
@@ -286,41 +337,63 @@ def summarize(
     return result
 
 
-def _translate_paragraphs(runtime: Runtime, paragraphs: list[list[str]], generation: GenerationOverrides) -> list[str]:
-    translator = runtime.translator()
+def _translate_paragraphs(runtime: Runtime, paragraphs: list[list[str]], generation: GenerationOverrides,
+                          source: str = "vi", target: str = "en") -> list[str]:
+    translator = translator_for(runtime, source, target)
     return translator.translate_paragraphs(paragraphs, translator.model.defaults(**generation.as_kwargs()))
 
 
 def translate(
     runtime: Runtime, texts: list[str], format: str | None = None,
     generation: GenerationOverrides = GenerationOverrides(), allow_other_language: bool = False,
+    source: str = "vi", target: str | None = "en", tone: ReaderTone = "keep",
 ) -> TranslationResult:
-    """Translate each text, keeping its paragraphs (joined by a blank line)."""
+    """Translate each text, keeping its paragraphs (joined by a blank line).
+
+    ``source``/``target``: one of the pairs the loaded model serves (``served_pairs``); ``source="auto"``
+    takes the language detected on all the texts together, ``target=None`` that source's one target.
+    ``tone``: the tone-mark style of a Vietnamese output (``keep`` as the model writes it, ``old``, ``new``)."""
     clock = _Clock()
     translator = runtime.translator()  # fail before any work when there is no model
+    pairs = translator.pairs
+    if source != "auto":
+        source, target = pick_direction(pairs, source, target)
     with translator.model.announce():
         with text_budget(runtime.config.text_budget_s):  # one budget for all the texts of the request
-            docs = [split_text(prepare_text(t, format)) for t in texts]
+            prepared = [prepare_text(t, format) for t in texts]
+            if source == "auto":
+                with default_budget(TEXT_BUDGET_S):
+                    detected, _ = detect_language("\n\n".join(prepared)[:LANGUAGE_SAMPLE])
+                source, target = pick_direction(pairs, "auto", target, detected)
+            split = SPLITTERS.get(source, split_text)
+            docs = [split(t) for t in prepared]
             warnings = [w for i, doc in enumerate(docs) for w in check_language(
-                _joined(doc), allow_other_language, "text" if len(docs) == 1 else f"texts[{i}]")]
+                _joined(doc), allow_other_language, "text" if len(docs) == 1 else f"texts[{i}]", expected=source)]
         clock.lap("clean_ms")
-        lookups = [_cache_get(runtime, "translate", _translation_key(runtime), doc, asdict(generation)) for doc in docs]
+        translator = translator_for(runtime, source, target)
+        direction = None if (source, target) == ("vi", "en") else f"{source}-{target}"  # vi→en keys as before
+        lookups = [_cache_get(runtime, "translate", _translation_key(runtime), doc, asdict(generation),
+                              *([direction] if direction else [])) for doc in docs]
         out: list[str | None] = [None if hit is None else hit["translation"] for _, hit in lookups]
         missing = [i for i, o in enumerate(out) if o is None]
         flat = [p for i in missing for p in docs[i]]
-        translated = iter(_translate_paragraphs(runtime, flat, generation) if flat else [])
+        translated = iter(_translate_paragraphs(runtime, flat, generation, source, target) if flat else [])
     for i in missing:
         out[i] = "\n\n".join(next(translated) for _ in docs[i])
         _cache_put(runtime, lookups[i][0], {"translation": out[i]})
     clock.lap("translate_ms")
-    # deterministic and cheap: made again for a cached translation rather than stored with it
-    checks = [check_paragraphs(doc, (o or "").split("\n\n")) for doc, o in zip(docs, out)]
+    if target == "vi" and tone != "keep":
+        out = [reader_tone(o or "", tone) for o in out]
+    # deterministic and cheap: made again for a cached translation rather than stored with it. The fact
+    # checks (models/faithfulness.py) read a Vietnamese source and an English output: vi→en only
+    checks = [check_paragraphs(doc, (o or "").split("\n\n")) for doc, o in zip(docs, out)] \
+        if (source, target) == ("vi", "en") else []
     clock.lap("check_ms")
     key = lookups[0][0] if lookups else None
     timings = _mark(clock.done(), key, bool(lookups) and not missing)
     for result in checks:
         _report({"translation": result})
-    return TranslationResult(out, translator.model.name, timings, warnings, checks)
+    return TranslationResult(out, translator.model.name, timings, warnings, checks, source, target)
 
 
 def process_article(
@@ -338,7 +411,7 @@ def process_article(
     """Summarize an article in Vietnamese and give its English version(s)."""
     clock = _Clock()
     if translate != "none":
-        runtime.translator()  # a missing translator is an error before any work is done
+        translator_for(runtime, "vi", "en")  # a missing translator (or an en→vi one) is an error before any work
     with _announce_summary(runtime, summary):
         with text_budget(runtime.config.text_budget_s):  # one budget for the request's text work
             paragraphs = clean_article(text, title, format)
@@ -391,6 +464,6 @@ def process_article(
 
 __all__ = [
     "ArticleResult", "CapabilityUnavailable", "GenerationOverrides", "InputError", "SummaryOptions",
-    "SummaryResult", "TranslationResult", "check_paragraphs", "clean_article", "describe", "process_article",
-    "summarize", "translate",
+    "SummaryResult", "TranslationResult", "check_paragraphs", "clean_article", "describe", "pick_direction",
+    "process_article", "served_pairs", "summarize", "translate", "translator_for",
 ]

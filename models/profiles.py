@@ -24,6 +24,19 @@ ToneStyle = Literal["nfc", "new"]
 
 
 @dataclass(frozen=True)
+class Direction:
+    """One language pair a model serves and how to ask for it: the prefix in front of the input
+    and the one its output starts with (EnViT5: ``vi: `` in, ``en: `` out; ``en: `` in, ``vi: `` out)."""
+
+    source: str
+    target: str
+    input_prefix: str = ""
+    output_prefix: str = ""
+    # tone-mark style of the model's Vietnamese output ("new": VinAI writes "hoà", "thuỷ")
+    output_tone: ToneStyle = "nfc"
+
+
+@dataclass(frozen=True)
 class ModelProfile:
     id: str
     family: str  # transformers model_type: t5, marian, mbart, m2m_100
@@ -43,6 +56,36 @@ class ModelProfile:
     target: str = "vi"
     generation: GenerationOptions = field(default_factory=GenerationOptions)
     default: bool = False
+    # the pairs a translation model serves, first = the one ``input_prefix``/``output_prefix``/``source``/
+    # ``target`` above describe; empty: that one pair only
+    directions: tuple[Direction, ...] = ()
+    # a local directory whose config.json names only its architecture family is served under this profile
+    # when it is the only such profile of the family; the en→vi profiles say False, so a bare Marian or
+    # mBART directory keeps meaning the vi→en model it meant before they existed
+    infer_from_family: bool = True
+
+    @property
+    def pairs(self) -> tuple[Direction, ...]:
+        """Every direction this model serves (at least its own ``source``→``target``)."""
+        return self.directions or (Direction(self.source, self.target, self.input_prefix, self.output_prefix),)
+
+    def serves(self, source: str, target: str) -> bool:
+        return any(d.source == source and d.target == target for d in self.pairs)
+
+    def toward(self, source: str, target: str) -> "ModelProfile":
+        """This profile with the prefixes of the ``source``→``target`` direction (``ProfileError`` if unserved)."""
+        for d in self.pairs:
+            if d.source == source and d.target == target:
+                if (d.source, d.target, d.input_prefix, d.output_prefix) == \
+                        (self.source, self.target, self.input_prefix, self.output_prefix):
+                    return self
+                return replace(self, source=d.source, target=d.target, input_prefix=d.input_prefix,
+                               output_prefix=d.output_prefix)
+        served = ", ".join(f"{d.source}→{d.target}" for d in self.pairs)
+        raise ProfileError(f"{self.id} does not translate {source}→{target}; it serves {served}")
+
+    def output_tone(self, source: str, target: str) -> ToneStyle:
+        return next((d.output_tone for d in self.pairs if d.source == source and d.target == target), "nfc")
 
     def with_window(self, window: int) -> "ModelProfile":
         return replace(self, window=window)
@@ -76,11 +119,14 @@ PROFILES: dict[str, ModelProfile] = {
             family="t5",
             task="translation",
             license="OpenRAIL",
-            description="EnViT5 (T5 v1.1, untied) vi<->en; input 'vi: ', output starts with 'en: '.",
+            description="EnViT5 (T5 v1.1, untied) vi<->en; input 'vi: ' (output starts 'en: ') or 'en: ' "
+                        "(output starts 'vi: ').",
             input_prefix="vi: ",
             output_prefix="en: ",
             window=128,  # trained on inputs of at most 128 tokens: feed sentences
             target="en",
+            # the same weights both ways: the input's prefix names its language
+            directions=(Direction("vi", "en", "vi: ", "en: "), Direction("en", "vi", "en: ", "vi: ")),
             generation=GenerationOptions(num_beams=4, max_new_tokens=256),
             default=True,
         ),
@@ -92,6 +138,34 @@ PROFILES: dict[str, ModelProfile] = {
             description="OPUS-MT Marian vi->en (small and fast).",
             window=512,
             target="en",
+            generation=GenerationOptions(num_beams=4, max_new_tokens=256),
+        ),
+        ModelProfile(
+            id="Helsinki-NLP/opus-mt-en-vi",
+            family="marian",
+            task="translation",
+            license="Apache-2.0",
+            description="OPUS-MT Marian en->vi (Tatoeba eng-vie; small and fast).",
+            window=512,
+            source="en",
+            target="vi",
+            infer_from_family=False,
+            generation=GenerationOptions(num_beams=4, max_new_tokens=256),
+        ),
+        ModelProfile(
+            id="vinai/vinai-translate-en2vi-v2",
+            family="mbart",
+            task="translation",
+            license="AGPL-3.0",
+            description="VinAI Translate en->vi (mBART-50); writes new-style tone marks (hoà, thuỷ).",
+            src_lang="en_XX",
+            tgt_lang="vi_VN",
+            target_token="decoder_start",
+            window=1024,
+            source="en",
+            target="vi",
+            directions=(Direction("en", "vi", output_tone="new"),),
+            infer_from_family=False,
             generation=GenerationOptions(num_beams=4, max_new_tokens=256),
         ),
         ModelProfile(
@@ -169,8 +243,14 @@ def resolve_profile(model: str, task: Task, profile_name: str | None = None) -> 
             f"{model!r} is neither a known profile ({', '.join(p.id for p in profiles_for(task))}) "
             "nor a local model directory with a config.json"
         )
-    family = json.loads(config_path.read_text(encoding="utf-8")).get("model_type")
+    config = json.loads(config_path.read_text(encoding="utf-8"))
+    family = config.get("model_type")
     candidates = [p for p in profiles_for(task) if p.family == family]
+    named_in_config = [p for p in candidates if p.id == config.get("_name_or_path")]
+    if len(candidates) > 1 and len(named_in_config) == 1:  # e.g. a re-saved Helsinki-NLP/opus-mt-en-vi
+        return named_in_config[0]
+    if len(candidates) > 1:
+        candidates = [p for p in candidates if p.infer_from_family] or candidates
     if len(candidates) == 1:
         return candidates[0]
     if not candidates:

@@ -32,7 +32,7 @@ import re
 import time
 import unicodedata
 from contextlib import nullcontext
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from functools import cached_property
 
 from . import observe
@@ -94,6 +94,22 @@ class Seq2SeqModel:
     backend: Backend
     batch_size: int = 16
     batcher: MicroBatcher | None = None
+    _views: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def toward(self, source: str, target: str) -> "Seq2SeqModel":
+        """This model fed for the ``source``→``target`` direction of its profile (``ProfileError`` when it
+        does not serve it): the same backend, batcher and cache key, that direction's prefixes."""
+        profile = self.profile.toward(source, target)
+        if profile is self.profile:
+            return self
+        key = (source, target)
+        if key not in self._views:
+            self._views[key] = replace(self, profile=profile, _views={})
+        return self._views[key]
+
+    @property
+    def pairs(self) -> list[tuple[str, str]]:
+        return [(d.source, d.target) for d in self.profile.pairs]
 
     @property
     def name(self) -> str:
@@ -115,7 +131,8 @@ class Seq2SeqModel:
             "revision": self.revision,
             "window": self.profile.window,
             "batching": self.batcher is not None,
-        } | (self.backend.describe() if hasattr(self.backend, "describe") else {})
+        } | ({"directions": [f"{d.source}→{d.target}" for d in self.profile.pairs]}
+             if self.profile.task == "translation" else {}) | (self.backend.describe() if hasattr(self.backend, "describe") else {})
 
     @property
     def cache_key(self) -> str:

@@ -19,6 +19,16 @@ from .text.chunk import split_long_sentence
 class Translator:
     model: Seq2SeqModel
 
+    @property
+    def pairs(self) -> list[tuple[str, str]]:
+        """The (source, target) pairs the loaded model serves, its main one first."""
+        return self.model.pairs
+
+    def toward(self, source: str, target: str) -> "Translator":
+        """This translator for one of its model's directions (``ProfileError`` when it has no such direction)."""
+        model = self.model.toward(source, target)
+        return self if model is self.model else Translator(model)
+
     def translate_paragraphs(self, paragraphs: list[list[str]], options: GenerationOptions) -> list[str]:
         """Translate paragraphs given as lists of sentences; returns one string per paragraph."""
         budget = self.model.token_budget()

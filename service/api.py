@@ -14,8 +14,6 @@ from .schemas import ArticleRequest, SummarizeRequest, SummarySpec, TranslateReq
 
 bp = Blueprint("v1", __name__, url_prefix="/v1")
 
-SUPPORTED_PAIRS = {("vi", "en")}
-
 
 def summary_options(spec: SummarySpec, prefix: str = "") -> pipeline.SummaryOptions:
     check_generation(spec, prefix)
@@ -49,22 +47,21 @@ def summarize():
 @bp.post("/translate")
 def translate():
     req = parse(TranslateRequest)
-    if (req.source, req.target) not in SUPPORTED_PAIRS:
-        pairs = ", ".join(f"{s}→{t}" for s, t in sorted(SUPPORTED_PAIRS))
-        raise ApiError(422, "Unsupported language pair", f"{req.source}→{req.target} is not served; served: {pairs}",
-                       slug="unsupported-pair", errors=[{"field": "target", "message": f"served pairs: {pairs}"}])
     items = req.items()
     if len(items) > settings().max_texts:
         raise ApiError(413, "Too many texts", f"{len(items)} texts sent; the limit is {settings().max_texts} "
                        "(TOMTAT_MAX_TEXTS). Split the call.", slug="too-many-texts", limit=settings().max_texts)
     for i, item in enumerate(items):
         check_length(item, "text" if req.text is not None else f"texts[{i}]")
+    # the pair is the pipeline's to check: it knows the directions of the loaded model (a 422 names them)
     result = pipeline.translate(runtime(), items, fmt(req.format), generation(req),
-                                allow_other_language=req.allow_other_language)
-    body = {"model": result.model, "timings": result.timings, "warnings": result.warnings}
+                                allow_other_language=req.allow_other_language, source=req.source.lower(),
+                                target=req.target.lower() if req.target else None, tone=req.tone_style)
+    body = {"model": result.model, "source": result.source, "target": result.target,
+            "timings": result.timings, "warnings": result.warnings}
     if req.text is not None:
         body["translation"] = result.translations[0]
-        body["checks"] = {"translation": result.checks[0]}
+        body["checks"] = {"translation": result.checks[0]} if result.checks else {}
     else:
         body["translations"] = result.translations
         body["checks"] = {f"translations[{i}]": check for i, check in enumerate(result.checks)}

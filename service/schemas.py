@@ -60,13 +60,27 @@ class SummarizeRequest(SummarySpec):
 class TranslateRequest(Generation):
     text: str | None = Field(None, description="One text to translate.", examples=[SEED_EXAMPLE])
     texts: list[str] | None = Field(None, min_length=1, description="Several texts, translated in order.")
-    source: str = Field("vi", description="Source language (only `vi`).")
-    target: str = Field("en", description="Target language (only `en`).")
+    source: str = Field("vi", description="Source language: `vi`, `en` (when the loaded model serves en→vi, as "
+                        "the default EnViT5 does), or `auto` (the language detected on the texts together).")
+    target: str | None = Field(None, description="Target language; omitted: the one target the source has "
+                               "(`vi` → `en`, `en` → `vi`). `GET /v1/models` lists each model's `directions`.")
+    tone_style: Literal["keep", "old", "new"] = Field(
+        "keep", description="Tone marks of a Vietnamese output: `keep` as the model writes them, `old` (`hòa`, "
+        "`thủy`) or `new` (`hoà`, `thuỷ`; VinAI's en→vi model writes this style).")
     format: Format = "auto"
     allow_other_language: bool = Field(
-        False, description="Process text that is not Vietnamese (a `warnings` entry says so) instead of answering 422.")
+        False, description="Process text that is not in the source language (a `warnings` entry says so) instead "
+        "of answering 422.")
 
     _check_text = field_validator("text")(_not_blank)
+
+    @field_validator("source", "target")
+    @classmethod
+    def _check_code(cls, value):
+        if value is not None and not (value.isascii() and value.replace("-", "").replace("_", "").isalpha()
+                                      and 2 <= len(value) <= 12):
+            raise ValueError("a language code such as `vi`, `en` or `auto`")
+        return value
 
     @field_validator("texts")
     @classmethod
@@ -145,10 +159,14 @@ class TranslateResponse(BaseModel):
     translation: str | None = None
     translations: list[str] | None = None
     model: str
+    source: str = Field("vi", description="The source language translated from (the detected one with `auto`).")
+    target: str = Field("en", description="The target language.")
     timings: Timings
-    warnings: list[str] = Field(default_factory=list, description="Set when allow_other_language let through text that is not Vietnamese.")
+    warnings: list[str] = Field(default_factory=list, description="Set when allow_other_language let through text "
+                                "that is not in the source language.")
     checks: dict[str, Check] = Field(default_factory=dict, description=CHECKS_DESCRIPTION + " Keys: `translation`, "
-                                     "or `translations[0]`, `translations[1]` … for `texts`.")
+                                     "or `translations[0]`, `translations[1]` … for `texts`. vi→en only: an en→vi "
+                                     "translation has no `checks`.")
 
 
 class ArticleResponse(BaseModel):

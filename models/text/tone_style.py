@@ -1,0 +1,42 @@
+"""A Vietnamese output in the tone-mark style its reader wants.
+
+:func:`models.text.tone.normalize_tone` puts input in the style a model was trained on; this goes
+the other way for output: VinAI's en→vi model writes the new style (``hoà``, ``thuỷ``), which a
+reader used to the old style (``hòa``, ``thủy``, still common in the press) may ask for, and the
+reverse. Only open *oa/oe/uy* rhymes differ between the styles (see :mod:`models.text.tone`).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Literal
+
+from .tone import _ONSET_RE, _SHIFTED_RHYMES, _WORD_RE, _compose, _decompose, normalize_tone
+
+ReaderTone = Literal["keep", "old", "new"]
+
+__all__ = ["ReaderTone", "reader_tone"]
+
+
+def reader_tone(text: str, style: ReaderTone = "keep") -> str:
+    """``text`` with its tone marks in ``style``: ``old`` (``hòa``), ``new`` (``hoà``) or ``keep`` (as is, NFC)."""
+    if style == "keep":
+        return unicodedata.normalize("NFC", text)
+    if style == "new":
+        return normalize_tone(text, "new")
+    if style != "old":
+        raise ValueError(f"unknown tone style: {style!r}")
+    text = unicodedata.normalize("NFC", text)
+    return _WORD_RE.sub(lambda m: _old_style_syllable(m.group()), text)
+
+
+def _old_style_syllable(word: str) -> str:
+    letters = _decompose(word)
+    if letters is None:
+        return word
+    bases, tone, tone_at = letters
+    lower = "".join(bases).lower()
+    onset = _ONSET_RE.match(lower).end()
+    if lower[onset:] in _SHIFTED_RHYMES and tone_at == onset + 1:
+        tone_at = onset
+    return _compose(bases, tone, tone_at)
