@@ -1,9 +1,10 @@
 """LibreTranslate-compatible routes at the root: ``/translate``, ``/detect``, ``/languages``,
-``/frontend/settings``.
+``/frontend/settings``, ``/health`` and ``/suggest``.
 
 Tools that already speak LibreTranslate's HTTP API (Mastodon, Weblate, Discourse, browser
-extensions, ``libretranslatepy``) gain Vietnamese→English by pointing at tomtat. Request and
-answer shapes follow LibreTranslate's own server (``libretranslate/app.py``):
+extensions, ``libretranslatepy``) gain Vietnamese by pointing at tomtat: the pairs the loaded
+translation model serves (the default EnViT5: vi→en and en→vi). Request and answer shapes follow
+LibreTranslate's own server (``libretranslate/app.py``):
 
 * bodies are JSON or form-encoded; ``q`` is a string or (JSON) an array of strings; the
   answer's ``translatedText`` has the same shape;
@@ -14,7 +15,10 @@ answer shapes follow LibreTranslate's own server (``libretranslate/app.py``):
 * errors are ``{"error": message}`` with LibreTranslate's statuses: 400 (invalid request,
   unsupported pair, over a limit, no API key), 403 (bad or revoked API key), 429 (slow down),
   500 (server fault),
-  and 503 (+ ``Retry-After``) when no translation model is loaded (Weblate backs off on 503).
+  and 503 (+ ``Retry-After``) when no translation model is loaded (Weblate backs off on 503);
+* ``GET /health`` is ``{"status": "ok"}`` (libretranslate-aio's ``health()``), open like ``/healthz``;
+  ``POST /suggest`` is answered as LibreTranslate answers it with suggestions off: 403
+  ``{"error": "Suggestions are disabled on this server."}``.
 
 Translation goes through the one pipeline (``models.pipeline.translate``; HTML through
 ``models.html_translate`` which batches every text node in one pipeline call), so batching,
@@ -29,19 +33,20 @@ import logging
 from flask import Blueprint, Response, jsonify, request
 
 from models import pipeline
-from models.html_translate import html_text, translate_html
+from models.html_translate import html_text, translate_html, translate_html_documents
 from models.langid import detect_language
+from models.text.budget import text_budget
 
 from .errors import PROBLEM_JSON, ApiError
 from .http import FORM_TYPES, check_length, json_problem, runtime, settings
+from .openapi import operation
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("libretranslate", __name__)
 
-SOURCE, TARGET = "vi", "en"
+SOURCE, TARGET = "vi", "en"  # the main pair: what /frontend/settings proposes
 NAMES = {"vi": "Vietnamese", "en": "English"}
-SERVED = f'{SOURCE}→{TARGET} (source "{SOURCE}" or "auto", target "{TARGET}")'
 DETECT_CHARS = 5000  # language detection looks at the first characters of the request
 FRONTEND_TIMEOUT_MS = 500  # LibreTranslate's default debounce for its web frontend
 
@@ -94,8 +99,18 @@ def _language(fields: dict, name: str) -> str:
     return base if base in NAMES else code  # "vi-VN" → "vi", "en-GB" → "en"
 
 
+def _pairs() -> list[tuple[str, str]]:
+    """The pairs served now (the loaded model's directions); none without a model."""
+    return pipeline.served_pairs(runtime()) if _serving() else []
+
+
+def _served() -> str:
+    pairs = _pairs() or [(SOURCE, TARGET)]
+    return ", ".join(f"{s}→{t}" for s, t in pairs) + ' (or source "auto")'
+
+
 def _unsupported(code: str, role: str) -> ApiError:
-    return _error(400, f"{code} is not supported as a {role} language: tomtat serves one pair, {SERVED}; "
+    return _error(400, f"{code} is not supported as a {role} language: tomtat serves {_served()}; "
                        "see GET /languages")
 
 
@@ -135,16 +150,22 @@ def translate():
     for i, text in enumerate(texts):
         check_length(text, f"q[{i}]" if batch else "q")
 
-    if source not in (SOURCE, "auto"):
+    pairs = _pairs()
+    if not pairs:
+        runtime().translator()  # 503: no model, with the reason and the fix
+    if source != "auto" and source not in {s for s, _ in pairs}:
         raise _unsupported(source, "source")
-    if target != TARGET:
+    if target not in {t for s, t in pairs if source in ("auto", s)}:
         raise _unsupported(target, "target")
 
     detected = None
     if source == "auto":
-        detected = _detect_source(texts, text_format)
+        detected = _detect_source(texts, text_format, target, pairs)
+        source = detected["language"]
+    elif (source, target) not in pairs:
+        raise _unsupported(f"{source}→{target}", "language pair")
 
-    translated = _translate(texts, text_format)
+    translated = _translate(texts, text_format, source, target)
     body: dict = {"translatedText": translated if batch else translated[0]}
     if detected is not None:
         body["detectedLanguage"] = [detected] * len(texts) if batch else detected
@@ -153,7 +174,7 @@ def translate():
     return jsonify(body)
 
 
-def _translate(texts: list[str], text_format: str) -> list[str]:
+def _translate(texts: list[str], text_format: str, source: str, target: str) -> list[str]:
     """All texts of the request in one pipeline call; blank texts come back as they were."""
     wanted = [i for i, t in enumerate(texts) if t.strip()]
     out = list(texts)
@@ -161,12 +182,20 @@ def _translate(texts: list[str], text_format: str) -> list[str]:
         runtime().translator()  # still answer 503 when there is no model
         return out
     items = [texts[i] for i in wanted]
-    if text_format == "html":
-        result = translate_html(runtime(), items)
+    if text_format == "html" and (source, target) == ("vi", "en"):
+        translations = translate_html(runtime(), items).translations
+    elif text_format == "html":
+        def run(units: list[str]) -> list[str]:  # text nodes, decoded already: "plain"
+            return pipeline.translate(runtime(), units, "plain", allow_other_language=True,
+                                      source=source, target=target).translations
+
+        with text_budget(runtime().config.text_budget_s):
+            translations = translate_html_documents(items, run)
     else:
         # the source is the client's claim or was detected above, as LibreTranslate does
-        result = pipeline.translate(runtime(), items, "text", allow_other_language=True)
-    for i, translation in zip(wanted, result.translations):
+        translations = pipeline.translate(runtime(), items, "text", allow_other_language=True,
+                                          source=source, target=target).translations
+    for i, translation in zip(wanted, translations):
         out[i] = translation
     return out
 
@@ -175,22 +204,26 @@ def _confidence(value: float) -> float:
     return round(float(value) * 100, 1)
 
 
-def _detect_source(texts: list[str], text_format: str) -> dict:
-    """One detection for the whole request (as LibreTranslate does), Vietnamese or refused.
+def _detect_source(texts: list[str], text_format: str, target: str, pairs: list[tuple[str, str]]) -> dict:
+    """One detection for the whole request (as LibreTranslate does): a source served toward ``target``,
+    or refused.
 
     A text detected as another language is refused with 400 rather than translated:
-    running English or French through a vi→en model gives nonsense that clients such
-    as Mastodon would show as a translation. Undetermined text (too short, emoji, numbers)
-    is translated as Vietnamese and reported with confidence 0.
+    running French through a vi→en model, or English "into" English, gives nonsense that
+    clients such as Mastodon would show as a translation. Undetermined text (too short, emoji,
+    numbers) is taken as the one source that has ``target`` (Vietnamese for English, English for
+    Vietnamese) and reported with confidence 0.
     """
     sample = "\n".join(html_text(t) if text_format == "html" else t for t in texts)[:DETECT_CHARS]
     language, confidence = detect_language(sample)
-    if language == SOURCE:
-        return {"confidence": _confidence(confidence), "language": SOURCE}
-    if language == "und":
-        return {"confidence": 0.0, "language": SOURCE}
-    raise _error(400, f"Detected language {language} (confidence {_confidence(confidence):g}%) is not supported: "
-                      f"tomtat serves one pair, {SERVED}. Send source \"{SOURCE}\" to translate this text anyway")
+    sources = [s for s, t in pairs if t == target]
+    if language in sources:
+        return {"confidence": _confidence(confidence), "language": language}
+    if language == "und" and sources:
+        return {"confidence": 0.0, "language": sources[0]}
+    hint = f' Send source "{sources[0]}" to translate this text anyway' if sources else ""
+    raise _error(400, f"Detected language {language} (confidence {_confidence(confidence):g}%) is not supported "
+                      f"toward {target}: tomtat serves {_served()}.{hint}")
 
 
 @bp.post("/detect")
@@ -213,17 +246,15 @@ def _serving() -> bool:
 
 @bp.get("/languages")
 def languages():
-    """The pairs tomtat serves now: vi→en when a translation model is loaded, else none.
+    """The pairs tomtat serves now (the loaded model's directions: vi→en and en→vi with EnViT5), else none.
 
-    English is listed too, with no targets: Weblate only offers a pair whose two codes
-    both appear in this list, and Mastodon reads each entry's ``targets``.
+    Every language of a pair is listed, a target-only one with no targets: Weblate only offers a
+    pair whose two codes both appear in this list, and Mastodon reads each entry's ``targets``.
     """
-    if not _serving():
-        return jsonify([])
-    return jsonify([
-        {"code": SOURCE, "name": NAMES[SOURCE], "targets": [TARGET]},
-        {"code": TARGET, "name": NAMES[TARGET], "targets": []},
-    ])
+    pairs = _pairs()
+    codes = list(dict.fromkeys(c for pair in pairs for c in pair))
+    codes.sort(key=lambda c: (c != SOURCE, c))  # Vietnamese first, as before
+    return jsonify([{"code": c, "name": NAMES.get(c, c), "targets": [t for s, t in pairs if s == c]} for c in codes])
 
 
 @bp.get("/frontend/settings")
@@ -243,6 +274,26 @@ def frontend_settings():
         },
     })
 
+
+@bp.get("/health")
+def health():
+    """LibreTranslate's liveness probe (libretranslate-aio calls it before translating); open, as /healthz."""
+    return jsonify({"status": "ok"})
+
+
+@bp.post("/suggest")
+def suggest():
+    """LibreTranslate's answer when suggestions are off (tomtat keeps no suggestions): 403, whatever the body.
+    Open like LibreTranslate's own (no key needed to be told so; nothing is stored)."""
+    raise _error(403, "Suggestions are disabled on this server.")
+
+
+_LT_ERROR = {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}}
+operation("GET", "/health", "LibreTranslate-compatible liveness probe", tag="libretranslate",
+          responses={200: ({"type": "object", "properties": {"status": {"const": "ok"}}}, "The process is up.")})
+operation("POST", "/suggest", "LibreTranslate-compatible suggestion (off: always 403)", tag="libretranslate",
+          body_schema={"type": "object"}, body_types=("application/json", "application/x-www-form-urlencoded"),
+          responses={403: (_LT_ERROR, "Suggestions are disabled on this server.")})
 
 # -- errors and CORS ---------------------------------------------------------------
 

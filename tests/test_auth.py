@@ -127,7 +127,7 @@ def test_last_used_is_recorded(app, db):
 # routes open with keys on, as documented (README "API keys and limits"); /languages and /frontend/settings
 # stay open as in LibreTranslate's own server, which checks keys on /translate and /detect only
 PUBLIC = {"/", "/docs", "/static/<path:filename>", "/openapi.json", "/healthz", "/readyz", "/metrics",
-          "/languages", "/frontend/settings"}
+          "/languages", "/frontend/settings", "/health", "/suggest"}  # LibreTranslate leaves these two open too
 
 
 def _url(rule) -> str:

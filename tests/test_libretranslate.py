@@ -126,18 +126,25 @@ def test_client_detect(live):
 
 
 def test_client_languages(live):
+    """EnViT5 serves both directions with the same weights: each language lists the other as its target."""
     assert LibreTranslateAPI(live.url).languages() == [
         {"code": "vi", "name": "Vietnamese", "targets": ["en"]},
-        {"code": "en", "name": "English", "targets": []},
+        {"code": "en", "name": "English", "targets": ["vi"]},
     ]
 
 
-def test_client_unsupported_pair_is_400_that_names_the_served_pair(live):
+def test_client_translates_english_to_vietnamese(live):
+    out = LibreTranslateAPI(live.url).translate(EN, "en", "vi")
+    assert isinstance(out, str) and out.strip()
+    assert isinstance(LibreTranslateAPI(live.url).translate(EN, "auto", "vi"), str)
+
+
+def test_client_unsupported_pair_is_400_that_names_the_served_pairs(live):
     with pytest.raises(urllib.error.HTTPError) as info:
         LibreTranslateAPI(live.url).translate("Hello", "en", "es")
     assert info.value.code == 400
     message = json.loads(info.value.read())["error"]
-    assert "en is not supported" in message and "vi→en" in message
+    assert "es is not supported as a target language" in message and "vi→en, en→vi" in message
 
 
 def test_client_with_a_key(live_keyed):
@@ -216,7 +223,7 @@ def test_mastodon_languages_request(client):
     resp = client.get("/languages", headers={"Content-Type": "application/json"})
     assert resp.status_code == 200
     languages = {lang["code"]: [t for t in lang["targets"] if t != lang["code"]] for lang in resp.get_json()}
-    assert languages == {"vi": ["en"], "en": []}
+    assert languages == {"vi": ["en"], "en": ["vi"]}
 
 
 def test_old_mastodon_single_string(client):
@@ -227,10 +234,35 @@ def test_old_mastodon_single_string(client):
 
 
 def test_mastodon_reads_other_languages_as_an_error_it_shows(client):
+    """An English post for an English reader: nothing to translate toward English, refused (400)."""
     resp = client.post("/translate", json={"q": ["<p>" + EN + "</p>"], "source": "auto", "target": "en",
                                            "format": "html", "api_key": None})
     message = error_of(resp, 400)
     assert "Detected language en" in message and 'source "vi"' in message
+
+
+def test_mastodon_english_post_for_a_vietnamese_reader(client):
+    """Mastodon sends the post's language (or auto) and the reader's: en → vi, HTML kept."""
+    for source in ("en", "auto"):
+        body = {"q": ["<p>" + EN + "</p>", "<p>Hello <a href=\"https://x.org\">friends</a></p>"], "source": source,
+                "target": "vi", "format": "html", "api_key": None}
+        data = client.post("/translate", json=body).get_json()
+        assert len(data["translatedText"]) == 2 and all(t.startswith("<p>") for t in data["translatedText"])
+        assert 'href="https://x.org"' in data["translatedText"][1]
+        if source == "auto":
+            assert [d["language"] for d in data["detectedLanguage"]] == ["en", "en"]
+
+
+def test_weblate_english_source_project(client):
+    """Most Weblate projects translate from English: an en→vi suggestion."""
+    resp = client.post("/translate", json={"api_key": None, "q": ["Save changes", "Delete this file?"],
+                                           "source": "en", "target": "vi"})
+    assert resp.status_code == 200 and len(resp.get_json()["translatedText"]) == 2
+
+
+def test_vietnamese_text_toward_vietnamese_is_refused_with_auto(client):
+    message = error_of(client.post("/translate", json={"q": VI, "source": "auto", "target": "vi"}), 400)
+    assert "Detected language vi" in message and 'source "en"' in message
 
 
 def test_form_encoded_html(client):
@@ -271,7 +303,7 @@ def test_weblate_settings_check_gets_an_error_it_can_show(client):
     Weblate's check_failure reads (payload["error"] as a string)."""
     message = error_of(client.post("/translate", json={"api_key": None, "q": ["test"], "source": "en",
                                                        "target": "de"}), 400)
-    assert message.startswith("en is not supported as a source language") and "vi→en" in message
+    assert message.startswith("de is not supported as a target language") and "vi→en, en→vi" in message
 
 
 # == 3. fields, errors, limits ==========================================================
@@ -302,6 +334,7 @@ def test_region_codes_are_accepted(client):
     ({"q": VI, "target": "en"}, "missing source parameter"),
     ({"q": VI, "source": "vi"}, "missing target parameter"),
     ({"q": VI, "source": "vi", "target": "fr"}, "fr is not supported as a target language"),
+    ({"q": VI, "source": "vi", "target": "vi"}, "vi is not supported as a target language"),
     ({"q": VI, "source": "zh", "target": "en"}, "zh is not supported as a source language"),
     ({"q": VI, "source": "vi", "target": "en", "format": "markdown"}, "markdown format is not supported"),
     ({"q": [VI] * 5, "source": "vi", "target": "en"}, "exceeds text limit (4"),
@@ -408,3 +441,19 @@ def test_cors_for_browser_extensions(client):
 def test_v1_errors_keep_problem_json(client):
     resp = client.post("/v1/translate", json={"text": VI, "target": "fr"})
     assert resp.mimetype == "application/problem+json" and resp.status_code == 422
+
+
+# == 4. /health and /suggest ==========================================================
+
+def test_health_answers_as_libretranslate(client, keyed):
+    """libretranslate-aio's health() reads {"status": "ok"}; open like /healthz, keys on or off."""
+    for c in (client, keyed[0].test_client()):
+        resp = c.get("/health")
+        assert resp.status_code == 200 and resp.get_json() == {"status": "ok"}
+
+
+def test_suggest_is_off_as_libretranslate_answers(client, keyed):
+    for c in (client, keyed[0].test_client()):  # no key needed to be told, as LibreTranslate
+        for kwargs in ({"json": {"q": "Hello", "s": "Xin chào", "source": "en", "target": "vi"}},
+                       {"data": {"q": "Hello", "s": "Xin chào"}}, {}):
+            assert error_of(c.post("/suggest", **kwargs), 403) == "Suggestions are disabled on this server."
