@@ -50,6 +50,8 @@ REAL_TOKENIZER_OF: dict[str, str] = {
     # ViT5-large shares ViT5-base's 36,096-id vocabulary (spiece.model of the ViT5 family)
     "VietAI/vit5-large-vietnews-summarization": "VietAI__vit5-base-vietnews-summarization",
     "VietAI/envit5-translation": "VietAI__envit5-translation",
+    # source.spm/target.spm only: vocab.json is built from them (see _marian_vocab)
+    "Helsinki-NLP/opus-mt-en-vi": "Helsinki-NLP__opus-mt-en-vi",
 }
 _NOT_TOKENIZER = {"config.json", "generation_config.json"}
 
@@ -58,7 +60,19 @@ def real_tokenizer_dir(profile_id: str) -> Path | None:
     """The committed real tokenizer files of ``profile_id``, or None for families that have none here."""
     name = REAL_TOKENIZER_OF.get(profile_id)
     path = REAL_TOKENIZERS / name if name else None
-    return path if path is not None and (path / "spiece.model").is_file() else None
+    return path if path is not None and any((path / f).is_file() for f in ("spiece.model", "source.spm")) else None
+
+
+def _marian_vocab(model_dir: Path) -> dict[str, int]:
+    """A Marian vocab.json for real source/target sentencepiece models whose own vocab.json is not public:
+    ``</s>``, ``<unk>``, the source pieces, the target pieces not already in, ``<pad>`` last."""
+    vocab = {"</s>": 0, "<unk>": 1}
+    for name in ("source.spm", "target.spm"):
+        for piece in _spm_pieces((model_dir / name).read_bytes()):
+            if piece not in vocab and piece not in ("<s>", "<unk>", "</s>"):
+                vocab[piece] = len(vocab)
+    vocab["<pad>"] = len(vocab)
+    return vocab
 
 # ---------------------------------------------------------------------------
 # Built-in corpus: Vietnamese news sentences (NFC, with diacritics) + English.
@@ -206,6 +220,24 @@ REAL: dict[str, dict[str, Any]] = {
         bos_token_id=0, eos_token_id=0, forced_eos_token_id=0, pad_token_id=53738,
         decoder_start_token_id=53738, is_encoder_decoder=True, use_cache=True,
     ),
+    "Helsinki-NLP/opus-mt-en-vi": dict(  # its real config.json (tests/fixtures/models), vocabulary included
+        vocab_size=53685, decoder_vocab_size=53685, d_model=512, encoder_layers=6, decoder_layers=6,
+        encoder_attention_heads=8, decoder_attention_heads=8, encoder_ffn_dim=2048, decoder_ffn_dim=2048,
+        activation_function="swish", dropout=0.1, attention_dropout=0.0, activation_dropout=0.0,
+        max_position_embeddings=512, scale_embedding=True, static_position_embeddings=True,
+        share_encoder_decoder_embeddings=True, normalize_embedding=False, init_std=0.02,
+        bos_token_id=0, eos_token_id=0, forced_eos_token_id=0, pad_token_id=53684,
+        decoder_start_token_id=53684, is_encoder_decoder=True, use_cache=True,
+    ),
+    # vinai en2vi v2: the vi2en v2 architecture (the config cited above is a fine-tune of en2vi-v2);
+    # decoding starts with vi_VN = 66747 + 23 (mBART-25 codes)
+    "vinai/vinai-translate-en2vi-v2": dict(
+        vocab_size=66773, d_model=1024, encoder_layers=12, decoder_layers=12, encoder_attention_heads=16,
+        decoder_attention_heads=16, encoder_ffn_dim=4096, decoder_ffn_dim=4096, activation_function="gelu",
+        dropout=0.1, attention_dropout=0.0, activation_dropout=0.0, max_position_embeddings=1024,
+        scale_embedding=True, init_std=0.02, bos_token_id=0, pad_token_id=1, eos_token_id=2,
+        forced_eos_token_id=2, decoder_start_token_id=66770, is_encoder_decoder=True, use_cache=True,
+    ),
     "vinai/vinai-translate-vi2en-v2": dict(
         vocab_size=66773, d_model=1024, encoder_layers=12, decoder_layers=12, encoder_attention_heads=16,
         decoder_attention_heads=16, encoder_ffn_dim=4096, decoder_ffn_dim=4096, activation_function="gelu",
@@ -228,7 +260,9 @@ REAL_SPM_PIECES: dict[str, int] = {
     "VietAI/vit5-large-vietnews-summarization": 36000,
     "VietAI/envit5-translation": 49948,  # + 100 extra ids = 50048 = vocab_size
     "Helsinki-NLP/opus-mt-vi-en": 53739,  # vocab.json: </s>, <unk>, pieces, <pad> = 53739
+    "Helsinki-NLP/opus-mt-en-vi": 53685,  # real tokenizer files (not padded)
     "vinai/vinai-translate-vi2en-v2": 66746,  # + 1 + 25 language codes + <mask> = 66773
+    "vinai/vinai-translate-en2vi-v2": 66746,
     "facebook/nllb-200-distilled-600M": 256000,  # + 1 + 202 language codes + <mask> = 256204
 }
 
@@ -248,6 +282,15 @@ TINY: dict[str, dict[str, Any]] = {
         _TINY_BART, activation_function="swish", max_position_embeddings=512, scale_embedding=True,
         static_position_embeddings=True, share_encoder_decoder_embeddings=True, normalize_embedding=False,
         bos_token_id=0, eos_token_id=0, forced_eos_token_id=0,
+    ),
+    "Helsinki-NLP/opus-mt-en-vi": dict(
+        _TINY_BART, activation_function="swish", max_position_embeddings=512, scale_embedding=True,
+        static_position_embeddings=True, share_encoder_decoder_embeddings=True, normalize_embedding=False,
+        bos_token_id=0, eos_token_id=0, forced_eos_token_id=0,
+    ),
+    "vinai/vinai-translate-en2vi-v2": dict(
+        _TINY_BART, activation_function="gelu", max_position_embeddings=1024, scale_embedding=True,
+        bos_token_id=0, pad_token_id=1, eos_token_id=2, forced_eos_token_id=2,
     ),
     "vinai/vinai-translate-vi2en-v2": dict(
         _TINY_BART, activation_function="gelu", max_position_embeddings=1024, scale_embedding=True,
@@ -549,7 +592,21 @@ def build_replica(
     corpus = list(corpus) if corpus else DEFAULT_CORPUS
 
     real = real_tokenizer_dir(profile_id)
-    if real is not None:
+    if real is not None and profile.family == "marian":
+        for name in ("source.spm", "target.spm"):
+            shutil.copyfile(real / name, out / name)
+        vocab = _marian_vocab(real)
+        (out / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
+        src, tgt = {"en": "eng", "vi": "vie"}[profile.source], {"en": "eng", "vi": "vie"}[profile.target]
+        (out / "tokenizer_config.json").write_text(json.dumps({
+            "tokenizer_class": "MarianTokenizer", "source_lang": src, "target_lang": tgt, "separate_vocabs": False,
+            "eos_token": "</s>", "unk_token": "<unk>", "pad_token": "<pad>", "model_max_length": 512,
+            "sp_model_kwargs": {}}, indent=2), encoding="utf-8")
+        tokenizer_class, tokens = "MarianTokenizer", len(vocab)
+        # the built vocabulary is not the real one's size: the embedding follows it
+        config = replica_config(profile_id, size, vocab_size=tokens, decoder_vocab_size=tokens,
+                                pad_token_id=vocab["<pad>"], decoder_start_token_id=vocab["<pad>"])
+    elif real is not None:
         files = sorted(f.name for f in real.iterdir() if f.is_file() and f.name not in _NOT_TOKENIZER)
         for name in files:
             shutil.copyfile(real / name, out / name)

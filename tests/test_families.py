@@ -179,3 +179,95 @@ def test_translation_splits_overlong_sentence_and_keeps_paragraphs(replica):
     assert all(len(ids) <= model.profile.window for ids in model.backend.inputs)
     assert all(model.count_tokens(p[len("vi: "):]) <= model.token_budget() for p in pieces)
     assert "vi: Hà Nội mưa to." in pieces and "vi: Giá xăng giảm." in pieces
+
+
+# -- English → Vietnamese ---------------------------------------------------------
+
+EN = "The city council met on Tuesday."
+
+
+def test_envit5_en_to_vi_same_weights_en_prefix_in_vi_prefix_out(replica):
+    model = load(replica, "VietAI/envit5-translation")
+    en_vi = model.toward("en", "vi")
+    assert en_vi.backend is model.backend and en_vi.cache_key == model.cache_key  # no second copy of the weights
+    assert model.toward("en", "vi") is en_vi and model.toward("vi", "en") is model
+    assert en_vi.pairs == [("vi", "en"), ("en", "vi")]
+    tok = en_vi.tokenizer
+    en_vi.generate([EN], GREEDY)
+    ids = model.backend.inputs[-1]
+    assert ids == tok.ids("en: " + EN) and tok.decode(ids) == "en: " + EN
+    assert tok.encode("en: " + EN).pieces[:2] == ["▁en", ":"]  # the real tokenizer: the prefix as its own pieces
+    assert en_vi._strip_output("vi: Hội đồng họp.") == "Hội đồng họp."
+    assert en_vi._strip_output("en: x") == "en: x"  # only the direction's own output prefix
+    assert en_vi.token_budget() == model.token_budget()  # "en: " and "vi: " are two pieces each
+
+
+def test_a_direction_the_profile_lacks_is_refused(replica):
+    from models.profiles import ProfileError
+
+    with pytest.raises(ProfileError, match="serves vi→en"):
+        load(replica, "Helsinki-NLP/opus-mt-vi-en").toward("en", "vi")
+
+
+def test_opus_mt_en_vi_real_tokenizer(replica):
+    """The real source.spm/target.spm (tests/fixtures/models): English in, Vietnamese pieces out."""
+    model = load(replica, "Helsinki-NLP/opus-mt-en-vi")
+    assert (model.profile.source, model.profile.target, model.profile.input_prefix) == ("en", "vi", "")
+    tok = model.tokenizer
+    encoding = tok.encode("The city council met on Tuesday.")
+    assert encoding.unk == 0 and encoding.pieces[-1] == "</s>" and "▁city" in encoding.pieces
+    vi_ids = [tok.vocab[p] for p in ("▁Hội", "▁đồng") if p in tok.vocab]
+    assert len(vi_ids) == 2 and tok.decode(vi_ids) == "Hội đồng"  # target pieces decode
+    out = model.generate([EN], GREEDY)
+    assert isinstance(out[0], str) and model.backend.inputs[-1] == tok.ids(EN)
+
+
+def test_vinai_en2vi_source_code_decoder_start_and_new_tone_style(replica):
+    model = load(replica, "vinai/vinai-translate-en2vi-v2")
+    backend, tok = model.backend.inner, model.tokenizer
+    en, vi = tok.code_id("en_XX"), tok.code_id("vi_VN")
+    assert backend.model.config.decoder_start_token_id == vi
+    model.generate([EN], GREEDY)
+    ids = model.backend.inputs[-1]
+    assert ids[-2:] == [tok.eos_id, en] and tok.decode(ids) == EN  # X </s> en_XX
+    out, _ = backend.generate_ids([ids], GREEDY)
+    assert out[0][0] == vi and "vi_VN" not in tok.decode(out[0])
+    assert model.profile.output_tone("en", "vi") == "new"
+
+
+def test_bare_directories_keep_meaning_the_vi_en_models(tmp_path):
+    import json
+
+    from models.profiles import resolve_profile
+
+    for family, expected in (("marian", "Helsinki-NLP/opus-mt-vi-en"), ("mbart", "vinai/vinai-translate-vi2en-v2")):
+        (tmp_path / "config.json").write_text(json.dumps({"model_type": family}))
+        assert resolve_profile(str(tmp_path), "translation").id == expected
+    (tmp_path / "config.json").write_text(json.dumps({"model_type": "marian", "_name_or_path": "Helsinki-NLP/opus-mt-en-vi"}))
+    assert resolve_profile(str(tmp_path), "translation").id == "Helsinki-NLP/opus-mt-en-vi"
+
+
+def test_reader_tone_styles():
+    from models.text.tone_style import reader_tone
+
+    new = "Uỷ ban hoà giải, thuỷ điện, sức khoẻ; quý, hoàng, ngoài, khuya"
+    old = "Ủy ban hòa giải, thủy điện, sức khỏe; quý, hoàng, ngoài, khuya"
+    assert reader_tone(new, "old") == old and reader_tone(old, "new") == new
+    assert reader_tone(new, "keep") == new and reader_tone(old, "old") == old
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Mr. Smith went to the U.S. He said prices rose 3.5 percent. Dr. Jones agreed.",
+     ["Mr. Smith went to the U.S.", "He said prices rose 3.5 percent.", "Dr. Jones agreed."]),
+    ("The U.S. Senate voted at 5 p.m. Tuesday. It passed.", ["The U.S. Senate voted at 5 p.m. Tuesday.", "It passed."]),
+    ("Gov. Newsom met Sen. Padilla on Jan. 5. They talked.", ["Gov. Newsom met Sen. Padilla on Jan. 5.", "They talked."]),
+    ('She said "I will go." Then she left.', ['She said "I will go."', "Then she left."]),
+    ("J. R. R. Tolkien wrote it. He said no. Room No. 5 is free!", ["J. R. R. Tolkien wrote it.", "He said no.",
+                                                                     "Room No. 5 is free!"]),
+    ("Visit example.com today. It costs $1,500.50 now... Really?", ["Visit example.com today.",
+                                                                     "It costs $1,500.50 now...", "Really?"]),
+])
+def test_english_sentences(text, expected):
+    from models.text.english import split_english_sentences
+
+    assert split_english_sentences(text) == expected
