@@ -276,3 +276,60 @@ def test_allow_other_language_processes_with_a_warning(client):
     many = client.post("/v1/translate", json={"texts": ["Hà Nội mưa to.", ENGLISH], "allow_other_language": True,
                                                **FAST}).get_json()
     assert len(many["translations"]) == 2 and many["warnings"][0].startswith("texts[1]")
+
+
+# -- English → Vietnamese -------------------------------------------------------------
+
+EN_TEXT = "The city council met on Tuesday. Mr. Smith said the U.S. plan will cost $1.5 billion.\n\nWork starts in 2025."
+
+
+def test_translate_english_to_vietnamese_keeps_paragraphs(client):
+    body = client.post("/v1/translate", json={"text": EN_TEXT, "source": "en", "target": "vi", **FAST}).get_json()
+    assert (body["source"], body["target"]) == ("en", "vi")
+    assert body["translation"].count("\n\n") == 1 and body["checks"] == {}  # fact checks are vi→en only
+    assert client.post("/v1/translate", json={"text": EN_TEXT, "source": "en", **FAST}).get_json()["target"] == "vi"
+
+
+def test_translate_source_auto_picks_the_direction(client):
+    en = client.post("/v1/translate", json={"text": EN_TEXT, "source": "auto", **FAST}).get_json()
+    vi = client.post("/v1/translate", json={"text": ARTICLE, "source": "auto", **FAST}).get_json()
+    assert (en["source"], en["target"]) == ("en", "vi") and (vi["source"], vi["target"]) == ("vi", "en")
+    assert "translation" in vi["checks"]
+    body = problem(client.post("/v1/translate", json={"text": ARTICLE, "source": "auto", "target": "vi"}), 422)
+    assert body["type"].endswith("/unsupported-pair")
+
+
+def test_translate_default_stays_vietnamese_to_english(client):
+    body = client.post("/v1/translate", json={"text": ARTICLE, **FAST}).get_json()
+    assert (body["source"], body["target"]) == ("vi", "en") and body["checks"]["translation"]["ok"] in (True, False)
+
+
+@pytest.mark.parametrize("payload, slug", [
+    ({"text": EN_TEXT, "source": "en", "target": "fr"}, "unsupported-pair"),
+    ({"text": EN_TEXT, "source": "de", "target": "vi"}, "unsupported-pair"),
+    ({"text": ARTICLE, "source": "en", "target": "vi"}, "not-english"),
+])
+def test_translate_english_errors(client, payload, slug):
+    body = problem(client.post("/v1/translate", json=payload), 422)
+    assert body["type"].endswith("/" + slug), body
+
+
+def test_tone_style_converts_vietnamese_output(tiny_runtime):
+    from models import pipeline
+
+    result = pipeline.translate(tiny_runtime, [EN_TEXT], "text", pipeline.GenerationOverrides(6, 2, 1),
+                                source="en", target="vi", tone="old")
+    assert (result.source, result.target, result.checks) == ("en", "vi", [])
+    from models.text.tone_style import reader_tone
+
+    assert result.translations[0] == reader_tone(result.translations[0], "old")
+
+
+def test_english_article_on_summarize_is_still_422(client):
+    body = problem(client.post("/v1/summarize", json={"text": EN_TEXT, "method": "extractive"}), 422)
+    assert body["type"].endswith("/not-vietnamese") and body["detected_language"] == "en"
+
+
+def test_models_lists_the_translation_directions(client):
+    translation = next(m for m in client.get("/v1/models").get_json()["models"] if m["task"] == "translation")
+    assert translation["directions"] == ["vi→en", "en→vi"]
