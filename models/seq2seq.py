@@ -44,7 +44,7 @@ from .text.tone import normalize_tone
 _WORDLIKE = re.compile(r"\w")
 # Part of every cache key: results computed before sentencepiece tokenization and span protection, or before
 # generation lengths followed the input, differ.
-TOKENIZATION_VERSION = "spm2-len"
+TOKENIZATION_VERSION = "spm3-marian-joint"
 # Output tokens a unit may need per input token (and a constant for short inputs), by task.
 LENGTH_SCALE = {"translation": (2.0, 16), "summarization": (1.0, 16)}
 # A unit's length limit is rounded up to one of these (then capped by the profile's maximum).

@@ -343,8 +343,10 @@ def _decode_runs(ids, n_pieces, decode, hidden, replacements, to_spm, piece=None
 
 
 class MarianTokenizer(Tokenizer):
-    """``source.spm`` pieces looked up in ``vocab.json`` (unknown → ``<unk>``), then ``</s>``;
-    outputs joined as ``target.spm`` pieces."""
+    """``source.spm`` pieces looked up in ``vocab.json`` by their text, then ``</s>``; outputs joined as
+    ``target.spm`` pieces. As in training (text segmented by ``spm_encode``, pieces looked up in the joint
+    vocabulary), a character ``source.spm`` does not know is still its own piece, and the joint vocabulary may
+    know it from the target side (an English-source model given "Ỷ"); only a piece neither knows is ``<unk>``."""
 
     family = "marian"
     kind = "sentencepiece"
@@ -377,7 +379,7 @@ class MarianTokenizer(Tokenizer):
         spans = self.source.pieces_with_spans(text) if text else []
         ids, pieces, unknown = [], [], []
         for sp_id, piece, start, end in spans:
-            i = self.vocab.get(piece) if sp_id != self.source.unk else None
+            i = self.vocab.get(piece)
             if i is None:
                 i, piece = self.unk_id, "<unk>"
                 unknown.append((start, end if end > start else min(len(text), start + 1)))
