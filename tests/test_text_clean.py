@@ -231,8 +231,9 @@ def test_normalize_tone_new(old, new):
 
 def test_normalize_tone_nfc_only():
     assert normalize_tone(unicodedata.normalize("NFD", "hòa thuận"), "nfc") == "hòa thuận"
+    assert normalize_tone("hoà thuỷ, hoàng, quý", "old") == "hòa thủy, hoàng, quý"  # the reverse of "new"
     with pytest.raises(ValueError):
-        normalize_tone("x", "old")
+        normalize_tone("x", "oldest")
 
 
 def test_tone_pairs_table_size():

@@ -29,26 +29,27 @@ _SHIFTED_RHYMES = frozenset({"oa", "oe", "uy"})
 _WORD_RE = re.compile(r"[^\W\d_]+")
 
 
-def normalize_tone(text: str, style: Literal["nfc", "new"] = "nfc") -> str:
+def normalize_tone(text: str, style: Literal["nfc", "new", "old"] = "nfc") -> str:
     """Return ``text`` in NFC; with ``style="new"`` also move tone marks of
-    open *oa/oe/uy* rhymes to the second vowel (``hòa`` → ``hoà``)."""
-    if style not in ("nfc", "new"):
+    open *oa/oe/uy* rhymes to the second vowel (``hòa`` → ``hoà``), with
+    ``style="old"`` to the first (``hoà`` → ``hòa``)."""
+    if style not in ("nfc", "new", "old"):
         raise ValueError(f"unknown tone style: {style!r}")
     text = unicodedata.normalize("NFC", text)
     if style == "nfc":
         return text
-    return _WORD_RE.sub(lambda m: _new_style_syllable(m.group()), text)
+    return _WORD_RE.sub(lambda m: _restyle_syllable(m.group(), style == "new"), text)
 
 
-def _new_style_syllable(word: str) -> str:
+def _restyle_syllable(word: str, new: bool) -> str:
     letters = _decompose(word)
     if letters is None:
         return word
     bases, tone, tone_at = letters
     lower = "".join(bases).lower()
     onset = _ONSET_RE.match(lower).end()
-    if lower[onset:] in _SHIFTED_RHYMES and tone_at == onset:
-        tone_at = onset + 1
+    if lower[onset:] in _SHIFTED_RHYMES and tone_at == (onset if new else onset + 1):
+        tone_at = onset + 1 if new else onset
     return _compose(bases, tone, tone_at)
 
 

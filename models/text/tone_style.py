@@ -11,7 +11,7 @@ from __future__ import annotations
 import unicodedata
 from typing import Literal
 
-from .tone import _ONSET_RE, _SHIFTED_RHYMES, _WORD_RE, _compose, _decompose, normalize_tone
+from .tone import normalize_tone
 
 ReaderTone = Literal["keep", "old", "new"]
 
@@ -22,21 +22,6 @@ def reader_tone(text: str, style: ReaderTone = "keep") -> str:
     """``text`` with its tone marks in ``style``: ``old`` (``hòa``), ``new`` (``hoà``) or ``keep`` (as is, NFC)."""
     if style == "keep":
         return unicodedata.normalize("NFC", text)
-    if style == "new":
-        return normalize_tone(text, "new")
-    if style != "old":
+    if style not in ("old", "new"):
         raise ValueError(f"unknown tone style: {style!r}")
-    text = unicodedata.normalize("NFC", text)
-    return _WORD_RE.sub(lambda m: _old_style_syllable(m.group()), text)
-
-
-def _old_style_syllable(word: str) -> str:
-    letters = _decompose(word)
-    if letters is None:
-        return word
-    bases, tone, tone_at = letters
-    lower = "".join(bases).lower()
-    onset = _ONSET_RE.match(lower).end()
-    if lower[onset:] in _SHIFTED_RHYMES and tone_at == onset + 1:
-        tone_at = onset
-    return _compose(bases, tone, tone_at)
+    return normalize_tone(text, style)
