@@ -61,6 +61,16 @@ if ! daemon_answers; then
     command -v dockerd >/dev/null 2>&1 || die "dockerd is not installed (Debian: apt-get install docker.io)"
     echo "$me: starting dockerd (--bridge=none --iptables=false, data in $data_root, log $daemon_log)"
     as_root mkdir -p "$data_root" "$exec_root"
+    # a daemon killed without its shutdown (a session's processes ended, a crash) leaves its pid file and
+    # containerd's behind, and dockerd then refuses to start: clear those whose process is gone
+    for pidfile in "$exec_root/dockerd.pid" "$exec_root/containerd/containerd.pid"; do
+        if as_root test -f "$pidfile"; then
+            pid=$(as_root cat "$pidfile" 2>/dev/null || true)
+            if [ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null; then
+                as_root rm -f "$pidfile"
+            fi
+        fi
+    done
     as_root env -C / setsid nohup dockerd --bridge=none --iptables=false --ip6tables=false --ip-masq=false \
         --data-root "$data_root" --exec-root "$exec_root" --pidfile "$exec_root/dockerd.pid" \
         </dev/null >>"$daemon_log" 2>&1 &
