@@ -63,10 +63,13 @@ if ! daemon_answers; then
     as_root mkdir -p "$data_root" "$exec_root"
     # a daemon killed without its shutdown (a session's processes ended, a crash) leaves its pid file and
     # containerd's behind, and dockerd then refuses to start: clear those whose process is gone
+    # (gone: no such process, a zombie nobody reaped yet, or the pid now used by another program)
     for pidfile in "$exec_root/dockerd.pid" "$exec_root/containerd/containerd.pid"; do
         if as_root test -f "$pidfile"; then
             pid=$(as_root cat "$pidfile" 2>/dev/null || true)
-            if [ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null; then
+            name=$(basename "$pidfile" .pid)
+            if [ -z "$pid" ] || [ "$(cat "/proc/$pid/comm" 2>/dev/null)" != "$name" ] \
+                    || grep -q '^State:[[:space:]]*Z' "/proc/$pid/status" 2>/dev/null; then
                 as_root rm -f "$pidfile"
             fi
         fi
