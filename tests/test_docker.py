@@ -94,10 +94,21 @@ def test_the_build_context_is_only_what_the_image_needs():
 
 def test_compose_runs_the_service_with_shared_limits_in_redis():
     compose = yaml.safe_load((ROOT / "compose.yaml").read_text())
-    service = compose["services"]["tomtat"]
-    assert service["environment"]["TOMTAT_LIMITS_STORAGE"].startswith("redis://redis:")
+    service, redis = compose["services"]["tomtat"], compose["services"]["redis"]
+    assert service["environment"]["TOMTAT_REDIS_URL"].startswith("redis://127.0.0.1:")
     assert service["environment"]["TOMTAT_AUTH"] == "1"
-    assert "redis" in compose["services"] and service["depends_on"]["redis"]["condition"] == "service_healthy"
+    assert service["depends_on"]["redis"]["condition"] == "service_healthy"
+    assert redis["environment"]["REDIS_BIND"] == "127.0.0.1"
+    assert (ROOT / redis["build"]["context"] / "Dockerfile").is_file()  # no registry image
+
+
+def test_every_compose_service_is_on_the_host_network():
+    """No bridge network and no published port in either setup: compose creates no network at all."""
+    compose = yaml.safe_load((ROOT / "compose.yaml").read_text())
+    for name, service in compose["services"].items():
+        assert service.get("network_mode") == "host" and "ports" not in service, name
+        assert service["build"]["network"] == "host", name
+    assert "networks" not in compose
 
 
 def test_compose_replicas_profile_is_host_network_on_distinct_loopback_ports():
@@ -412,12 +423,7 @@ def test_compose_replicas_share_one_job_behind_the_load_balancer(build_args, ima
         "TOMTAT_IMAGE": image,  # the image the test above built: compose's build of it is all cache
         "TOMTAT_RATE_LIMIT": "6000/minute", "HF_HUB_OFFLINE": "1",
     }
-    # docker-compose 1.29 creates every network a service of the file uses, started or not: the default
-    # profile's two services would get their bridge network. Moved to the host's network in an override
-    # (they are not started), no service of the file uses a bridge: compose makes none.
-    override = tmp_path / "no-bridge.yaml"
-    override.write_text(yaml.safe_dump({"services": {name: {"network_mode": "host"} for name in ("tomtat", "redis")}}))
-    run = [*compose, "--project-directory", str(ROOT), "-f", str(ROOT / "compose.yaml"), "-f", str(override),
+    run = [*compose, "--project-directory", str(ROOT), "-f", str(ROOT / "compose.yaml"),
            "-p", project, "--profile", "replicas"]
 
     def sh(*args: str, timeout: float = 600, check: bool = True) -> subprocess.CompletedProcess:
