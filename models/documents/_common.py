@@ -154,3 +154,14 @@ def distribute(translation: str, weights: list[int]) -> list[str]:
         prev = best
     edges = [0, *cuts, len(translation)]
     return [translation[edges[i]:edges[i + 1]] for i in range(n)]
+
+
+def respread(paragraphs: list[list], segments: list[str], translations: list[str], get, put) -> None:
+    """Put each paragraph's translation back over its runs (a docx run, an ODF text node: ``get(run)`` reads
+    its text, ``put(run, text)`` writes it), sized like the source runs; an unchanged paragraph is left as is."""
+    for runs, source, translation in zip(paragraphs, segments, translations):
+        if translation == source:
+            continue
+        texts = [" ".join(get(run).split()) + (" " if get(run)[-1:].isspace() else "") for run in runs]
+        for run, piece in zip(runs, distribute(translation.strip(), [max(1, len(t)) for t in texts])):
+            put(run, piece)

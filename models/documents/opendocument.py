@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import io
 
-from ._common import Document, distribute, fail, open_zip
+from ._common import Document, fail, open_zip, respread
 
 ODT_MIMETYPE = "application/vnd.oasis.opendocument.text"
 _TEXTNS = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
@@ -73,13 +73,7 @@ def open_odt(data: bytes, max_unpacked: int) -> Document:
     segments = [" ".join("".join(node.data for node in nodes).split()) for nodes in paragraphs]
 
     def render(translations: list[str]) -> bytes:
-        for nodes, source, translation in zip(paragraphs, segments, translations):
-            if translation == source:
-                continue
-            texts = [" ".join(node.data.split()) + (" " if node.data[-1:].isspace() else "") for node in nodes]
-            pieces = distribute(translation.strip(), [max(1, len(t)) for t in texts])
-            for node, piece in zip(nodes, pieces):
-                node.data = piece
+        respread(paragraphs, segments, translations, lambda node: node.data, lambda node, text: setattr(node, "data", text))
         out = io.BytesIO()
         document.write(out)
         return out.getvalue()

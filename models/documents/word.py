@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import io
 
-from ._common import Document, distribute, fail, open_zip
+from ._common import Document, fail, open_zip, respread
 
 _TEXT_CHILDREN = {"t", "tab", "br", "cr", "noBreakHyphen", "softHyphen", "ptab", "lastRenderedPageBreak", "rPr"}
 
@@ -72,13 +72,7 @@ def open_docx(data: bytes, max_unpacked: int) -> Document:
     segments = [" ".join("".join(run.text for run in runs).split()) for runs in paragraphs]
 
     def render(translations: list[str]) -> bytes:
-        for runs, source, translation in zip(paragraphs, segments, translations):
-            if translation == source:
-                continue
-            texts = [" ".join(run.text.split()) + (" " if run.text[-1:].isspace() else "") for run in runs]
-            pieces = distribute(translation.strip(), [max(1, len(t)) for t in texts])
-            for run, piece in zip(runs, pieces):
-                run.text = piece
+        respread(paragraphs, segments, translations, lambda run: run.text, lambda run, text: setattr(run, "text", text))
         out = io.BytesIO()
         document.save(out)
         return out.getvalue()

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 
 from . import budget
-from .segment import split_paragraphs
+from .segment import split_sentences, split_text
 
 __all__ = ["split_english_sentences", "split_english_text"]
 
@@ -47,14 +47,11 @@ _NEXT_WORD = re.compile(r"[\"'“‘(\[]*([A-Za-z]+)")
 
 def split_english_text(text: str) -> list[list[str]]:
     """Paragraphs → sentences (empty paragraphs are dropped), as ``segment.split_text`` for English."""
-    return [s for s in (split_english_sentences(p) for p in split_paragraphs(text)) if s]
+    return split_text(text, _split_line)
 
 
 def split_english_sentences(text: str) -> list[str]:
-    sentences: list[str] = []
-    for line in text.split("\n"):
-        sentences.extend(_split_line(line))
-    return sentences
+    return split_sentences(text, _split_line)
 
 
 def _split_line(line: str) -> list[str]:

@@ -79,17 +79,15 @@ def split_paragraphs(text: str) -> list[str]:
     return [p.strip() for p in re.split(r"\n[ \t]*\n", text) if p.strip()]
 
 
-def split_text(text: str) -> list[list[str]]:
-    """Paragraphs → sentences (empty paragraphs are dropped)."""
-    return [s for s in (split_sentences(p) for p in split_paragraphs(text)) if s]
+def split_text(text: str, split_line=None) -> list[list[str]]:
+    """Paragraphs → sentences (empty paragraphs are dropped); ``split_line``: another language's line splitter."""
+    return [s for s in (split_sentences(p, split_line) for p in split_paragraphs(text)) if s]
 
 
-def split_sentences(text: str) -> list[str]:
-    """Split a paragraph (or whole text) into sentences; see module docstring."""
-    sentences: list[str] = []
-    for line in text.split("\n"):
-        sentences.extend(_split_line(line))
-    return sentences
+def split_sentences(text: str, split_line=None) -> list[str]:
+    """Split a paragraph (or whole text) into sentences, line by line; see module docstring."""
+    split_line = split_line or _split_line
+    return [sentence for line in text.split("\n") for sentence in split_line(line)]
 
 
 # --------------------------------------------------------------------------
