@@ -25,23 +25,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.run import machine  # noqa: E402
-from tests.helpers import free_port  # noqa: E402
+from tests.helpers import free_port, wait_healthy  # noqa: E402  (pytest.fail outside pytest: it raises)
 from tests.servers import REDIS, fresh_postgres, redis_prefix  # noqa: E402
 
 BIN = Path(sys.executable).parent
-
-
-def wait_healthy(base: str, proc: subprocess.Popen, seconds: float = 90) -> None:
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        try:
-            if urllib.request.urlopen(base + "/healthz", timeout=2).status == 200:
-                return
-        except OSError:
-            time.sleep(0.2)
-        if proc.poll() is not None:
-            raise SystemExit(f"replica at {base} exited")
-    raise SystemExit(f"replica at {base} never became healthy")
 
 
 def get(url: str) -> dict:

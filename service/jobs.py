@@ -190,7 +190,6 @@ class JobWorkers:
             except Exception:  # noqa: BLE001 - keep the worker alive; the item's lease runs out and it is redone
                 log.exception("job worker error")
                 self._stop.wait(POLL_S)
-        store.close()
 
 
 def _workers(app: Flask | None = None) -> JobWorkers:

@@ -25,6 +25,7 @@ from models.cache import MemoryCache
 from .db import Database, describe
 
 log = logging.getLogger(__name__)
+TOUCH_EVERY_S = 60.0  # a database cache hit records its use at most this often (a write per hit would serialize them)
 
 
 class _SharedCache(MemoryCache):
@@ -84,10 +85,15 @@ class DatabaseCache(_SharedCache):
         self._writes = 0
 
     def _load(self, key: str) -> str | None:
-        with self.db.tx() as conn:
-            row = conn.execute(text("UPDATE result_cache SET used = :now WHERE key = :key RETURNING value"),
-                               {"now": time.time(), "key": key}).first()
-        return row[0] if row else None
+        with self.db.read() as conn:  # a read: a hit takes no write lock, unless its last use is stale
+            row = conn.execute(text("SELECT value, used FROM result_cache WHERE key = :key"), {"key": key}).first()
+        if row is None:
+            return None
+        now = time.time()
+        if now - row[1] > TOUCH_EVERY_S:  # the pruning order needs the last use only this precisely
+            with self.db.tx() as conn:
+                conn.execute(text("UPDATE result_cache SET used = :now WHERE key = :key"), {"now": now, "key": key})
+        return row[0]
 
     def _store(self, key: str, value: str) -> None:
         self._writes += 1

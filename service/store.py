@@ -113,9 +113,6 @@ class JobStore:
         self.retention_s = retention_s  # 0: finished jobs are kept until deleted by hand
         self._served: dict[str, float] = {}  # tenant -> when this store last gave it an item (turns)
 
-    def close(self) -> None:
-        """Nothing to close per thread: connections go back to the pool after each call."""
-
     def _lock_job(self, conn: Connection, job_id: str) -> None:
         """Take the job row's lock (PostgreSQL; SQLite's writers are serialized already)."""
         if self.db.for_update:
