@@ -39,10 +39,13 @@ What is a fact (all deterministic, each rule explainable to an editor):
   article; a translation must have at least as many quotations as its source.
 * **negation**: "không", "chưa", "chẳng", "chả", "đừng", "chớ" (not in "không khí", "hàng không",
   "không ngừng", "chưa đầy", "chẳng hạn" and other words where they negate nothing, nor the question
-  "… không?") vs English "not", "n't", "no", "never", "neither", "nor", "without", "cannot",
+  "… không?", though a "Không." with no word before it is the answer "No"; "nếu không có" is "without")
+  vs English "not", "n't", "no", "never", "neither", "nor", "without", "cannot",
   "unable" …; a translation must not have fewer negations than its source, sentence by sentence where both
   have as many sentences (else over the whole text). An English cue that a Vietnamese word of that sentence
-  says without a negator ("fail" = "thất bại", "rather" = "thay vì", "lack" = "thiếu") carries no negation.
+  says without a negator ("fail" = "thất bại", "rather" = "thay vì", "lack" = "thiếu", "bad" = "không ngon",
+  "couldn't help" = "không thể không") carries no negation; "yet" negates only in "has yet to". In a summary a
+  negation inside a condition ("nếu không được cứu") asserts nothing.
 """
 
 from __future__ import annotations
@@ -650,7 +653,7 @@ VI_NOT_NEGATION = tuple(p for p in (
     "không chuyên", "không tốt", "không thể tránh", "không tránh khỏi", "không thoải mái", "không đủ khả năng",
     "không sớm thì muộn", "không tồi", "không thể không", "không hề nhỏ", "không nhỏ", "không ổn định",
     "không an toàn", "không chính thức", "không rõ", "không công bằng", "không hợp pháp", "không bình thường",
-    "không giống", "một không hai", "không ngon", "không ổn", "nếu không", "không biết tại sao", "không đều",
+    "không giống", "một không hai", "không ngon", "không ổn", "không khoan nhượng", "không biết tại sao", "không đều",
     "không biết vì sao", "không hiểu sao", "không phải là không", "trên không", "phòng không", "từ không",
 ))
 EN_NEGATION_RE = re.compile(
@@ -693,8 +696,10 @@ def _vi_negations(text: str) -> list[tuple[int, str]]:
         if any(p in window and any(i <= at < i + len(p) for i in _find_all(window, p)) for p in VI_NOT_NEGATION):
             continue
         # a question: "… có đi không?", "… đã lập kế hoạch chưa."
+        # (a "không" with no word before it, "Không." or "không, không", is the answer "No")
         if word in ("không", "chưa") and re.match(r"\s*(?:[.?!\"”]|$|(?:nhỉ|nhé|ạ|vậy|hả|hở|nữa|thế)\b)",
-                                                 lower[m.end():m.end() + 6]):
+                                                 lower[m.end():m.end() + 6]) and \
+                re.search(r"[^\W\d_]\s*$", lower[max(0, m.start() - 3):m.start()]):
             continue
         out.append((m.start(), text[m.start():m.start() + 40].split(",")[0]))
     return out
@@ -712,8 +717,8 @@ _VI_NEGATOR_RE = re.compile(r"(?<![^\W\d_])(?:" + "|".join(VI_NEGATORS) + r")(?!
 
 
 def _en_negation_cues(text: str, strict: bool = False) -> list[tuple[int, str]]:
-    """Negation cues of an English text: (position, word). "No. 1" is no negation; "yet" after a negation
-    ("has not yet"), "yet" as a conjunction, "a few", "a little" and "not only" (Vietnamese "không chỉ", no negation) are not counted; a "neither" with no "nor" after it
+    """Negation cues of an English text: (position, word). "No. 1" is no negation; a "yet" but "yet to"
+    ("has not yet" has its "not", "And yet" is a conjunction), "a few", "a little" and "not only" (Vietnamese "không chỉ", no negation) are not counted; a "neither" with no "nor" after it
     ("there's neither") negates two things."""
     pattern = EN_STRICT_NEGATION_RE if strict else EN_NEGATION_RE
     out: list[tuple[int, str]] = []
@@ -725,10 +730,9 @@ def _en_negation_cues(text: str, strict: bool = False) -> list[tuple[int, str]]:
             continue
         if word in ("few", "little") and re.search(r"\b(?:a|every|quite a)\s+$", text[max(0, m.start() - 9):m.start()], re.I):
             continue  # "a few", "a little": some, no negation
-        if word == "yet" and re.search(r"(?:^|\b(?:and|but)|[.;:!?]\s*)\s*$", text[max(0, m.start() - 5):m.start()], re.I):
-            continue  # "And yet", "Yet, …": a conjunction
-        if word == "yet" and out and m.start() - out[-1][0] < 30 and not re.search(r"[.,;:!?]", text[out[-1][0]:m.start()]):
-            continue
+        if word == "yet" and not re.match(r"\s+to\b", text[m.end():m.end() + 4], re.I):
+            continue  # only "has yet to", "is yet to" negate: "not … yet" has its "not", "And yet" is a conjunction,
+            # "simple yet strong" a "but", and a "yet" left behind by a dropped "not" ("It was drowned yet") none
         out.append((m.start(), word))
         if word == "neither" and not re.match(r"[^.!?;]*\bnor\b", text[m.end():]):
             out.append((m.start(), word))
@@ -745,12 +749,12 @@ EN_CUE_COUNTERPARTS = (
     (r"rather|instead", ("thay vì", "thay vào đó", "thay cho", "thà", "hơn là")),
     (r"fail\w*", ("thất bại", "hỏng", "trượt", "thua")),
     (r"refus\w*|den(?:y|ied|ies)", ("từ chối", "khước từ", "phủ nhận", "bác bỏ", "chối")),
-    (r"harmful", ("có hại", "gây hại", "độc hại", "tác hại", "nguy hại")),
-    (r"inevitable", ("tất yếu", "chắc chắn", "khó tránh", "tránh khỏi")),
+    (r"harmful", ("có hại", "gây hại", "độc hại", "tác hại", "nguy hại", "không tốt")),
+    (r"inevitable", ("tất yếu", "chắc chắn", "khó tránh", "tránh khỏi", "không thể tránh")),
     (r"lack\w*|without|absen\w*", ("thiếu", "vắng")),
     (r"few|fewer|little|less", ("ít", "chút", "giảm", "kém", "nhỏ", "thấp")),
-    (r"bad|wrong", ("xấu", "tệ", "dở", "tồi", "sai", "nhầm", "kém")),
-    (r"illegal\w*", ("trái phép", "phi pháp", "bất hợp pháp", "lậu", "vi phạm")),
+    (r"bad|wrong", ("xấu", "tệ", "dở", "tồi", "sai", "nhầm", "kém", "không tốt", "không ngon", "không ổn")),
+    (r"illegal\w*", ("trái phép", "phi pháp", "bất hợp pháp", "lậu", "vi phạm", "không hợp pháp")),
     (r"free", ("miễn phí", "tự do", "thoát", "giải phóng", "rảnh")),
     (r"stop\w*", ("dừng", "ngừng", "chặn", "ngăn", "thôi")),
     (r"hide|hid|hidden", ("giấu", "ẩn", "che")),
@@ -760,9 +764,17 @@ EN_CUE_COUNTERPARTS = (
     (r"unprecedented", ("chưa từng có", "chưa bao giờ có", "lần đầu")),
     (r"unemployed", ("thất nghiệp",)),
     (r"amateur", ("nghiệp dư",)),
-    (r"un\w+|\w+less|non-\w+|in\w+|ir\w+|impossible", ("bất", "vô", "phi", "mất")),
+    (r"un\w+|\w+less|non-\w+|in\w+|ir\w+|impossible", ("bất", "vô", "phi", "mất", "không an toàn", "không chính thức",
+                                                     "không hợp pháp", "không công bằng", "không bình thường",
+                                                     "không ổn định", "không thoải mái", "không rõ", "không đều",
+                                                     "không chuyên", "không khoan nhượng", "không thể tránh",
+                                                     "không tránh khỏi", "không đủ khả năng")),
+    # a double negation, no negation of a fact, which English says with one: "couldn't help" for "không thể không"
+    (r"not|n't|n’t|cannot", ("không thể không",)),
 )
-_EN_CUE_COUNTERPARTS = [(re.compile(r"(?:" + cue + r")$"), words) for cue, words in EN_CUE_COUNTERPARTS]
+_EN_CUE_COUNTERPARTS = [(re.compile(r"(?:" + cue + r")$"),
+                         tuple(re.compile(r"(?<![^\W\d_])" + re.escape(w) + r"(?![^\W\d_])") for w in words))
+                        for cue, words in EN_CUE_COUNTERPARTS]
 
 
 def _carried_cues(source: str, cues: list[tuple[int, str]]) -> int:
@@ -775,8 +787,7 @@ def _carried_cues(source: str, cues: list[tuple[int, str]]) -> int:
         for pattern, words in _EN_CUE_COUNTERPARTS:
             if pattern.match(word):
                 if words not in left:
-                    left[words] = sum(len(re.findall(r"(?<![^\W\d_])" + re.escape(w) + r"(?![^\W\d_])", lower))
-                                      for w in words)
+                    left[words] = sum(len(w.findall(lower)) for w in words)
                 if left[words] > 0:
                     left[words] -= 1
                     break
@@ -1075,7 +1086,8 @@ def _polar_phrases(text: str) -> tuple[set, set, list]:
     their polarity and position). A phrase is three words (folded); the one negated is the one right after
     the negator, past auxiliaries ("không được phép đi" negates "phép đi …"). Negators that negate nothing
     ("không khí", "không ngừng") do not count."""
-    negated_at = {pos for pos, _ in _vi_negations(text)}
+    # a condition asserts nothing: "nếu không được cứu kịp thời" says no one was left unrescued
+    negated_at = {pos for pos, _ in _vi_negations(text) if not re.search(r"\bnếu(?: như)?\s+$", text[max(0, pos - 9):pos], re.I)}
     # tone marks placed one way ("hoà" = "hòa") so that both sides compare alike
     tokens = [(m.start(), normalize_tone(m.group().lower(), "new")) for m in re.finditer(r"[^\W\d_]+", text)]
     neg_words = set(VI_NEGATORS)

@@ -453,3 +453,43 @@ def test_translation_lower_case_weekday_after_time_of_day():
     flagged("Thứ năm tới sẽ là một trận đấu quan trọng.", "Going into Tuesday, it is another big match.", "date",
             "changed")
     passes("Anh ấy về thứ hai trong cuộc đua.", "He came second in the race.")  # an ordinal, no weekday
+
+
+# -- negations the English carries in other words, and words that look like negations -------------------------
+
+@pytest.mark.parametrize("vi, en", [
+    ("Nó vẫn chưa bị ngộp.", "It was not drowned yet."),
+    ("Anh ấy chưa trả lời.", "He has yet to respond."),
+    # "không ngon" says "bad" (no negation of a fact): the "not" of "không ăn" is still there
+    ("Nó học được việc không ăn loại quả đó vì nó có vị không ngon.", "It learnt not to eat that fruit because it tasted bad."),
+    ("Tôi chọn KHÔNG ủng hộ người đang tuyên truyền ý thức hệ không tốt.",
+     "I chose NOT to support someone spewing ideology that is harmful."),
+    # "không thể không" is "couldn't help": the other "không" needs its own "not"
+    ("Tôi không thể không hỏi: sao họ không thể trao cho anh ấy một vai?",
+     "I couldn't help thinking: can't they give him a role?"),
+    ("Chúng ta không thể làm vậy nếu không có chính phủ.", "We can't do without government."),
+    ('Tôi nói " không, không, không. Không sao."', 'I said, "No, no, no. That\'s okay."'),
+])
+def test_translation_negation_in_other_words_passes(vi, en):
+    passes(vi, en)
+
+
+@pytest.mark.parametrize("vi, en", [
+    ("Nó vẫn chưa bị ngộp.", "It was drowned yet."),  # a "yet" left behind by a dropped "not" negates nothing
+    ("Nó học được việc không ăn loại quả đó vì nó có vị không ngon.", "It learnt to eat that fruit because it tasted bad."),
+    ("Tôi chọn KHÔNG ủng hộ người đang tuyên truyền ý thức hệ không tốt.",
+     "I chose to support someone spewing ideology that is harmful."),
+    ("Tôi không thể không hỏi: sao họ không thể trao cho anh ấy một vai?",
+     "I could help thinking: can't they give him a role?"),
+    ("Chúng ta không thể làm vậy nếu không có chính phủ.", "We can't do with government."),  # "nếu không có" = "without"
+    ('Tôi nói " không, không, không. Không sao."', 'I said, "Yes, no, no. That\'s okay."'),  # "Không." is "No."
+])
+def test_translation_negation_in_other_words_lost_is_flagged(vi, en):
+    flagged(vi, en, "negation", "missing")
+
+
+def test_summary_negation_in_a_condition_is_no_fact():
+    article = "Nếu không được cứu kịp thời, hai du khách đã gặp nguy hiểm. Bốn chiến sĩ đã lao xuống biển."
+    passes(article, "Bốn chiến sĩ đã lao xuống biển, hai du khách được cứu kịp thời.", check_summary)
+    flagged("Hai du khách không được cứu kịp thời vì sóng lớn.", "Hai du khách được cứu kịp thời vì sóng lớn.",
+            "negation", "changed", check_summary)
