@@ -18,6 +18,7 @@ from .cache import current_scope, make_key
 from . import observe
 from .errors import CapabilityUnavailable, InputError
 from .faithfulness import check_summary, check_translation
+from .glossary import Glossary
 from .langid import detect_language
 from .profiles import ProfileError
 from .runtime import Runtime
@@ -338,21 +339,32 @@ def summarize(
 
 
 def _translate_paragraphs(runtime: Runtime, paragraphs: list[list[str]], generation: GenerationOverrides,
-                          source: str = "vi", target: str = "en") -> list[str]:
+                          source: str = "vi", target: str = "en", glossary: Glossary | None = None) -> list[str]:
     translator = translator_for(runtime, source, target)
-    return translator.translate_paragraphs(paragraphs, translator.model.defaults(**generation.as_kwargs()))
+    return translator.translate_paragraphs(paragraphs, translator.model.defaults(**generation.as_kwargs()),
+                                           glossary)
+
+
+def _check_glossary(glossary: Glossary | None, source: str, target: str) -> Glossary | None:
+    """A glossary made for another direction is an error (one given inline takes the request's)."""
+    if glossary and glossary.source is not None and (glossary.source, glossary.target) != (source, target):
+        raise InputError(f"the glossary is for {glossary.source}→{glossary.target}; this translation is "
+                         f"{source}→{target}. Use a glossary of that direction", field="glossary",
+                         code="glossary-direction")
+    return glossary or None
 
 
 def translate(
     runtime: Runtime, texts: list[str], format: str | None = None,
     generation: GenerationOverrides = GenerationOverrides(), allow_other_language: bool = False,
-    source: str = "vi", target: str | None = "en", tone: ReaderTone = "keep",
+    source: str = "vi", target: str | None = "en", tone: ReaderTone = "keep", glossary: Glossary | None = None,
 ) -> TranslationResult:
     """Translate each text, keeping its paragraphs (joined by a blank line).
 
     ``source``/``target``: one of the pairs the loaded model serves (``served_pairs``); ``source="auto"``
     takes the language detected on all the texts together, ``target=None`` that source's one target.
-    ``tone``: the tone-mark style of a Vietnamese output (``keep`` as the model writes it, ``old``, ``new``)."""
+    ``tone``: the tone-mark style of a Vietnamese output (``keep`` as the model writes it, ``old``, ``new``).
+    ``glossary``: terms rendered one way in every sentence that holds them (``models/glossary.py``)."""
     clock = _Clock()
     translator = runtime.translator()  # fail before any work when there is no model
     pairs = translator.pairs
@@ -371,13 +383,16 @@ def translate(
                 _joined(doc), allow_other_language, "text" if len(docs) == 1 else f"texts[{i}]", expected=source)]
         clock.lap("clean_ms")
         translator = translator_for(runtime, source, target)
+        glossary = _check_glossary(glossary, source, target)
         direction = None if (source, target) == ("vi", "en") else f"{source}-{target}"  # vi→en keys as before
-        lookups = [_cache_get(runtime, "translate", _translation_key(runtime), doc, asdict(generation),
-                              *([direction] if direction else [])) for doc in docs]
+        extra = ([direction] if direction else []) + ([f"glossary:{glossary.digest}"] if glossary else [])
+        lookups = [_cache_get(runtime, "translate", _translation_key(runtime), doc, asdict(generation), *extra)
+                   for doc in docs]
         out: list[str | None] = [None if hit is None else hit["translation"] for _, hit in lookups]
         missing = [i for i, o in enumerate(out) if o is None]
         flat = [p for i in missing for p in docs[i]]
-        translated = iter(_translate_paragraphs(runtime, flat, generation, source, target) if flat else [])
+        translated = iter(_translate_paragraphs(runtime, flat, generation, source, target, glossary)
+                          if flat else [])
     for i in missing:
         out[i] = "\n\n".join(next(translated) for _ in docs[i])
         _cache_put(runtime, lookups[i][0], {"translation": out[i]})
@@ -407,11 +422,16 @@ def process_article(
     translate: TranslateWhat = "summary",
     translation: GenerationOverrides = GenerationOverrides(),
     allow_other_language: bool = False,
+    glossary: Glossary | None = None,
 ) -> ArticleResult:
-    """Summarize an article in Vietnamese and give its English version(s)."""
+    """Summarize an article in Vietnamese and give its English version(s); ``glossary`` (vi→en) holds
+    for the English."""
     clock = _Clock()
     if translate != "none":
         translator_for(runtime, "vi", "en")  # a missing translator (or an en→vi one) is an error before any work
+        glossary = _check_glossary(glossary, "vi", "en")
+    else:
+        glossary = None
     with _announce_summary(runtime, summary):
         with text_budget(runtime.config.text_budget_s):  # one budget for the request's text work
             paragraphs = clean_article(text, title, format)
@@ -422,6 +442,7 @@ def process_article(
             runtime, "article", _summary_key(runtime, summary),
             _translation_key(runtime) if translate != "none" else None,
             paragraphs, title, asdict(summary), translate, asdict(translation),
+            *([f"glossary:{glossary.digest}"] if glossary else []),
         )
         if hit is not None:
             article = ArticleResult(id=id, **hit, timings=_mark(clock.done(), key, True))  # warnings are cached with it
@@ -435,7 +456,7 @@ def process_article(
         wanted = [result.sentences] if translate != "full" else []
         if translate in ("full", "both"):
             wanted += paragraphs
-        out = _translate_paragraphs(runtime, wanted, translation)
+        out = _translate_paragraphs(runtime, wanted, translation, glossary=glossary)
         if translate != "full":
             summary_en, out = out[0], out[1:]
             checks["summary_en"] = check_paragraphs([result.sentences], [summary_en])

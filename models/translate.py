@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .backends import GenerationOptions
+from .glossary import Glossary, apply
 from .seq2seq import Seq2SeqModel
 from .text.chunk import split_long_sentence
 
@@ -29,8 +30,11 @@ class Translator:
         model = self.model.toward(source, target)
         return self if model is self.model else Translator(model)
 
-    def translate_paragraphs(self, paragraphs: list[list[str]], options: GenerationOptions) -> list[str]:
-        """Translate paragraphs given as lists of sentences; returns one string per paragraph."""
+    def translate_paragraphs(self, paragraphs: list[list[str]], options: GenerationOptions,
+                             glossary: Glossary | None = None) -> list[str]:
+        """Translate paragraphs given as lists of sentences; returns one string per paragraph. With a
+        ``glossary``, every sentence holding one of its terms has the term's target in its translation
+        (:func:`models.glossary.apply`)."""
         budget = self.model.token_budget()
         units: list[str] = []
         layout: list[list[int]] = []  # per paragraph, the number of units of each sentence
@@ -41,7 +45,7 @@ class Translator:
                 units.extend(pieces)
                 counts.append(len(pieces))
             layout.append(counts)
-        translated = iter(self.model.generate(units, options))
+        translated = iter(apply(glossary, units, lambda texts: self.model.generate(texts, options)))
         out = []
         for counts in layout:
             sentences = [" ".join(next(translated) for _ in range(n)) for n in counts]

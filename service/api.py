@@ -9,6 +9,7 @@ from flask import Blueprint, jsonify
 from models import pipeline
 
 from .errors import ApiError
+from .glossaries import resolve
 from .http import check_generation, check_length, parse, runtime, settings
 from .schemas import ArticleRequest, SummarizeRequest, SummarySpec, TranslateRequest
 
@@ -56,7 +57,8 @@ def translate():
     # the pair is the pipeline's to check: it knows the directions of the loaded model (a 422 names them)
     result = pipeline.translate(runtime(), items, fmt(req.format), generation(req),
                                 allow_other_language=req.allow_other_language, source=req.source.lower(),
-                                target=req.target.lower() if req.target else None, tone=req.tone_style)
+                                target=req.target.lower() if req.target else None, tone=req.tone_style,
+                                glossary=resolve(req.glossary))
     body = {"model": result.model, "source": result.source, "target": result.target,
             "timings": result.timings, "warnings": result.warnings}
     if req.text is not None:
@@ -76,6 +78,7 @@ def articles():
         runtime(), req.text, id=req.id, title=req.title, format=fmt(req.format),
         summary=summary_options(req.summary, "summary."), translate=req.translate,
         translation=generation(req.translation, "translation."), allow_other_language=req.allow_other_language,
+        glossary=resolve(req.glossary),
     )
     body = asdict(result)
     body.pop("summary_sentences")

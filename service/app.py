@@ -79,6 +79,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
     app.register_blueprint(health.bp)
     app.register_blueprint(api.bp)
+    from . import glossaries
+
+    app.register_blueprint(glossaries.bp)
     # -- more blueprints --
     from . import auth, limits, logs, metrics, openapi, web
 

@@ -49,7 +49,8 @@ from .batch.runner import ArticleOptions, process_record
 from .errors import ApiError, problem_response
 from .http import JSONL_TYPES, runtime, settings
 from .priority import Priority
-from .schemas import Generation, Request, SummarySpec
+from .glossaries import resolve
+from .schemas import Generation, Request, SummarySpec, glossary_field
 from .auth import tenant
 from .db import describe, redact
 from .store import IdempotencyConflict, JobStore
@@ -82,6 +83,7 @@ class JobOptions(Request):
         "summary", description="English for the summary, the full article, both, or none.")
     summary: SummarySpec = Field(default_factory=SummarySpec)
     translation: Generation = Field(default_factory=Generation)
+    glossary: dict[str, str] | str | None = glossary_field()
 
 
 # -- workers ---------------------------------------------------------------------------------------
@@ -248,6 +250,8 @@ def _query_options() -> dict:
     out: dict = {}
     if "translate" in args:
         out["translate"] = args["translate"]
+    if "glossary" in args:  # a JSONL body names a stored glossary this way
+        out["glossary"] = request.args["glossary"]
     summary = {k: args[k] for k in ("method", "max_sentences", "max_words", "on_unfaithful") if k in args}
     gen = {k: args[k] for k in ("max_new_tokens", "num_beams") if k in args}
     if summary or gen:
@@ -262,7 +266,8 @@ def _options(data: dict) -> ArticleOptions:
 
     opts = JobOptions.model_validate(data)
     options = ArticleOptions(summary=summary_options(opts.summary, "summary."), translate=opts.translate,
-                             translation=generation(opts.translation, "translation."))
+                             translation=generation(opts.translation, "translation."),
+                             glossary=resolve(opts.glossary) if opts.translate != "none" else None)
     options.check(runtime())  # 503 now, not a job of failed items, when a model is missing
     return options
 
@@ -273,6 +278,7 @@ CHUNK = 1 << 20  # bytes read from the request at a time
 MAX_ID_CHARS = 256  # an article's `id`, stored and echoed in every result row
 MAX_EXTRA_CHARS = 4096  # an article's other fields (JSON), stored and passed through to its result row
 MAX_OPTION_BYTES = 64 * 1024  # one option value of the object form (`translate`, `summary`, `translation`)
+MAX_GLOSSARY_BYTES = 2 * 1024 * 1024  # an inline glossary (5,000 terms of up to 200 characters a side)
 
 
 class _TooLarge(Exception):
@@ -510,7 +516,7 @@ def _json(body: JobBody, s) -> None:
                 _array(reader, body, s)
                 continue
             try:
-                body.options[key] = reader.value(MAX_OPTION_BYTES)
+                body.options[key] = reader.value(MAX_GLOSSARY_BYTES if key == "glossary" else MAX_OPTION_BYTES)
             except _TooLarge:
                 raise ApiError(422, "Invalid request", f"the value of `{key}` is over {MAX_OPTION_BYTES} bytes",
                                slug="validation", errors=[{"field": key, "message": "too large"}]) from None

@@ -42,6 +42,8 @@ ERROR_TEXT = {
           "this API needs a key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'"),
     403: ("Forbidden", "key-revoked", "the API key tt_ab12cd34_… was revoked on 2025-07-22T08:00:00+00:00"),
     404: ("Not Found", "not-found", "no such route; see /openapi.json for the API"),
+    409: ("Glossary exists", "glossary-exists", "a glossary named 'toa-soan' exists; PUT /v1/glossaries/toa-soan "
+          "replaces it"),
     413: ("Text too long", "text-too-long",
           "text has 120000 characters; the limit is 100000 (TOMTAT_MAX_CHARS). Split the text or raise the limit."),
     415: ("Unsupported Media Type", "unsupported-media-type",
@@ -58,6 +60,7 @@ ERROR_DESCRIPTION = {
     401: "No API key, or an unknown one (only when TOMTAT_AUTH=1).",
     403: "The API key was revoked.",
     404: "No such resource.",
+    409: "The resource exists, or a per-key limit on how many is reached.",
     413: "A size limit is exceeded: body bytes, characters per text, texts per call; the problem names the limit.",
     415: "The body is not sent as JSON.",
     422: "The body does not validate; `errors` lists each field.",

@@ -30,6 +30,17 @@ def _not_blank(value: str | None, name: str = "text") -> str | None:
     return value
 
 
+GLOSSARY_DESCRIPTION = (
+    "Terms rendered one way in every sentence that holds them: the name of one of this key's glossaries "
+    "(`/v1/glossaries`), or the terms inline, source term → target term (a term mapped to itself is never "
+    "translated). Matched by whole syllables, ignoring case and tone-mark placement (`Hòa` = `hoà`).")
+
+
+def glossary_field():
+    return Field(None, description=GLOSSARY_DESCRIPTION,
+                 examples=[{"UBND": "People's Committee", "Quận 3": "District 3"}, "toa-soan"])
+
+
 class Generation(Request):
     max_new_tokens: int | None = Field(None, ge=1, description="Most tokens to generate (server-bounded).")
     min_new_tokens: int | None = Field(None, ge=0, description="Fewest tokens to generate.")
@@ -67,6 +78,7 @@ class TranslateRequest(Generation):
     tone_style: Literal["keep", "old", "new"] = Field(
         "keep", description="Tone marks of a Vietnamese output: `keep` as the model writes them, `old` (`hòa`, "
         "`thủy`) or `new` (`hoà`, `thuỷ`; VinAI's en→vi model writes this style).")
+    glossary: dict[str, str] | str | None = glossary_field()
     format: Format = "auto"
     allow_other_language: bool = Field(
         False, description="Process text that is not in the source language (a `warnings` entry says so) instead "
@@ -108,6 +120,7 @@ class ArticleRequest(Request):
     translate: Literal["none", "summary", "full", "both"] = Field(
         "summary", description="English for the summary, the full article, both, or none.")
     translation: Generation = Field(default_factory=Generation, description="Generation settings for translation.")
+    glossary: dict[str, str] | str | None = glossary_field()
     allow_other_language: bool = Field(
         False, description="Process text that is not Vietnamese (a `warnings` entry says so) instead of answering 422.")
 

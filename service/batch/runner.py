@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, field
 
 from models import pipeline
 from models.errors import CapabilityUnavailable, InputError
+from models.glossary import Glossary, from_dict as glossary_from_dict
 from models.runtime import Runtime
 
 from .records import Record
@@ -32,9 +33,13 @@ class ArticleOptions:
     summary: pipeline.SummaryOptions = field(default_factory=pipeline.SummaryOptions)
     translate: pipeline.TranslateWhat = "summary"
     translation: pipeline.GenerationOverrides = field(default_factory=pipeline.GenerationOverrides)
+    glossary: Glossary | None = None  # for the English (vi→en); a job keeps a copy of its terms
 
     def to_dict(self) -> dict:
-        return {"summary": asdict(self.summary), "translate": self.translate, "translation": asdict(self.translation)}
+        out = {"summary": asdict(self.summary), "translate": self.translate, "translation": asdict(self.translation)}
+        if self.glossary:
+            out["glossary"] = self.glossary.as_dict()
+        return out
 
     @classmethod
     def from_dict(cls, data: dict) -> "ArticleOptions":
@@ -44,6 +49,7 @@ class ArticleOptions:
             summary=pipeline.SummaryOptions(**summary, generation=generation),
             translate=data.get("translate", "summary"),
             translation=pipeline.GenerationOverrides(**(data.get("translation") or {})),
+            glossary=glossary_from_dict(data.get("glossary")),
         )
 
     def check(self, runtime: Runtime) -> None:
@@ -71,6 +77,7 @@ def process_record(runtime: Runtime, record: Record, options: ArticleOptions) ->
         result = pipeline.process_article(
             runtime, record.text, id=record.id, title=record.title, format=record.format,
             summary=options.summary, translate=options.translate, translation=options.translation,
+            glossary=options.glossary,
         )
     except InputError as exc:
         return error_row(record, exc.code, str(exc))

@@ -13,8 +13,8 @@ import signal
 import sys
 from dataclasses import replace
 
-from models import pipeline
-from models.errors import CapabilityUnavailable
+from models import glossary, pipeline
+from models.errors import CapabilityUnavailable, InputError
 from models.runtime import Runtime
 
 from ..batch.records import FORMATS, InputFormatError, count_records, detect_format, read_records
@@ -37,6 +37,8 @@ def register(subparsers) -> None:
     p.add_argument("--max-words", type=int)
     p.add_argument("--max-new-tokens", type=int, help="generation bound for summaries and translations")
     p.add_argument("--num-beams", type=int)
+    p.add_argument("--glossary", metavar="FILE", help="terms the English renders one way: .csv or .tsv (source term, "
+                   "target term) or .json (an object of terms, or what GET /v1/glossaries/<name> gives)")
     p.add_argument("--batch-size", type=int, help="sentences per model call (default TOMTAT_BATCH_SIZE)")
     p.add_argument("--workers", type=int, default=2, help="articles processed at once (threads sharing the models)")
     p.add_argument("--max-chars", type=int, help="longest text accepted (default TOMTAT_MAX_CHARS)")
@@ -64,10 +66,16 @@ def register(subparsers) -> None:
 
 
 def options_from_args(args) -> ArticleOptions:
+    """The run's options; an unreadable or wrong-direction --glossary is an ``InputError``."""
     gen = pipeline.GenerationOverrides(max_new_tokens=args.max_new_tokens, num_beams=args.num_beams)
+    terms = glossary.read_file(args.glossary) if getattr(args, "glossary", None) else None
+    if terms is not None and (terms.source, terms.target) != ("vi", "en"):
+        raise InputError(f"--glossary {args.glossary} is {terms.source}→{terms.target}; articles go vi→en",
+                         field="glossary", code="glossary-direction")
     return ArticleOptions(
         summary=pipeline.SummaryOptions(args.method, args.max_sentences, args.max_words, gen),
         translate=args.translate, translation=gen,
+        glossary=terms,
     )
 
 
@@ -90,7 +98,10 @@ def batch(args) -> int:
     logging.basicConfig(level=settings.log_level.upper(), format="tomtat batch: %(levelname)s %(message)s",
                         stream=sys.stderr)
     max_chars = args.max_chars or settings.max_chars
-    options = options_from_args(args)
+    try:
+        options = options_from_args(args)
+    except InputError as exc:
+        return _fail(exc)
     if args.engine == "ray":
         from ..batch import ray_engine
 

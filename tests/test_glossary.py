@@ -1,0 +1,362 @@
+"""Glossaries: Vietnamese-aware matching, the guarantee on the tiny random models (which never copy a term on
+their own), named glossaries per key over HTTP (JSON, CSV, TSV) on SQLite and PostgreSQL, jobs and the batch CLI."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+
+import pytest
+
+from models import pipeline
+from models.errors import InputError
+from models.glossary import Glossary, GlossaryLimits, apply, parse_table, read_file
+from models.text.clean import prepare_text
+from models.text.segment import split_sentences, split_text
+from service.keys import KeyStore
+from tests.helpers import app_factory, problem
+from tests.servers import fresh_postgres
+
+NEWSROOM = {
+    "UBND": "People's Committee",
+    "UBND TP.HCM": "Ho Chi Minh City People's Committee",
+    "Quận 3": "District 3",
+    "Nghị định 03/2019/NĐ-CP": "Decree 03/2019/ND-CP",
+    "Hòa Bình": "Hoa Binh",
+    "Nguyễn Xuân Phúc": "Nguyen Xuan Phuc",
+    "VnExpress": "VnExpress",  # do not translate
+}
+
+# each sentence holds at least one term, written as newsrooms write them: other case, the other tone-mark
+# placement, decomposed Unicode, at the start, the middle, the end, two terms side by side
+SENTENCES = [
+    "UBND quận đã họp chiều 22/7.",
+    "Chiều 22/7, Công an Quận 3 tổ chức hội nghị.",
+    "Hội nghị bàn về Nghị định 03/2019/NĐ-CP của Chính phủ.",
+    "Tỉnh Hoà Bình có mưa lớn.",  # new-style tone marks; the glossary says "Hòa Bình"
+    "tỉnh HÒA BÌNH có mưa lớn.",
+    unicodedata.normalize("NFD", "Mưa lớn ở Hòa Bình."),
+    "Ông Nguyễn Xuân Phúc phát biểu tại UBND TP.HCM.",
+    "Theo VnExpress, người dân quận 3 đồng tình.",
+    "ubnd Quận 3",
+]
+
+
+@pytest.fixture(scope="module")
+def newsroom() -> Glossary:
+    return Glossary(NEWSROOM, "vi", "en")
+
+
+# -- matching ----------------------------------------------------------------------------------------------
+
+def targets(glossary: Glossary, text: str) -> list[str]:
+    return [m.target for m in glossary.matches(unicodedata.normalize("NFC", text))]
+
+
+def test_matches_ignore_case_and_tone_style_but_not_diacritics(newsroom):
+    assert targets(newsroom, "Tỉnh Hoà Bình") == ["Hoa Binh"]
+    assert targets(newsroom, "TỈNH HÒA BÌNH") == ["Hoa Binh"]
+    assert targets(newsroom, "quận 3 và ubnd") == ["District 3", "People's Committee"]
+    assert targets(newsroom, "Tinh Hoa Binh, quan 3") == []  # without diacritics it is another word
+
+
+def test_matches_whole_syllables_only(newsroom):
+    assert targets(newsroom, "Quận 30 và Quận 3.") == ["District 3"]
+    assert targets(newsroom, "UBNDX họp") == []
+    assert targets(newsroom, "Bình Hòa Bình") == ["Hoa Binh"]
+
+
+def test_the_longest_term_wins_where_terms_overlap(newsroom):
+    assert targets(newsroom, "UBND TP.HCM và UBND quận") == ["Ho Chi Minh City People's Committee",
+                                                             "People's Committee"]
+
+
+def test_match_spans_are_spans_of_the_text(newsroom):
+    text = "Ông Nguyễn Xuân Phúc phát biểu tại UBND TP.HCM."
+    assert [text[m.start:m.end] for m in newsroom.matches(text)] == ["Nguyễn Xuân Phúc", "UBND TP.HCM"]
+
+
+@pytest.mark.parametrize("entries, message", [
+    ({"": "x"}, "no letter or digit"),
+    ({"UBND": "  "}, "no letter or digit"),
+    ({"UBND": 3}, "strings"),
+    ({"a" * 201: "b"}, "at most 200"),
+    ({"Hòa Bình": "Hoa Binh", "hoà bình": "Peace"}, "same term"),
+    ([["UBND", "x"]], "object"),
+])
+def test_a_bad_glossary_is_an_input_error_that_says_what(entries, message):
+    with pytest.raises(InputError, match=message) as caught:
+        Glossary(entries)
+    assert caught.value.code == "bad-glossary"
+
+
+def test_the_number_of_entries_is_limited():
+    with pytest.raises(InputError, match="at most 3"):
+        Glossary({f"từ {i}": f"word {i}" for i in range(4)}, limits=GlossaryLimits(max_entries=3))
+
+
+def test_the_same_term_twice_with_one_target_is_fine():
+    assert len(Glossary({"Hòa Bình": "Hoa Binh", "hoà bình": "Hoa Binh"})) == 2
+
+
+# -- the mechanism -----------------------------------------------------------------------------------------
+
+def test_a_model_that_copies_the_term_gets_one_call(newsroom):
+    calls = []
+
+    def copying(texts):
+        calls.append(list(texts))
+        return [f"EN({t})" for t in texts]
+
+    out = apply(newsroom, ["UBND quận họp.", "Trời mưa."], copying)
+    assert len(calls) == 1 and calls[0] == ["People's Committee quận họp.", "Trời mưa."]
+    assert out == ["EN(People's Committee quận họp.)", "EN(Trời mưa.)"]
+
+
+def test_a_model_that_drops_the_term_gets_the_pieces_translated_around_it(newsroom):
+    calls = []
+
+    def dropping(texts):
+        calls.append(list(texts))
+        return ["something else" for _ in texts]
+
+    out = apply(newsroom, ["Chiều 22/7, Công an Quận 3 tổ chức hội nghị.", "Trời mưa."], dropping)
+    assert calls[1] == ["Chiều 22/7, Công an", "tổ chức hội nghị."]  # only the text around the term
+    assert out == ["something else District 3 something else", "something else"]
+
+
+def test_punctuation_next_to_a_term_is_carried_not_translated(newsroom):
+    out = apply(newsroom, ["UBND."], lambda texts: ["x" for _ in texts])
+    assert out == ["People's Committee."]
+
+
+# -- the guarantee on the tiny random models ---------------------------------------------------------------
+
+def test_every_sentence_with_a_term_has_its_target_term(tiny_runtime, newsroom):
+    result = pipeline.translate(tiny_runtime, SENTENCES, glossary=newsroom)
+    for source, english in zip(SENTENCES, result.translations):
+        wanted = targets(newsroom, source)
+        assert wanted, source
+        for term in wanted:
+            assert term in english, (source, term, english)
+
+
+def test_the_guarantee_holds_sentence_by_sentence_in_a_real_article(tiny_runtime, newsroom, seed_article):
+    result = pipeline.translate(tiny_runtime, [seed_article], glossary=newsroom)
+    paragraphs = [p for p in result.translations[0].split("\n\n")]
+    sources = split_text(prepare_text(seed_article, None))  # what translate() cuts the text into
+    assert len(paragraphs) == len(sources)
+    found = 0
+    for sentences, english in zip(sources, paragraphs):
+        for sentence in sentences:
+            for term in targets(newsroom, sentence):
+                found += 1
+                assert term in english, (sentence, term, english)
+    assert found >= 3  # the seed article names UBND, Quận 3 and the decree
+
+
+def test_sentences_without_a_term_translate_as_without_a_glossary(tiny_runtime, newsroom):
+    plain = ["Trời mưa to ở Hà Nội.", "Giao thông ùn tắc kéo dài."]
+    assert pipeline.translate(tiny_runtime, plain, glossary=newsroom).translations == \
+        pipeline.translate(tiny_runtime, plain).translations
+
+
+def test_a_cached_translation_is_per_glossary(tiny_runtime):
+    text = ["UBND quận họp chiều nay."]
+    first = pipeline.translate(tiny_runtime, text, glossary=Glossary({"UBND": "People's Committee"}))
+    other = pipeline.translate(tiny_runtime, text, glossary=Glossary({"UBND": "City Hall"}))
+    assert "People's Committee" in first.translations[0] and "City Hall" in other.translations[0]
+
+
+def test_a_glossary_of_the_other_direction_is_refused(tiny_runtime):
+    with pytest.raises(InputError, match="vi→en") as caught:
+        pipeline.translate(tiny_runtime, ["Trời mưa."], glossary=Glossary({"rain": "mưa"}, "en", "vi"))
+    assert caught.value.code == "glossary-direction"
+
+
+def test_en_to_vi_keeps_a_vietnamese_target_term(tiny_runtime):
+    glossary = Glossary({"People's Committee": "Ủy ban nhân dân", "Reuters": "Reuters"}, "en", "vi")
+    result = pipeline.translate(tiny_runtime, ["The People's Committee met Reuters reporters today."],
+                                source="en", target="vi", glossary=glossary, tone="new")
+    assert result.target == "vi"
+    # the reader's tone style applies to the whole output, the term included: "Uỷ" in the new style
+    assert glossary.renders(result.translations[0], "Ủy ban nhân dân")
+    assert "Reuters" in result.translations[0]
+
+
+def test_articles_keep_the_glossary_in_the_english_summary_and_translation(tiny_runtime, newsroom):
+    text = "UBND Quận 3 họp về giao thông. Người dân đồng tình với kế hoạch này.\n\nDự án hoàn thành năm 2025."
+    result = pipeline.process_article(tiny_runtime, text, summary=pipeline.SummaryOptions(method="extractive"),
+                                      translate="both", glossary=newsroom)
+    for field in (result.summary_en, result.translation_en):
+        assert "People's Committee" in field and "District 3" in field
+
+
+# -- tables --------------------------------------------------------------------------------------------------
+
+def test_tables_with_headers_quotes_comments_and_tabs():
+    assert parse_table('source,target\nUBND,People\'s Committee\n"Quận 3, TP.HCM","District 3, HCMC"\n', ",") == \
+        {"UBND": "People's Committee", "Quận 3, TP.HCM": "District 3, HCMC"}
+    assert parse_table("# the desk's terms\nUBND\tPeople's Committee\n\n", "\t") == {"UBND": "People's Committee"}
+    with pytest.raises(InputError, match="line 2 has 3 columns"):
+        parse_table("UBND,People's Committee\nQuận 3,District 3,extra\n", ",")
+    with pytest.raises(InputError, match="already mapped"):
+        parse_table("UBND,People's Committee\nUBND,City Hall\n", ",")
+
+
+def test_glossary_files(tmp_path):
+    (tmp_path / "g.csv").write_text("vi,en\nUBND,People's Committee\n", encoding="utf-8")
+    (tmp_path / "g.json").write_text(json.dumps({"source": "vi", "target": "en", "entries": {"Quận 3": "District 3"}}))
+    (tmp_path / "g.xlsx").write_bytes(b"PK")
+    assert read_file(tmp_path / "g.csv").entries == {"UBND": "People's Committee"}
+    assert read_file(tmp_path / "g.json").entries == {"Quận 3": "District 3"}
+    with pytest.raises(InputError, match="csv, .tsv or .json"):
+        read_file(tmp_path / "g.xlsx")
+    with pytest.raises(InputError, match="cannot read"):
+        read_file(tmp_path / "missing.csv")
+
+
+# -- named glossaries over HTTP ------------------------------------------------------------------------------
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request, tmp_path):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'tomtat.sqlite3'}"
+    else:
+        with fresh_postgres() as pg:
+            yield pg
+
+
+@pytest.fixture()
+def make_app(tiny_runtime, database):
+    with app_factory(tiny_runtime, database_url=database, job_workers=0) as make:
+        yield make
+
+
+def test_create_read_replace_delete(make_app):
+    client = make_app().test_client()
+    created = client.post("/v1/glossaries", json={"name": "toa-soan", "entries": NEWSROOM})
+    assert created.status_code == 201 and created.headers["Location"] == "/v1/glossaries/toa-soan"
+    assert created.get_json()["size"] == len(NEWSROOM)
+    assert problem(client.post("/v1/glossaries", json={"name": "toa-soan", "entries": {"a": "b"}}), 409)["type"] \
+        .endswith("/glossary-exists")
+    listed = client.get("/v1/glossaries").get_json()["glossaries"]
+    assert [(g["name"], g["source"], g["target"], g["size"]) for g in listed] == [("toa-soan", "vi", "en", 7)]
+    assert client.get("/v1/glossaries/toa-soan").get_json()["entries"] == NEWSROOM
+
+    replaced = client.put("/v1/glossaries/toa-soan", json={"entries": {"UBND": "City Hall"}})
+    assert replaced.status_code == 200 and replaced.get_json()["entries"] == {"UBND": "City Hall"}
+    translated = client.post("/v1/translate", json={"text": "UBND họp.", "glossary": "toa-soan"}).get_json()
+    assert "City Hall" in translated["translation"]  # the replacement is used at once
+
+    assert client.delete("/v1/glossaries/toa-soan").status_code == 204
+    assert problem(client.get("/v1/glossaries/toa-soan"), 404)
+    assert problem(client.delete("/v1/glossaries/toa-soan"), 404)
+    gone = problem(client.post("/v1/translate", json={"text": "UBND họp.", "glossary": "toa-soan"}), 422)
+    assert gone["type"].endswith("/unknown-glossary") and "GET /v1/glossaries" in gone["detail"]
+
+
+def test_csv_and_tsv_import_and_export_round_trip(make_app):
+    client = make_app().test_client()
+    csv_body = 'source,target\nUBND,People\'s Committee\n"Quận 3",District 3\n'
+    created = client.post("/v1/glossaries?name=desk", data=csv_body.encode(), content_type="text/csv")
+    assert created.status_code == 201, created.get_data(as_text=True)
+    tsv = client.get("/v1/glossaries/desk?format=tsv")
+    assert tsv.mimetype == "text/tab-separated-values"
+    again = client.put("/v1/glossaries/desk-copy", data=tsv.get_data(), content_type="text/tab-separated-values")
+    assert again.status_code == 201 and again.get_json()["entries"] == {"UBND": "People's Committee",
+                                                                        "Quận 3": "District 3"}
+    en_vi = client.put("/v1/glossaries/en-vi?source=en&target=vi", data=b"People's Committee,UBND\n",
+                       content_type="text/csv").get_json()
+    assert (en_vi["source"], en_vi["target"]) == ("en", "vi")
+
+
+@pytest.mark.parametrize("call, status, slug", [
+    (lambda c: c.post("/v1/glossaries", json={"entries": {"a": "b"}}), 422, "bad-glossary-name"),
+    (lambda c: c.post("/v1/glossaries", json={"name": "../etc", "entries": {"a": "b"}}), 422, "bad-glossary-name"),
+    (lambda c: c.post("/v1/glossaries", json={"name": "x", "entries": {"a": "b"}, "extra": 1}), 422, "validation"),
+    (lambda c: c.post("/v1/glossaries", json={"name": "x", "source": "fr", "entries": {"a": "b"}}), 422,
+     "bad-glossary"),
+    (lambda c: c.post("/v1/glossaries", json={"name": "x", "entries": {"Hòa": "a", "hoà": "b"}}), 422,
+     "bad-glossary"),
+    (lambda c: c.post("/v1/glossaries?name=x", data=b"\xff\xfe", content_type="text/csv"), 422, "bad-glossary"),
+    (lambda c: c.post("/v1/glossaries?name=x", data=b"a,b,c\n", content_type="text/csv"), 422, "bad-glossary"),
+    (lambda c: c.post("/v1/glossaries", data=b"x", content_type="application/xml"), 415, "unsupported-media-type"),
+    (lambda c: c.get("/v1/glossaries/x?format=xlsx"), 404, "not-found"),
+    (lambda c: c.put("/v1/glossaries/x", json={"name": "y", "entries": {"a": "b"}}), 422, "bad-glossary-name"),
+    (lambda c: c.post("/v1/translate", json={"text": "Trời mưa.", "glossary": {"a": 1}}), 422, "validation"),
+    (lambda c: c.post("/v1/translate", json={"text": "Trời mưa.", "glossary": {"": "x"}}), 422, "bad-glossary"),
+    (lambda c: c.post("/v1/articles", json={"text": "Trời mưa.", "glossary": "none"}), 422, "unknown-glossary"),
+])
+def test_bad_glossary_requests_are_clear_problems(make_app, call, status, slug):
+    body = problem(call(make_app().test_client()), status)
+    assert body["type"].endswith("/" + slug), body
+
+
+def test_a_glossary_of_the_other_direction_is_a_422_over_http(make_app):
+    client = make_app().test_client()
+    client.put("/v1/glossaries/en-vi?source=en&target=vi", data="rain,mưa\n".encode(), content_type="text/csv")
+    body = problem(client.post("/v1/translate", json={"text": "Trời mưa.", "glossary": "en-vi"}), 422)
+    assert body["type"].endswith("/glossary-direction")
+
+
+def test_glossaries_belong_to_their_key(make_app, database):
+    keys = KeyStore(database)
+    _, alice = keys.create("alice")
+    _, bob = keys.create("bob")
+    client = make_app(auth=True).test_client()
+    a, b = {"X-API-Key": alice}, {"X-API-Key": bob}
+    assert client.put("/v1/glossaries/desk", json={"entries": {"UBND": "City Hall"}}, headers=a).status_code == 201
+    assert client.get("/v1/glossaries", headers=b).get_json() == {"glossaries": []}
+    assert problem(client.get("/v1/glossaries/desk", headers=b), 404)
+    assert problem(client.post("/v1/translate", json={"text": "UBND họp.", "glossary": "desk"}, headers=b), 422)
+    assert client.put("/v1/glossaries/desk", json={"entries": {"UBND": "Town Hall"}}, headers=b).status_code == 201
+    assert client.get("/v1/glossaries/desk", headers=a).get_json()["entries"] == {"UBND": "City Hall"}
+    assert problem(client.get("/v1/glossaries"), 401)
+
+
+def test_jobs_keep_a_copy_of_the_named_glossary(make_app, tiny_runtime):
+    from service import jobs
+
+    app = make_app(job_workers=1)
+    client = app.test_client()
+    client.put("/v1/glossaries/desk", json={"entries": {"UBND": "People's Committee"}})
+    created = client.post("/v1/jobs", json={"articles": [{"id": "a", "text": "UBND quận họp về giao thông."}],
+                                            "translate": "summary", "summary": {"method": "extractive"},
+                                            "glossary": "desk"})
+    assert created.status_code == 202, created.get_data(as_text=True)
+    client.delete("/v1/glossaries/desk")  # the job took its terms when it was created
+    jobs._workers(app).start()
+    job_id = created.get_json()["job_id"]
+    for _ in range(600):
+        if client.get(f"/v1/jobs/{job_id}").get_json()["status"] == "succeeded":
+            break
+        import time
+        time.sleep(0.05)
+    rows = [json.loads(line) for line in client.get(f"/v1/jobs/{job_id}/results").get_data(as_text=True).splitlines()]
+    assert "People's Committee" in rows[0]["summary_en"]
+
+
+def test_batch_cli_glossary(tmp_path, replica):
+    from tests.test_batch_cli import batch
+    from tests.test_cli import tiny_env
+
+    articles = tmp_path / "in.jsonl"
+    articles.write_text(json.dumps({"id": "a", "text": "UBND Quận 3 họp về giao thông."}, ensure_ascii=False) + "\n",
+                        encoding="utf-8")
+    (tmp_path / "desk.tsv").write_text("UBND\tPeople's Committee\nQuận 3\tDistrict 3\n", encoding="utf-8")
+    (tmp_path / "bad.csv").write_text("UBND,a,b\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    bad = batch(articles, "-o", out, "--method", "extractive", "--glossary", tmp_path / "bad.csv", env=tiny_env(replica))
+    assert bad.returncode == 1 and b"line 1 has 3 columns" in bad.stderr and b"Traceback" not in bad.stderr
+    done = batch(articles, "-o", out, "--method", "extractive", "--progress", "none", "--glossary",
+                 tmp_path / "desk.tsv", env=tiny_env(replica))
+    assert done.returncode == 0, done.stderr
+    row = json.loads(out.read_text(encoding="utf-8").splitlines()[0])
+    assert "People's Committee" in row["summary_en"] and "District 3" in row["summary_en"]
+
+
+def test_split_sentences_keeps_terms_whole():
+    # the guarantee is per sentence: a term must not straddle two sentences of the splitter
+    for sentence in SENTENCES[:8]:
+        assert len(split_sentences(unicodedata.normalize("NFC", sentence))) == 1, sentence
