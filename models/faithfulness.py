@@ -26,8 +26,10 @@ What is a fact (all deterministic, each rule explainable to an editor):
 * **date**: "22/7", "05/9/2019", "ngày 19 tháng 6 năm 1953", "tháng 9/2017", "6 tháng đầu năm"
   (the first half), "quý I", weekdays ("Chủ nhật", "thứ Hai"), clock times ("5 giờ sáng",
   "17h30"); English "July 22", "22 July 2019", "September 2017", "first six months", "Q1",
-  "Sunday", "5 a.m.". A date is split into claims (day and month, month, year, weekday, time,
-  period) and each claim must be found.
+  "Sunday", "5 a.m.", "until Oct.". A date is split into claims (day and month, month, year, weekday, time,
+  period) and each claim must be found; a translation's weekday or month that the source, dating by weekday
+  (month), lacks is ``changed``. No dates: "vị trí thứ 6" (an ordinal), "trong vòng 24 giờ" (a duration),
+  "1/3 thời gian" (a fraction, a number worth 1/3).
 * **name**: a run of capitalized words, a sentence's first word left out when it is a common word.
   In a summary, a run of two or more words (or one foreign-looking word) must be in the article,
   compared without diacritics. In a translation a name is checked only where its English form is
@@ -143,7 +145,7 @@ EN_NUMBER_WORDS = {
     "half": 0.5, "quarter": 0.25, "hundred": 100, "thousand": 1000, "million": 1e6, "billion": 1e9,
     "trillion": 1e12, "a": 1, "an": 1, "both": 2, "couple": 2, "pair": 2, "dozens": 12, "hundreds": 100,
     "thousands": 1000, "millions": 1e6, "billions": 1e9, "none": 0, "no": 0, "nil": 0, "triple": 3,
-    "thrice": 3, "decade": 10, "decades": 10, "century": 100, "twins": 2,
+    "thrice": 3, "decade": 10, "decades": 10, "century": 100, "twins": 2, "thirds": 3, "quarters": 4,
 }
 EN_TENS_RE = re.compile(r"\b(twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)[- ](one|two|three|four|five|six|"
                         r"seven|eight|nine|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth)\b", re.I)
@@ -335,7 +337,8 @@ _VI_PERIOD_RE = re.compile(r"\b(?P<n>6|sáu|3|ba|9|chín)\s+tháng\s+(?P<where>�
                            r"\bnửa\s+(?P<half>đầu|cuối|sau)\s+năm\b|\bquý\s+(?P<q>IV|III|II|I|[1-4])\b", re.I)
 _VI_WEEKDAY_RE = re.compile(r"\b(?:[Tt]hứ\s+(?P<w>Hai|Ba|Tư|Năm|Sáu|Bảy|hai|ba|tư|năm|sáu|bảy|[2-7])(?=\W|$)|(?P<sun>[Cc]hủ\s+[Nn]hật))")
 _VI_TIME_RE = re.compile(
-    r"(?<![\d/.,:])(?P<h>\d{1,2})(?:\s*(?:h|giờ|:)\s*(?P<mi>\d{2})?(?:\s*phút)?)(?:\s*(?P<ap>sáng|trưa|chiều|tối|đêm))?"
+    r"(?<![\d/.,:])(?P<h>\d{1,2})(?:\s*(?:h|giờ|:)\s*(?P<mi>\d{2})?(?:\s*phút)?|\.(?P<mi2>\d{2})\s*giờ)"
+    r"(?:\s*(?P<ap>sáng|trưa|chiều|tối|đêm))?"
     r"(?![\d/])", re.I)
 _EN_DATE_PATTERNS = [
     re.compile(_EN_MONTH + r"\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?\b(?:,?\s+(?P<y>\d{4}))?"),
@@ -346,6 +349,9 @@ _EN_DATE_PATTERNS = [
 ]
 _EN_MONTH_ALONE = re.compile(r"\b(January|February|March|April|June|July|August|September|October|November|"
                              r"December|Sept|May)\b")
+_EN_MONTH_ABBR = re.compile(r"(?:(?<=\bin )|(?<=\bon )|(?<=\buntil )|(?<=\bby )|(?<=\bsince )|(?<=\bfrom )|(?<=\bto )|"
+                            r"(?<=\bof )|(?<=\btill )|(?<=\bearly )|(?<=\blate )|(?<=\bmid-)|(?<=\blast )|(?<=\bnext ))"
+                            r"(Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\.")
 _EN_PERIOD_RE = re.compile(r"\b(?:first|second|third|fourth|last|final)\s+(?:six|three|nine)?[- ]?(?:months?|half|quarter)"
                            r"|\bH[12]\b|\bQ[1-4]\b|\bhalf[- ]year|\bsix[- ]month|\bnine[- ]month|\bthree[- ]month|"
                            r"\bfirst\s+half|\bsecond\s+half|\bquarter", re.I)
@@ -398,8 +404,9 @@ def _period_claims(text: str, lang: str) -> set:
     return {("p", "H1")}
 
 
-def _date_facts(text: str, lang: str, mask: list[bool]) -> list[Fact]:
+def _date_facts(text: str, lang: str, mask: list[bool], fractions: list[Fact] | None = None) -> list[Fact]:
     facts: list[Fact] = []
+    fractions = [] if fractions is None else fractions
 
     def take(m, claims, kind="date"):
         if not claims:
@@ -416,6 +423,16 @@ def _date_facts(text: str, lang: str, mask: list[bool]) -> list[Fact]:
         for pattern in _VI_DATE_PATTERNS:
             for m in pattern.finditer(text):
                 g = m.groupdict()
+                if pattern is _VI_DATE_PATTERNS[1] and not g.get("y") and int(g["d"]) < int(g["m"]) <= 10 and \
+                        re.match(r"\s+(?:số|thời gian|diện tích|dân số|lượng|tổng|quãng|chặng|cuối|đầu|sân|của|trong)\b",
+                                 text[m.end():m.end() + 12], re.I) and not re.search(
+                        r"(?:ngày|sáng|trưa|chiều|tối|đêm|hôm|từ|đến|tới|\()\s*$", text[max(0, m.start() - 6):m.start()], re.I):
+                    if not any(mask[m.start():m.end()]):  # "1/3 thời gian cuối trận", "2/3 số dân": a fraction,
+                        d, n = int(g["d"]), int(g["m"])  # a number worth d/n, and n for "a third", "two thirds"
+                        fractions.append(Fact("number", m.group(), frozenset({_round(d / n), float(n)}), start=m.start()))
+                        for i in range(m.start(), m.end()):
+                            mask[i] = True
+                    continue
                 month = g.get("m")
                 if g.get("mw"):
                     month = VI_MONTH_WORDS.get(g["mw"].lower())
@@ -424,10 +441,16 @@ def _date_facts(text: str, lang: str, mask: list[bool]) -> list[Fact]:
             take(m, {("y", int(m.group("y")))})
         for m in _VI_WEEKDAY_RE.finditer(text):
             w = 8 if m.group("sun") else VI_WEEKDAYS[m.group("w").lower()]
+            before = text[max(0, m.start() - 9):m.start()]
+            if m.group("w") and re.search(r"(?:vị trí|hạng|lần|đứng|xếp|top|vòng|tập|ván|hiệp|câu|bậc|khóa|phần)\s+$",
+                                          before, re.I):
+                continue  # "vị trí thứ 6", "lần thứ 3": an ordinal, whatever its case or digits
             if m.group("w") and m.group("w")[0].islower() and not (  # "thứ hai" lower case: the ordinal "second",
-                    re.search(r"(?:sáng|trưa|chiều|tối|đêm|hôm|vào)\s+$", text[max(0, m.start() - 6):m.start()], re.I)
+                    re.search(r"(?:sáng|trưa|chiều|tối|đêm|hôm|vào)\s+$", before, re.I)
+                    or re.search(r"ngày\s+$", before, re.I) and re.match(r"\s*(?:[,.;:!?)(]|$|\d)", text[m.end():m.end() + 2])
                     or re.match(r"\s+(?:tới|này|trước|qua|tuần)\b", text[m.end():m.end() + 7], re.I)):
-                continue  # unless a time of day or "vào" is before it or "tới"/"này"/"tuần" after: "chiều thứ bảy"
+                continue  # unless a time of day or "vào" is before it or "tới"/"này"/"tuần" after: "chiều thứ bảy",
+                # or "ngày" before it and the clause or a date after it: "vào ngày thứ sáu," (not "ngày thứ hai của")
             take(m, {("wd", w)})
         for m in _VI_TIME_RE.finditer(text):
             h = int(m.group("h"))
@@ -438,7 +461,11 @@ def _date_facts(text: str, lang: str, mask: list[bool]) -> list[Fact]:
                 continue
             if h > 24:
                 continue
-            mi = int(m.group("mi") or 0)
+            if not (m.group("mi") or m.group("mi2") or m.group("ap")) and "giờ" in unit.lower() and re.search(
+                    r"(?:trong|vòng|suốt|mất|hơn|gần|khoảng|chừng|kéo dài|mỗi|hàng|vài|nhiều)\s+$",
+                    text[max(0, m.start() - 9):m.start()], re.I):
+                continue  # "trong vòng 24 giờ": a duration, a number of hours ("24 hours"), no clock time
+            mi = int(m.group("mi") or m.group("mi2") or 0)
             ap = (m.group("ap") or "").lower()
             hours = {h}
             if ap in ("chiều", "tối") and h < 12:
@@ -470,6 +497,8 @@ def _date_facts(text: str, lang: str, mask: list[bool]) -> list[Fact]:
                                                text[max(0, m.start() - 8):m.start()]):
                 continue
             take(m, {("m", EN_MONTHS[word.lower()])})
+        for m in _EN_MONTH_ABBR.finditer(text):  # "until Oct.", "on Sept."
+            take(m, {("m", EN_MONTHS[m.group(1).lower()])})
         for m in re.finditer(r"\b(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)s?\b", text):
             take(m, {("wd", EN_WEEKDAYS[m.group(1).lower()])})
         for m in _EN_TIME_RE.finditer(text):
@@ -849,9 +878,10 @@ def extract_facts(text: str, lang: str = "vi") -> Facts:
     for fact in codes:
         for i in range(fact.start, fact.start + len(fact.text)):
             mask[i] = True
-    facts.dates = _date_facts(text, lang, mask)
+    fractions: list[Fact] = []
+    facts.dates = _date_facts(text, lang, mask, fractions)
     masked = "".join(" " if mask[i] else ch for i, ch in enumerate(text))
-    facts.numbers = codes + _number_facts(text, masked, lang)
+    facts.numbers = codes + fractions + _number_facts(text, masked, lang)
     facts.support = _spelled_numbers(text, lang)
     facts.names = _name_facts(text) if lang == "vi" else []
     facts.quotes = _quote_facts(text)
@@ -1262,6 +1292,15 @@ def check_translation(source: str, translation: str) -> dict:
             problems.append(_problem("date", fact.text, "changed", other[0].text))
         else:
             problems.append(_problem("date", fact.text, "missing"))
+    # the other way: a weekday or month of the English that the source has none of, where the source does date
+    # by weekday (or month): "Friday, Sunday" for "thứ 6, thứ 6"
+    src_kinds = {"m" if c[0] == "dm" else c[0] for c in src_claims}
+    reported = {p.get("found") for p in problems if p["kind"] == "date"}
+    for fact in out.dates:
+        claims = _month_implied(set(fact.values))
+        kinds = {c[0] for c in claims} & {"wd", "m"} & src_kinds
+        if kinds and fact.text not in reported and not any(c in src_claims for c in claims if c[0] in kinds):
+            problems.append(_problem("date", fact.text, "changed", fact.text))
     english = _words_of(translation)
     capitalized = [w for w in re.findall(r"\b[A-Z][\w'’\-]+", translation)]
     for fact in src.names:

@@ -493,3 +493,40 @@ def test_summary_negation_in_a_condition_is_no_fact():
     passes(article, "Bốn chiến sĩ đã lao xuống biển, hai du khách được cứu kịp thời.", check_summary)
     flagged("Hai du khách không được cứu kịp thời vì sóng lớn.", "Hai du khách được cứu kịp thời vì sóng lớn.",
             "negation", "changed", check_summary)
+
+
+# -- dates: "ngày thứ sáu", ordinals, durations, "7.55 giờ", "Oct.", fractions, a weekday the English adds ------
+
+@pytest.mark.parametrize("vi, en", [
+    ("Trận động đất xảy ra tại đảo Sulawesi vào ngày thứ sáu, gây ra sóng thần.",
+     "The earthquake hit Sulawesi on Friday, triggering a tsunami."),
+    ("Đây là ngày thứ hai của hội nghị.", "This is the second day of the conference."),  # an ordinal
+    ("Rangers rơi xuống vị trí thứ 6, Livingston lên vị trí thứ 3.", "Rangers drop to sixth spot, Livingston climb to third."),
+    ("Họ ghi nhận 183 lượng khí thải trong vòng 24 giờ.", "It registered 183 emissions over 24 hours."),
+    ("Nạn nhân được phát hiện vào lúc 7.55 giờ sáng.", "The victim was found at 7.55am."),
+    ("Sân bay sẽ đóng cửa cho đến tháng Mười.", "The airport will remain closed until Oct."),
+    ("Họ chơi tốt hơn, đặc biệt trong 1/3 thời gian cuối trận.", "They played better, especially in the final third."),
+    ("Họ ở đó trong tháng Hai đầy tuyết.", "They were there in February, and it snowed a lot in February."),
+    ("Kanye West hát trong Đêm nhạc SNL.", "Kanye West sang on Saturday Night Live."),  # no weekday in the source
+])
+def test_translation_dates_in_other_forms_pass(vi, en):
+    passes(vi, en)
+
+
+@pytest.mark.parametrize("vi, en, kind", [
+    ("Trận động đất xảy ra tại đảo Sulawesi vào ngày thứ sáu, gây ra sóng thần.",
+     "The earthquake hit Sulawesi on Wednesday, triggering a tsunami.", "date"),
+    ("Rangers rơi xuống vị trí thứ 6, Livingston lên vị trí thứ 3.", "Rangers drop to seventh spot, Livingston climb to third.",
+     "number"),
+    ("Họ ghi nhận 183 lượng khí thải trong vòng 24 giờ.", "It registered 183 emissions over 42 hours.", "number"),
+    ("Nạn nhân được phát hiện vào lúc 7.55 giờ sáng.", "The victim was found at 8.55am.", "date"),
+    ("Sân bay sẽ đóng cửa cho đến tháng Mười.", "The airport will remain closed until Nov.", "date"),
+    ("Họ chơi tốt hơn, đặc biệt trong 1/3 thời gian cuối trận.", "They played better, especially in the final quarter.",
+     "number"),
+    # the English adds a month, or a weekday, the source does not have
+    ("Họ ở đó trong tháng Hai đầy tuyết.", "They were there in February, and it snowed a lot in January.", "date"),
+    ("Thứ 6, thứ 6. Xuống phố vào thứ 6.", "Friday, Sunday. Gotta get down on Friday.", "date"),
+])
+def test_translation_dates_in_other_forms_changed_is_flagged(vi, en, kind):
+    result = check_translation(vi, en)
+    assert not result["ok"] and kind in {p["kind"] for p in result["problems"]}, result
