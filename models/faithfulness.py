@@ -155,7 +155,7 @@ VI_NUMBER_WORDS = {"không": 0, "một": 1, "hai": 2, "ba": 3, "bốn": 4, "tư"
                    "rưỡi": 0.5, "mốt": 1, "nhất": 1}
 
 # a number as written; dates, times and codes are taken out first (masked)
-_NUM_RE = re.compile(r"(?<![\w.,])(\d+(?:[.,]\d+)*)(?:\s?(st|nd|rd|th|s))?(?![\w])|(?<![\w.,])(\d+(?:[.,]\d+)*)(?=[^\W\d_])")
+_NUM_RE = re.compile(r"(?<![\w.,])(\d+(?:[.,]\d+)*)(?:\s?(st|nd|rd|th|s))?(?![\w]|[.,]\d)|(?<![\w.,])(\d+(?:[.,]\d+)*)(?=[^\W\d_])")
 
 
 def _round(value: float) -> float:
@@ -563,6 +563,8 @@ EXONYMS = {
     "bo dao nha": ("portugal", "portuguese"), "hy lap": ("greece", "greek"), "ca-na-da": ("canada",),
     "nam phi": ("south africa",), "chau phi": ("africa", "african"), "chau a": ("asia", "asian"),
     "nha trang": ("nha trang", "white house"),  # the city, and "Nhà Trắng" folded
+    "scotland": ("scotland", "scottish", "scots"), "wales": ("wales", "welsh"), "ireland": ("ireland", "irish"),
+    "twitter": ("twitter", "tweet"),  # "đăng trên Twitter" is "tweeted"
 }
 
 
@@ -651,7 +653,8 @@ def _name_facts(text: str) -> list[Fact]:
 _QUOTE_RE = re.compile(r"“([^”]{3,}?)”|\"([^\"]{3,}?)\"|«([^»]{3,}?)»|‘([^’]{8,}?)’")
 
 
-_EN_QUOTE_RE = re.compile(r"“[^”]+”|\"[^\"]+\"|«[^»]+»|‘[^’]+’|(?<!\w)'[^']{2,}?'(?!\w)")
+# (a quotation left open at the end of the text counts too: a sentence cut from a longer quotation)
+_EN_QUOTE_RE = re.compile(r"“[^”]+”|\"[^\"]+\"|«[^»]+»|‘[^’]+’|(?<!\w)'[^']{2,}?'(?!\w)|[“\"][^”\"]{8,}$")
 
 
 def _quote_facts(text: str, least: int = 4) -> list[Fact]:

@@ -530,3 +530,25 @@ def test_translation_dates_in_other_forms_pass(vi, en):
 def test_translation_dates_in_other_forms_changed_is_flagged(vi, en, kind):
     result = check_translation(vi, en)
     assert not result["ok"] and kind in {p["kind"] for p in result["problems"]}, result
+
+
+# -- "3.1billion" written together, demonyms, "tweeted", a quotation left open at the end ---------------------
+
+def test_translation_number_written_against_its_scale():
+    source = "Dự án đã đội vốn lên tới €3,1 tỷ ($3,6 tỷ), trong khi ước tính ban đầu là €2,2 tỷ."
+    passes(source, "It reached €3.1billion ($3.6bn) - up from initial €2.2 billion.")
+    flagged(source, "It reached €3.4billion ($3.6bn) - up from initial €2.2 billion.", "number", "changed")
+
+
+def test_translation_demonym_and_tweet_carry_the_name():
+    passes("Chính phủ Scotland cam kết hỗ trợ.", "The Scottish Government has committed to help.")
+    flagged("Chính phủ Scotland cam kết hỗ trợ.", "The Irish Government has committed to help.", "name", "missing")
+    passes("Karen Hunter lại đăng trên Twitter rằng West đơn giản.", "Karen Hunter tweeted that West was simple.")
+    flagged("Karen Hunter lại đăng trên Twitter rằng West đơn giản.", "Karen Hunter said on Facebook that West was simple.",
+            "name", "missing")
+
+
+def test_translation_quotation_left_open_at_the_end():
+    source = "“Ông có nghĩ rằng ông ấy nói sự thật với cả nước không?”"
+    passes(source, '"Do you think he\'s telling the truth to the country?')
+    flagged(source, "Do you think he's telling the truth to the country?", "quote", "missing")
