@@ -552,3 +552,9 @@ def test_translation_quotation_left_open_at_the_end():
     source = "“Ông có nghĩ rằng ông ấy nói sự thật với cả nước không?”"
     passes(source, '"Do you think he\'s telling the truth to the country?')
     flagged(source, "Do you think he's telling the truth to the country?", "quote", "missing")
+
+
+def test_summary_date_after_a_weekday_is_read():
+    article = "Đợt tập trận của 3 nước khởi động từ ngày thứ năm 14-3. Thông cáo phát ngày 12-3."
+    passes(article, "Đợt tập trận của 3 nước sẽ bắt đầu từ ngày 14-3.", check_summary)
+    flagged(article, "Đợt tập trận của 3 nước sẽ bắt đầu từ ngày 15-3.", "date", "unsupported", check_summary)
