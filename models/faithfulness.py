@@ -360,6 +360,16 @@ _EN_TIME_RE = re.compile(r"\b(?P<h>\d{1,2})(?:[:.](?P<mi>\d{2}))?\s*(?P<ap>a\.?m
                          r"\b(?P<h2>\d{1,2}):(?P<mi2>\d{2})\b|\b(?P<noon>noon|midday|midnight)\b", re.I)
 
 
+# compiled once: the re module's own cache is churned by the per-name patterns and would recompile them
+_ORDINAL_BEFORE_RE = re.compile(r"(?:vị trí|hạng|lần|đứng|xếp|top|vòng|tập|ván|hiệp|câu|bậc|khóa|phần)\s+$", re.I)
+_NGAY_BEFORE_RE = re.compile(r"ngày\s+$", re.I)
+_CLAUSE_END_RE = re.compile(r"\s*(?:[,.;:!?)(]|$|\d)")
+_DURATION_BEFORE_RE = re.compile(r"(?:trong|vòng|suốt|mất|hơn|gần|khoảng|chừng|kéo dài|mỗi|hàng|vài|nhiều)\s+$", re.I)
+_WORD_BEFORE_RE = re.compile(r"[^\W\d_]\s*$")
+_YET_TO_RE = re.compile(r"\s+to\b", re.I)
+_CONDITION_BEFORE_RE = re.compile(r"\bnếu(?: như)?\s+$", re.I)
+
+
 def _claims_dmy(d, m, y) -> set:
     claims = set()
     d = int(d) if d else None
@@ -443,12 +453,11 @@ def _date_facts(text: str, lang: str, mask: list[bool], fractions: list[Fact] | 
         for m in _VI_WEEKDAY_RE.finditer(text):
             w = 8 if m.group("sun") else VI_WEEKDAYS[m.group("w").lower()]
             before = text[max(0, m.start() - 9):m.start()]
-            if m.group("w") and re.search(r"(?:vị trí|hạng|lần|đứng|xếp|top|vòng|tập|ván|hiệp|câu|bậc|khóa|phần)\s+$",
-                                          before, re.I):
+            if m.group("w") and _ORDINAL_BEFORE_RE.search(before):
                 continue  # "vị trí thứ 6", "lần thứ 3": an ordinal, whatever its case or digits
             if m.group("w") and m.group("w")[0].islower() and not (  # "thứ hai" lower case: the ordinal "second",
                     re.search(r"(?:sáng|trưa|chiều|tối|đêm|hôm|vào)\s+$", before, re.I)
-                    or re.search(r"ngày\s+$", before, re.I) and re.match(r"\s*(?:[,.;:!?)(]|$|\d)", text[m.end():m.end() + 2])
+                    or _NGAY_BEFORE_RE.search(before) and _CLAUSE_END_RE.match(text[m.end():m.end() + 2])
                     or re.match(r"\s+(?:tới|này|trước|qua|tuần)\b", text[m.end():m.end() + 7], re.I)):
                 continue  # unless a time of day or "vào" is before it or "tới"/"này"/"tuần" after: "chiều thứ bảy",
                 # or "ngày" before it and the clause or a date after it: "vào ngày thứ sáu," (not "ngày thứ hai của")
@@ -462,9 +471,8 @@ def _date_facts(text: str, lang: str, mask: list[bool], fractions: list[Fact] | 
                 continue
             if h > 24:
                 continue
-            if not (m.group("mi") or m.group("mi2") or m.group("ap")) and "giờ" in unit.lower() and re.search(
-                    r"(?:trong|vòng|suốt|mất|hơn|gần|khoảng|chừng|kéo dài|mỗi|hàng|vài|nhiều)\s+$",
-                    text[max(0, m.start() - 9):m.start()], re.I):
+            if not (m.group("mi") or m.group("mi2") or m.group("ap")) and "giờ" in unit.lower() and _DURATION_BEFORE_RE.search(
+                    text[max(0, m.start() - 9):m.start()]):
                 continue  # "trong vòng 24 giờ": a duration, a number of hours ("24 hours"), no clock time
             mi = int(m.group("mi") or m.group("mi2") or 0)
             ap = (m.group("ap") or "").lower()
@@ -732,7 +740,7 @@ def _vi_negations(text: str) -> list[tuple[int, str]]:
         # (a "không" with no word before it, "Không." or "không, không", is the answer "No")
         if word in ("không", "chưa") and re.match(r"\s*(?:[.?!\"”]|$|(?:nhỉ|nhé|ạ|vậy|hả|hở|nữa|thế)\b)",
                                                  lower[m.end():m.end() + 6]) and \
-                re.search(r"[^\W\d_]\s*$", lower[max(0, m.start() - 3):m.start()]):
+                _WORD_BEFORE_RE.search(lower[max(0, m.start() - 3):m.start()]):
             continue
         out.append((m.start(), text[m.start():m.start() + 40].split(",")[0]))
     return out
@@ -763,7 +771,7 @@ def _en_negation_cues(text: str, strict: bool = False) -> list[tuple[int, str]]:
             continue
         if word in ("few", "little") and re.search(r"\b(?:a|every|quite a)\s+$", text[max(0, m.start() - 9):m.start()], re.I):
             continue  # "a few", "a little": some, no negation
-        if word == "yet" and not re.match(r"\s+to\b", text[m.end():m.end() + 4], re.I):
+        if word == "yet" and not _YET_TO_RE.match(text[m.end():m.end() + 4]):
             continue  # only "has yet to", "is yet to" negate: "not … yet" has its "not", "And yet" is a conjunction,
             # "simple yet strong" a "but", and a "yet" left behind by a dropped "not" ("It was drowned yet") none
         out.append((m.start(), word))
@@ -1121,7 +1129,7 @@ def _polar_phrases(text: str) -> tuple[set, set, list]:
     the negator, past auxiliaries ("không được phép đi" negates "phép đi …"). Negators that negate nothing
     ("không khí", "không ngừng") do not count."""
     # a condition asserts nothing: "nếu không được cứu kịp thời" says no one was left unrescued
-    negated_at = {pos for pos, _ in _vi_negations(text) if not re.search(r"\bnếu(?: như)?\s+$", text[max(0, pos - 9):pos], re.I)}
+    negated_at = {pos for pos, _ in _vi_negations(text) if not _CONDITION_BEFORE_RE.search(text[max(0, pos - 9):pos])}
     # tone marks placed one way ("hoà" = "hòa") so that both sides compare alike
     tokens = [(m.start(), normalize_tone(m.group().lower(), "new")) for m in re.finditer(r"[^\W\d_]+", text)]
     neg_words = set(VI_NEGATORS)
