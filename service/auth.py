@@ -30,8 +30,9 @@ from .store import ANONYMOUS
 
 log = logging.getLogger(__name__)
 
-# LibreTranslate's own server checks keys on /translate and /detect, not on /languages or its settings
-LIBRETRANSLATE_PATHS = ("/translate", "/detect")
+# LibreTranslate's own server checks keys on /translate, /detect and /translate_file, not on /languages, its
+# settings or /download_file (whose link is the capability)
+LIBRETRANSLATE_PATHS = ("/translate", "/detect", "/translate_file")
 
 
 def protected(path: str) -> bool:

@@ -161,6 +161,10 @@ class Settings:
     max_job_articles: int = _env("TOMTAT_MAX_JOB_ARTICLES", 100_000, "Most articles in one POST /v1/jobs (413 above).")
     max_job_bytes: int = _env(
         "TOMTAT_MAX_JOB_BYTES", 256 * 1024 * 1024, "Largest POST /v1/jobs body in bytes (413 above).")
+    max_document_bytes: int = _env(
+        "TOMTAT_MAX_DOCUMENT_BYTES", 10 * 1024 * 1024,
+        "Largest file for POST /v1/documents and /translate_file, in bytes (413 above). Files are kept in the "
+        "database until their job's retention (TOMTAT_JOB_RETENTION) passes.")
     max_job_article_bytes: int = _env(
         "TOMTAT_MAX_JOB_ARTICLE_BYTES", 1024 * 1024,
         "Largest article of a job body in bytes (one JSON array element: 413; one JSONL line: an error row).")

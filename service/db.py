@@ -163,6 +163,29 @@ def _glossaries_table(real: str) -> str:
 )"""
 
 
+def _documents_table(real: str, blob: str) -> str:
+    # job_id: the job the file belongs to (removed with it); NULL for a /translate_file result, which
+    # expires_at its own time
+    return f"""CREATE TABLE IF NOT EXISTS documents (
+    id TEXT PRIMARY KEY,
+    tenant TEXT NOT NULL,
+    job_id TEXT,
+    role TEXT NOT NULL,
+    filename TEXT NOT NULL,
+    media_type TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    data {blob} NOT NULL,
+    created_at {real} NOT NULL,
+    expires_at {real}
+)"""
+
+
+_DOCUMENT_INDEXES = (
+    "CREATE INDEX IF NOT EXISTS documents_job ON documents (job_id) WHERE job_id IS NOT NULL",
+    "CREATE INDEX IF NOT EXISTS documents_expiry ON documents (expires_at) WHERE expires_at IS NOT NULL",
+)
+
+
 def _sqlite_tenants(conn: Connection) -> None:
     """A SQLite ``jobs`` table from before tenants (no ``tenant`` column, a global UNIQUE on the idempotency
     key) is rebuilt in place, SQLite's documented way (new table, copy, drop, rename); its jobs belong to the
@@ -196,6 +219,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         2, "named glossaries, per tenant",
         sqlite=(_glossaries_table("REAL"),),
         postgresql=(_glossaries_table("DOUBLE PRECISION"),),
+    ),
+    Migration(
+        3, "document files (uploads and translations), per tenant",
+        sqlite=(_documents_table("REAL", "BLOB"), *_DOCUMENT_INDEXES),
+        postgresql=(_documents_table("DOUBLE PRECISION", "BYTEA"), *_DOCUMENT_INDEXES),
     ),
 )
 LATEST = MIGRATIONS[-1].version

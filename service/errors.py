@@ -26,6 +26,9 @@ log = logging.getLogger(__name__)
 
 PROBLEM_BASE = "https://tomtat.dev/problems/"  # stable identifiers; documented in docs/API.md
 PROBLEM_JSON = "application/problem+json"
+# the 422 title of an InputError, by the field it names
+INPUT_TITLES = {"file": "Unprocessable file", "glossary": "Invalid glossary", "entries": "Invalid glossary",
+                "body": "Invalid request", "name": "Invalid request"}
 
 
 class ApiError(Exception):
@@ -97,7 +100,8 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(InputError)
     def _input(exc: InputError):
-        return problem_response(ApiError(422, "Unprocessable text", str(exc), slug=exc.code,
+        title = INPUT_TITLES.get(exc.field.split("[", 1)[0], "Unprocessable text")
+        return problem_response(ApiError(422, title, str(exc), slug=exc.code,
                                          errors=[{"field": exc.field, "message": str(exc)}], **exc.extra))
 
     @app.errorhandler(CapabilityUnavailable)

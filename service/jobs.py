@@ -49,6 +49,7 @@ from .batch.runner import ArticleOptions, process_record
 from .errors import ApiError, problem_response
 from .http import JSONL_TYPES, runtime, settings
 from .priority import Priority
+from . import documents
 from .glossaries import resolve
 from .schemas import Generation, Request, SummarySpec, glossary_field
 from .auth import tenant
@@ -160,6 +161,7 @@ class JobWorkers:
                     last_purge = time.monotonic()
                     if purged := self.store.purge_expired():
                         log.info("job store: %d finished jobs purged (TOMTAT_JOB_RETENTION)", purged)
+                    documents.DocumentStore(self.store.db).purge()  # their files, and expired downloads
             except Exception:  # noqa: BLE001 - a locked or busy database must not kill the heartbeat
                 log.exception("job heartbeat failed")
 
@@ -178,10 +180,14 @@ class JobWorkers:
                     continue
                 self._active[name] = claim
                 try:
-                    options = ArticleOptions.from_dict(claim.options)
                     try:
                         with batcher.priority("background"), cache.scope(claim.tenant):  # interactive first
-                            row = process_record(self.runtime, Record.from_dict(claim.record), options)
+                            if claim.options.get("kind") == documents.KIND:  # a whole file (service/documents.py)
+                                row = documents.process_claim(self.runtime, self.settings.database, claim,
+                                                              self.settings.max_document_bytes)
+                            else:
+                                row = process_record(self.runtime, Record.from_dict(claim.record),
+                                                     ArticleOptions.from_dict(claim.options))
                     except CapabilityUnavailable as exc:
                         store.fail_job(claim.job_id, f"{exc}. To fix: {exc.how_to_fix}")
                         continue
@@ -215,6 +221,8 @@ def init_app(app: Flask, start_workers: bool = False) -> None:
             request.max_content_length = app.extensions["tomtat.settings"].max_job_bytes
 
     app.before_request_funcs.setdefault(None, []).insert(0, _job_body_limit)
+    app.register_blueprint(documents.bp)  # document translation runs as jobs
+    app.before_request_funcs[None].insert(0, documents.body_limit)
     workers = JobWorkers(app, priority)
     app.extensions["tomtat.jobs"] = workers
     atexit.register(workers.shutdown, 10.0)

@@ -29,14 +29,18 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 
 from flask import Blueprint, Response, jsonify, request
 
 from models import pipeline
+from models.documents import formats_listing
+from models.documents.run import translate_file as run_translate_file
 from models.html_translate import html_text, translate_html, translate_html_documents
 from models.langid import detect_language
 from models.text.budget import text_budget
 
+from .auth import tenant
 from .errors import PROBLEM_JSON, ApiError
 from .http import FORM_TYPES, check_length, json_problem, runtime, settings
 from .openapi import operation
@@ -266,13 +270,53 @@ def frontend_settings():
         "apiKeys": keys,
         "keyRequired": keys,
         "suggestions": False,
-        "filesTranslation": False,
-        "supportedFilesFormat": [],
+        "filesTranslation": True,
+        "supportedFilesFormat": [ext for f in formats_listing() for ext in f["extensions"]],
         "language": {
             "source": {"code": SOURCE, "name": NAMES[SOURCE]},
             "target": {"code": TARGET, "name": NAMES[TARGET]},
         },
     })
+
+
+@bp.post("/translate_file")
+def translate_file():
+    """LibreTranslate's file translation: the file translated now, answered with a link to download it
+    (``translatedFileUrl``), valid for the job retention (TOMTAT_JOB_RETENTION; a day when that is off)."""
+    from . import documents
+
+    filename, data = documents.uploaded()
+    fields = request.form
+    source, target = _language(fields, "source"), _language(fields, "target")
+    pairs = _pairs()
+    if not pairs:
+        runtime().translator()  # 503: no model, with the reason and the fix
+    if source != "auto" and (source, target) not in pairs:
+        raise _unsupported(f"{source}→{target}" if source in {s for s, _ in pairs} else source,
+                           "language pair" if source in {s for s, _ in pairs} else "source")
+    # each batch of the file's segments has the text budget of one request (models.pipeline.translate)
+    result = run_translate_file(runtime(), data, filename, source=source, target=target,
+                                allow_other_language=True, limits=documents.limits())
+    retention = settings().job_retention
+    expires = time.time() + (retention if retention > 0 else 86400)
+    files = documents.store()
+    files.purge()
+    file_id = files.save(tenant(), "translation", result.filename, result.media_type, result.data, expires_at=expires)
+    url = request.host_url + f"download_file/{file_id}.{result.filename}"
+    return jsonify({"translatedFileUrl": url})
+
+
+@bp.get("/download_file/<name>")
+def download_file(name: str):
+    """A /translate_file result. The link is the capability (128 random bits), as LibreTranslate's own:
+    its clients fetch it without their key."""
+    from . import documents
+
+    file_id = name.split(".", 1)[0]
+    found = documents.store().get(file_id) if len(file_id) == 32 and file_id.isalnum() else None
+    if found is None:
+        raise _error(404, "File not found (expired, or never made)")
+    return documents.send(found)
 
 
 @bp.get("/health")
@@ -291,6 +335,21 @@ def suggest():
 _LT_ERROR = {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}}
 operation("GET", "/health", "LibreTranslate-compatible liveness probe", tag="libretranslate",
           responses={200: ({"type": "object", "properties": {"status": {"const": "ok"}}}, "The process is up.")})
+operation("POST", "/translate_file", "LibreTranslate-compatible file translation", tag="libretranslate",
+          description="Multipart: `file`, `source` (or `auto`), `target`, `api_key`. The file is translated at once "
+                      "(long files: prefer POST /v1/documents, a job); the answer links to the result.",
+          body_schema={"type": "object", "required": ["file", "source", "target"], "properties": {
+              "file": {"type": "string", "format": "binary"}, "source": {"type": "string", "examples": ["vi", "auto"]},
+              "target": {"type": "string", "examples": ["en"]}, "api_key": {"type": ["string", "null"]}}},
+          body_types=("multipart/form-data",),
+          responses={200: ({"type": "object", "required": ["translatedFileUrl"], "properties": {
+              "translatedFileUrl": {"type": "string"}}}, "Where to download the translated file."),
+              400: (_LT_ERROR, "Invalid request or file."), 403: (_LT_ERROR, "Bad API key."),
+              429: (_LT_ERROR, "Slow down."), 503: (_LT_ERROR, "No translation model.")})
+operation("GET", "/download_file/<name>", "A file translated by /translate_file", tag="libretranslate",
+          content_type="application/octet-stream",
+          responses={200: ({"type": "string", "format": "binary"}, "The translated file."),
+                     400: (_LT_ERROR, "Expired or unknown (LibreTranslate answers every request problem with 400).")})
 operation("POST", "/suggest", "LibreTranslate-compatible suggestion (off: always 403)", tag="libretranslate",
           body_schema={"type": "object"}, body_types=("application/json", "application/x-www-form-urlencoded"),
           responses={403: (_LT_ERROR, "Suggestions are disabled on this server.")})

@@ -127,7 +127,8 @@ def test_last_used_is_recorded(app, db):
 # routes open with keys on, as documented (README "API keys and limits"); /languages and /frontend/settings
 # stay open as in LibreTranslate's own server, which checks keys on /translate and /detect only
 PUBLIC = {"/", "/docs", "/static/<path:filename>", "/openapi.json", "/healthz", "/readyz", "/metrics",
-          "/languages", "/frontend/settings", "/health", "/suggest"}  # LibreTranslate leaves these two open too
+          "/languages", "/frontend/settings", "/health", "/suggest",  # LibreTranslate leaves these open too
+          "/download_file/<name>"}  # a /translate_file result: its unguessable link is the capability
 
 
 def _url(rule) -> str:
@@ -150,7 +151,7 @@ def test_every_v1_and_libretranslate_route_needs_a_key(app, db):
         if rule.rule in PUBLIC:
             assert not protected(rule.rule), rule.rule
             continue
-        assert rule.rule.startswith("/v1/") or rule.rule in ("/translate", "/detect"), \
+        assert rule.rule.startswith("/v1/") or rule.rule in ("/translate", "/detect", "/translate_file"), \
             f"{rule.rule} is neither public nor an API route: classify it"
         libre = not rule.rule.startswith("/v1/")
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):

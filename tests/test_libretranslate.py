@@ -375,7 +375,8 @@ def test_frontend_settings(client, keyed):
     body = client.get("/frontend/settings").get_json()
     assert body == {
         "charLimit": 2000, "frontendTimeout": 500, "apiKeys": False, "keyRequired": False, "suggestions": False,
-        "filesTranslation": False, "supportedFilesFormat": [],
+        "filesTranslation": True,
+        "supportedFilesFormat": [".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".odt", ".srt"],
         "language": {"source": {"code": "vi", "name": "Vietnamese"}, "target": {"code": "en", "name": "English"}},
     }
     keyed_body = keyed[0].test_client().get("/frontend/settings").get_json()

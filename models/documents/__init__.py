@@ -57,7 +57,7 @@ class DocumentLimits:
 class DocumentResult:
     data: bytes
     media_type: str
-    filename: str  # a name for the translated file: "report.en.docx"
+    filename: str  # a name for the translated file: "report.en.docx" (the target language before the extension)
     stats: dict = field(default_factory=dict)
 
 
@@ -111,6 +111,7 @@ def translate_document(
     limits: DocumentLimits = DocumentLimits(),
     batch_size: int = 64,
     progress: Callable[[int, int], None] | None = None,
+    target: str = "en",
 ) -> DocumentResult:
     """Translate a whole file; see the module docstring.
 
@@ -148,7 +149,7 @@ def translate_document(
     stats = {"format": fmt.name, "segments": len(document.segments), "translated": len(todo) - kept,
              "kept": kept, "characters": chars, "bytes_in": len(data), "bytes_out": len(output),
              "structure": dict(document.structure)}
-    return DocumentResult(output, fmt.media_type, f"{stem}.en{ext}", stats)
+    return DocumentResult(output, fmt.media_type, f"{stem}.{target}{ext}", stats)
 
 
 def formats_listing() -> list[dict]:

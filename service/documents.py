@@ -1,0 +1,341 @@
+"""Whole documents over HTTP: ``POST /v1/documents`` (a job), ``GET /v1/documents/<id>`` and ``…/file``.
+
+The file is sent as ``multipart/form-data`` (``file``, ``target``, optional ``source``, ``glossary``,
+``summarize``), checked at once (size, format, that it opens: a corrupt or mislabelled file is a 422
+here, not a failed job later), stored in the service's database (table ``documents``, migration 3) and
+translated by a job worker (any replica) through :func:`models.documents.run.translate_file`. The
+translated file is stored beside it; both belong to the caller's key and go when the job is purged
+(TOMTAT_JOB_RETENTION after it finishes). LibreTranslate's ``/translate_file`` (``service/libretranslate.py``)
+uses the same store for its ``/download_file/<name>`` links.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import time
+
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
+from sqlalchemy import text
+
+from models.documents import DocumentLimits, open_document
+from models.documents.run import FileResult, translate_file
+from models.errors import InputError
+from models.glossary import Glossary, from_dict as glossary_from_dict
+
+from .auth import tenant
+from .db import Database
+from .errors import ApiError
+from .glossaries import resolve
+from .http import runtime, settings, strict_loads
+from .openapi import API_ERRORS, READ_ERRORS, operation
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("documents", __name__, url_prefix="/v1/documents")
+
+KIND = "document"  # the job options' "kind" of a document job
+FORM_OVERHEAD = 256 * 1024  # multipart headers and the other fields, on top of the file
+TRUE, FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off", "")
+
+
+# -- the file store -----------------------------------------------------------------------------------------
+
+class DocumentStore:
+    """Files in the service's database, each owned by a tenant, tied to a job or expiring on its own."""
+
+    def __init__(self, database: str | Database):
+        self.db = database if isinstance(database, Database) else Database.shared(str(database))
+
+    def save(self, owner: str, role: str, filename: str, media_type: str, data: bytes, *,
+             job_id: str | None = None, expires_at: float | None = None) -> str:
+        file_id = secrets.token_hex(16)  # also the capability in a /download_file link: 128 random bits
+        with self.db.tx() as conn:
+            conn.execute(text("INSERT INTO documents (id, tenant, job_id, role, filename, media_type, size, data, "
+                              "created_at, expires_at) VALUES (:id, :t, :job, :role, :name, :type, :size, :data, "
+                              ":now, :exp)"),
+                         {"id": file_id, "t": owner, "job": job_id, "role": role, "name": filename, "type": media_type,
+                          "size": len(data), "data": data, "now": time.time(), "exp": expires_at})
+        return file_id
+
+    def attach(self, file_id: str, job_id: str) -> None:
+        with self.db.tx() as conn:
+            conn.execute(text("UPDATE documents SET job_id = :job, expires_at = NULL WHERE id = :id"),
+                         {"job": job_id, "id": file_id})
+
+    def get(self, file_id: str, owner: str | None = None) -> dict | None:
+        """The file (``owner`` None: whoever holds its id, as a /download_file link is used)."""
+        sql = "SELECT * FROM documents WHERE id = :id AND (expires_at IS NULL OR expires_at > :now)"
+        params = {"id": file_id, "now": time.time()}
+        if owner is not None:
+            sql += " AND tenant = :t"
+            params["t"] = owner
+        with self.db.read() as conn:
+            row = conn.execute(text(sql), params).mappings().first()
+        if row is None:
+            return None
+        out = dict(row)
+        out["data"] = bytes(out["data"])  # memoryview on PostgreSQL
+        return out
+
+    def purge(self) -> int:
+        """Remove expired files and the files of purged jobs → how many."""
+        with self.db.tx() as conn:
+            gone = conn.execute(text("DELETE FROM documents WHERE expires_at IS NOT NULL AND expires_at < :now"),
+                                {"now": time.time()}).rowcount
+            gone += conn.execute(text("DELETE FROM documents WHERE job_id IS NOT NULL AND NOT EXISTS "
+                                      "(SELECT 1 FROM jobs WHERE jobs.id = documents.job_id)")).rowcount
+        return gone
+
+
+def store(app=None) -> DocumentStore:
+    app = app or current_app
+    found = app.extensions.get("tomtat.documents")
+    if found is None:
+        found = app.extensions["tomtat.documents"] = DocumentStore(app.extensions["tomtat.settings"].database)
+    return found
+
+
+def limits() -> DocumentLimits:
+    return DocumentLimits(max_bytes=settings().max_document_bytes)
+
+
+# -- the request -------------------------------------------------------------------------------------------
+
+def _flag(name: str, default: bool = False) -> bool:
+    value = request.form.get(name)
+    if value is None:
+        return default
+    if value.strip().lower() in TRUE:
+        return True
+    if value.strip().lower() in FALSE:
+        return False
+    raise InputError(f"`{name}` is {value!r}; send true or false", field=name, code="validation")
+
+
+def _code(name: str, value: str | None) -> str | None:
+    if value is None or value == "":
+        return None
+    value = value.strip().lower()
+    if not (value.isascii() and value.replace("-", "").isalpha() and 2 <= len(value) <= 12):
+        raise InputError(f"`{name}` is {value!r}; send a language code such as vi, en or auto", field=name,
+                         code="validation")
+    return value
+
+
+def _glossary(value: str | None) -> Glossary | None:
+    """A form's ``glossary``: a stored glossary's name, or the terms as a JSON object."""
+    if value is None or not value.strip():
+        return None
+    if value.lstrip().startswith("{"):
+        try:
+            terms = strict_loads(value)
+        except ValueError as exc:
+            raise InputError(f"`glossary` is not a JSON object of terms: {exc}", field="glossary",
+                             code="bad-glossary") from None
+        return resolve(terms)
+    return resolve(value.strip())
+
+
+def uploaded(field_name: str = "file") -> tuple[str, bytes]:
+    """The uploaded file's name and bytes; 422 without one, 413 over TOMTAT_MAX_DOCUMENT_BYTES."""
+    if request.mimetype != "multipart/form-data":
+        raise ApiError(415, "Unsupported Media Type", f"send the file as multipart/form-data with a `{field_name}` "
+                       f"field (got {request.mimetype or 'no body'}), e.g. curl -F {field_name}=@report.docx")
+    upload = request.files.get(field_name)
+    if upload is None or not upload.filename:
+        raise InputError(f"no file: send it as the `{field_name}` field of a multipart/form-data body, with its "
+                         "file name (the name's extension says the format)", field=field_name, code="no-file")
+    limit = settings().max_document_bytes
+    data = upload.stream.read(limit + 1)
+    if len(data) > limit:
+        raise ApiError(413, "File too large", f"the file is over {limit} bytes (TOMTAT_MAX_DOCUMENT_BYTES); "
+                       "split it, or ask the operator to raise the limit", slug="file-too-large", limit=limit)
+    return upload.filename, data
+
+
+def body_limit() -> None:
+    """Before the body is read: a document route takes a file up to TOMTAT_MAX_DOCUMENT_BYTES."""
+    if request.method == "POST" and request.endpoint in ("documents.create_document", "libretranslate.translate_file"):
+        request.max_content_length = settings().max_document_bytes + FORM_OVERHEAD
+
+
+# -- routes ------------------------------------------------------------------------------------------------
+
+def _links(job_id: str) -> dict:
+    return {"self": url_for("documents.get_document", job_id=job_id),
+            "file": url_for("documents.get_file", job_id=job_id),
+            "job": url_for("jobs.get_job", job_id=job_id)}
+
+
+@bp.post("")
+def create_document():
+    from .jobs import _workers
+
+    filename, data = uploaded()
+    source = _code("source", request.form.get("source")) or "auto"
+    target = _code("target", request.form.get("target"))
+    summarize = _flag("summarize")
+    allow_other = _flag("allow_other_language")
+    glossary = _glossary(request.form.get("glossary"))
+    translator = runtime().translator()  # 503 (with the fix) before storing anything
+    fmt, _ = open_document(data, filename, limits())  # 422 now for a corrupt or mislabelled file
+    if source != "auto":
+        from models import pipeline
+
+        source, target = pipeline.pick_direction(translator.pairs, source, target)
+    owner = tenant()
+    files = store()
+    files.purge()
+    file_id = files.save(owner, "source", filename, fmt.media_type, data, expires_at=time.time() + 86400)
+    options = {"kind": KIND, "source": source, "target": target, "summarize": summarize,
+               "allow_other_language": allow_other, "glossary": glossary.as_dict() if glossary else None,
+               "translate": "none"}
+    record = json.dumps({"id": filename, "file": file_id}, ensure_ascii=False)
+    workers = _workers()
+    job_id, _ = workers.store.create_job([(filename, record)], options, tenant=owner)
+    files.attach(file_id, job_id)  # from now on it lives as long as its job
+    workers.notify()
+    response = jsonify(document_status(job_id))
+    response.status_code = 202
+    response.headers["Location"] = url_for("documents.get_document", job_id=job_id)
+    return response
+
+
+def _job(job_id: str) -> dict:
+    from .jobs import _workers
+
+    job = _workers().store.get_job(job_id, tenant())
+    if job is None or job["options"].get("kind") != KIND:
+        raise ApiError(404, "Document not found", f"there is no document job {job_id!r} for this API key (kept "
+                       "for the job retention after it finishes, TOMTAT_JOB_RETENTION)", slug="not-found")
+    return job
+
+
+def _row(job_id: str) -> dict | None:
+    from .jobs import _workers
+
+    for row in _workers().store.iter_results(job_id, 0, 1):
+        return json.loads(row)
+    return None
+
+
+def document_status(job_id: str) -> dict:
+    job = _job(job_id)
+    row = _row(job_id) if job["status"] in ("done", "failed") else None
+    status = {"queued": "queued", "running": "running", "cancelled": "cancelled"}.get(job["status"])
+    body = {"job_id": job_id, "status": status, "source": job["options"].get("source"),
+            "target": job["options"].get("target"), "summarize": job["options"].get("summarize", False)}
+    if row is not None and not row.get("error"):
+        body["status"] = "succeeded"
+        body |= {k: row[k] for k in ("filename", "format", "media_type", "source", "target", "stats", "summary_vi",
+                                     "summary_en", "checks", "warnings") if k in row}
+    elif row is not None or job["status"] == "failed":
+        body["status"] = "failed"
+        body["error"] = (row or {}).get("error", "job-failed")
+        body["reason"] = (row or {}).get("reason") or job.get("error")
+    body["progress"] = job["progress"]
+    body |= {"created_at": job["created_at"], "finished_at": job["finished_at"], "links": _links(job_id)}
+    return body
+
+
+@bp.get("/<job_id>")
+def get_document(job_id: str):
+    return jsonify(document_status(job_id))
+
+
+@bp.get("/<job_id>/file")
+def get_file(job_id: str):
+    body = document_status(job_id)
+    if body["status"] != "succeeded":
+        detail = {"failed": f"the document could not be translated: {body.get('reason')}",
+                  "cancelled": "the document job was cancelled"}.get(
+            body["status"], f"the translation is {body['status']}; retry when GET {body['links']['self']} says "
+                            "succeeded")
+        raise ApiError(409, "Document not ready", detail, slug="document-not-ready", status_now=body["status"],
+                       headers={"Retry-After": "1"} if body["status"] in ("queued", "running") else {})
+    row = _row(job_id)
+    found = store().get(row["file"], tenant())
+    if found is None:
+        raise ApiError(404, "Document not found", "the translated file has expired", slug="not-found")
+    return send(found)
+
+
+def send(found: dict) -> Response:
+    response = Response(found["data"], mimetype=found["media_type"].split(";")[0])
+    if "charset" in found["media_type"]:
+        response.charset = "utf-8"
+    ascii_name = found["filename"].encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
+    from urllib.parse import quote
+
+    response.headers["Content-Disposition"] = (f'attachment; filename="{ascii_name}"; '
+                                               f"filename*=UTF-8''{quote(found['filename'])}")
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# -- the job worker's side ---------------------------------------------------------------------------------
+
+def process_claim(rt, database: str, claim, limit_bytes: int) -> dict:
+    """One document item → its result row (the translated file stored beside the upload). Bad input is an
+    error row; ``CapabilityUnavailable`` propagates (the job fails with the fix)."""
+    record, options = claim.record, claim.options
+    files = DocumentStore(database)
+    source = files.get(record["file"], claim.tenant)
+    if source is None:
+        return {"id": record.get("id"), "error": "file-missing", "reason": "the uploaded file is gone (expired)"}
+    try:
+        result: FileResult = translate_file(
+            rt, source["data"], source["filename"], source=options.get("source", "auto"),
+            target=options.get("target"), glossary=glossary_from_dict(options.get("glossary")),
+            summarize=options.get("summarize", False), allow_other_language=options.get("allow_other_language", False),
+            limits=DocumentLimits(max_bytes=limit_bytes))
+    except InputError as exc:
+        return {"id": record.get("id"), "error": exc.code, "reason": str(exc)}
+    file_id = files.save(claim.tenant, "translation", result.filename, result.media_type, result.data,
+                         job_id=claim.job_id)
+    row = {"id": record.get("id"), "file": file_id, "filename": result.filename, "media_type": result.media_type,
+           "format": result.stats.get("format"), "source": result.source, "target": result.target,
+           "stats": result.stats, "checks": result.checks}
+    if options.get("summarize"):
+        row |= {"summary_vi": result.summary_vi, "summary_en": result.summary_en}
+    if result.warnings:
+        row["warnings"] = result.warnings
+    return row
+
+
+# -- OpenAPI ---------------------------------------------------------------------------------------------
+
+_FORM = {"type": "object", "required": ["file"], "properties": {
+    "file": {"type": "string", "format": "binary", "description": "The document: .txt .md .html .docx .odt .srt "
+             "(the extension says the format)."},
+    "source": {"type": "string", "default": "auto", "examples": ["vi", "en", "auto"]},
+    "target": {"type": "string", "description": "Omitted: the source's one target (vi → en, en → vi).",
+               "examples": ["en", "vi"]},
+    "glossary": {"type": "string", "description": "A stored glossary's name, or the terms as a JSON object."},
+    "summarize": {"type": "string", "enum": ["true", "false"], "default": "false",
+                  "description": "Also the Vietnamese and English summary of the document."},
+    "allow_other_language": {"type": "string", "enum": ["true", "false"], "default": "false"},
+}}
+_STATUS = {"type": "object", "required": ["job_id", "status", "links"], "properties": {
+    "job_id": {"type": "string"},
+    "status": {"type": "string", "enum": ["queued", "running", "succeeded", "failed", "cancelled"]},
+    "filename": {"type": "string"}, "format": {"type": "string"}, "source": {"type": ["string", "null"]},
+    "target": {"type": ["string", "null"]}, "stats": {"type": "object"},
+    "summary_vi": {"type": ["string", "null"]}, "summary_en": {"type": ["string", "null"]},
+    "checks": {"type": "object"}, "error": {"type": "string"}, "reason": {"type": ["string", "null"]},
+    "progress": {"type": "number"}, "links": {"type": "object"}}}
+operation("POST", "/v1/documents", "Translate a document (a job)", tag="documents",
+          description="A .txt, .md, .html, .docx, .odt or .srt file, translated with its structure kept (paragraphs, "
+                      "headings, bold/italic/links, tables, lists, subtitle timings). Answers 202; poll the `self` "
+                      "link, then download `file`.",
+          body_schema=_FORM, body_types=("multipart/form-data",),
+          responses={202: (_STATUS, "Accepted: the document job and its links.")}, errors=API_ERRORS)
+operation("GET", "/v1/documents/<job_id>", "A document job's state, summaries and links", tag="documents",
+          responses={200: (_STATUS, "State; when succeeded, the file's name, stats and summaries.")},
+          errors=READ_ERRORS + (404,))
+operation("GET", "/v1/documents/<job_id>/file", "The translated file", tag="documents",
+          content_type="application/octet-stream",
+          responses={200: ({"type": "string", "format": "binary"}, "The file, in the format it was sent.")},
+          errors=READ_ERRORS + (404, 409))

@@ -1,0 +1,233 @@
+"""Documents over HTTP: ``POST /v1/documents`` as a job (every format, its structure counted element by element
+in the downloaded file), summaries, glossaries, limits and bad files as problems, per-key scoping, retention,
+and LibreTranslate's ``/translate_file`` + ``/download_file``; on SQLite and PostgreSQL. Tiny random models."""
+
+from __future__ import annotations
+
+import io
+import re
+import time
+
+import pytest
+import srt
+
+from service import jobs
+from service.documents import DocumentStore
+from service.keys import KeyStore
+from service.store import JobStore
+from tests.helpers import app_factory, problem
+from tests.servers import fresh_postgres
+from tests.test_documents import (HTML, MARKDOWN, TXT, build_docx, build_odt, build_srt, docx_structure, md_shape,
+                                  odt_structure)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request, tmp_path):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'tomtat.sqlite3'}"
+    else:
+        with fresh_postgres() as pg:
+            yield pg
+
+
+@pytest.fixture()
+def make_app(tiny_runtime, database):
+    with app_factory(tiny_runtime, database_url=database, job_workers=1, job_lease_s=30.0) as make:
+        yield make
+
+
+def upload(client, data: bytes, filename: str, headers=None, **fields):
+    form = {"file": (io.BytesIO(data), filename), **{k: str(v) for k, v in fields.items()}}
+    return client.post("/v1/documents", data=form, content_type="multipart/form-data", headers=headers or {})
+
+
+def finished(app, client, job_id: str, headers=None, seconds: float = 120) -> dict:
+    jobs.start_workers(app)
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        body = client.get(f"/v1/documents/{job_id}", headers=headers or {}).get_json()
+        if body["status"] in ("succeeded", "failed", "cancelled"):
+            return body
+        time.sleep(0.05)
+    raise AssertionError(f"document job {job_id} did not finish: {body}")
+
+
+def translated(app, client, data: bytes, filename: str, **fields) -> tuple[dict, bytes]:
+    created = upload(client, data, filename, **fields)
+    assert created.status_code == 202, created.get_data(as_text=True)
+    body = created.get_json()
+    assert body["status"] == "queued" and created.headers["Location"] == body["links"]["self"]
+    status = finished(app, client, body["job_id"])
+    assert status["status"] == "succeeded", status
+    file = client.get(status["links"]["file"])
+    assert file.status_code == 200
+    return status, file.data
+
+
+# -- one skeleton per format: the structure without the text ------------------------------------------------
+
+def docx_skeleton(data: bytes):
+    s = docx_structure(data)
+    return ([(style, [(i[0], i[1:3] if i[0] == "run" else (i[1], len(i[2]))) for i in items])
+             for style, items in s["paragraphs"]], [len(row) for row in s["cells"]])
+
+
+def odt_skeleton(data: bytes):
+    def skeleton(tree):
+        return [(n[0], n[1], skeleton(n[2])) for n in tree if n[0] != "text"]
+    return skeleton(odt_structure(data))
+
+
+def srt_skeleton(data: bytes):
+    return [(c.index, c.start, c.end) for c in srt.parse(data.decode())]
+
+
+def html_skeleton(data: bytes):
+    return re.findall(r"<[^>]+>", data.decode())
+
+
+def txt_skeleton(data: bytes):
+    return [len(block.split("\n")) for block in data.decode().split("\n\n")]
+
+
+FORMATS = {
+    "docx": (build_docx, "bao-cao.docx", docx_skeleton),
+    "odt": (build_odt, "bao-cao.odt", odt_skeleton),
+    "srt": (build_srt, "phim.srt", srt_skeleton),
+    "md": (lambda: MARKDOWN.encode(), "ghi-chu.md", lambda d: md_shape(d.decode())),
+    "html": (lambda: HTML.encode(), "trang.html", html_skeleton),
+    "txt": (lambda: TXT.encode(), "bai.txt", txt_skeleton),
+}
+
+
+@pytest.mark.parametrize("fmt", list(FORMATS))
+def test_every_format_round_trips_through_a_job(make_app, fmt):
+    build, filename, skeleton = FORMATS[fmt]
+    app = make_app()
+    source = build()
+    status, data = translated(app, app.test_client(), source, filename, source="vi", target="en")
+    assert status["format"] == fmt and status["filename"] == filename.replace(".", ".en.", 1)
+    assert (status["source"], status["target"]) == ("vi", "en")
+    assert skeleton(data) == skeleton(source)  # the downloaded file opens in its library, structure kept
+    assert status["stats"]["translated"] >= 1 and status["stats"]["bytes_out"] == len(data)
+    assert "translation" in status["checks"]  # vi→en: the segments' fact checks, counted
+
+
+def test_summaries_and_a_glossary_in_the_same_job(make_app):
+    app = make_app()
+    client = app.test_client()
+    client.put("/v1/glossaries/desk", json={"entries": {"UBND": "People's Committee"}})
+    status, data = translated(app, client, TXT.encode(), "bai.txt", glossary="desk", summarize="true")
+    assert "People's Committee" in data.decode()
+    assert status["summary_vi"] and status["summary_en"]
+    status, data = translated(app, client, TXT.encode(), "bai.txt", glossary='{"UBND": "City Hall"}')
+    assert "City Hall" in data.decode() and "summary_vi" not in status
+
+
+def test_english_to_vietnamese_and_auto(make_app):
+    app = make_app()
+    client = app.test_client()
+    english = b"The People's Committee met this afternoon.\n\nTraffic was heavy in the city."
+    status, data = translated(app, client, english, "news.txt", source="en", target="vi")
+    assert status["filename"] == "news.vi.txt" and len(data.decode().split("\n\n")) == 2
+    status, _ = translated(app, client, english, "news.txt")  # source auto: detected
+    assert (status["source"], status["target"]) == ("en", "vi")
+
+
+@pytest.mark.parametrize("data, filename, status, slug", [
+    (b"PK\x03\x04 not really", "bao-cao.docx", 422, "corrupt"),
+    (TXT.encode(), "bao-cao.docx", 422, "wrong_format"),  # mislabelled: text named .docx
+    (b"%PDF-1.4", "bao-cao.pdf", 422, "unsupported_format"),
+    (b"", "trong.txt", 422, "empty"),
+])
+def test_bad_files_are_problems_before_any_job(make_app, data, filename, status, slug):
+    app = make_app()
+    client = app.test_client()
+    body = problem(upload(client, data, filename), status)
+    assert body["type"].endswith("/" + slug) and body["errors"][0]["field"] == "file"
+    assert body["title"] == "Unprocessable file"
+    assert JobStore(app.extensions["tomtat.settings"].database).jobs_by_state().get("queued", 0) == 0
+
+
+def test_request_problems(make_app):
+    client = make_app(max_document_bytes=1000).test_client()
+    assert problem(upload(client, b"x" * 1001, "big.txt"), 413)["limit"] == 1000
+    assert problem(client.post("/v1/documents", json={"file": "x"}), 415)
+    assert problem(client.post("/v1/documents", data={"target": "en"}, content_type="multipart/form-data"),
+                   422)["type"].endswith("/no-file")
+    assert problem(upload(client, TXT.encode(), "bai.txt", summarize="maybe"), 422)
+    assert problem(upload(client, TXT.encode(), "bai.txt", source="vi", target="fr"), 422)
+    assert problem(upload(client, TXT.encode(), "bai.txt", glossary="nope"), 422)["type"].endswith(
+        "/unknown-glossary")
+    assert problem(upload(client, TXT.encode(), "bai.txt", glossary="{bad json"), 422)["type"].endswith(
+        "/bad-glossary")
+    assert problem(client.get("/v1/documents/" + "0" * 32), 404)
+
+
+def test_the_file_is_not_ready_before_its_job_ends(tiny_runtime, tmp_path):
+    with app_factory(tiny_runtime, db_path=str(tmp_path / "db.sqlite3"), job_workers=0) as make:
+        client = make().test_client()
+        body = upload(client, TXT.encode(), "bai.txt").get_json()
+        waiting = client.get(body["links"]["file"])
+        assert problem(waiting, 409)["status_now"] == "queued" and waiting.headers["Retry-After"] == "1"
+
+
+def test_documents_belong_to_their_key_and_go_with_the_retention(make_app, database):
+    keys = KeyStore(database)
+    _, alice = keys.create("alice")
+    _, bob = keys.create("bob")
+    app = make_app(auth=True, job_retention=3600)
+    client = app.test_client()
+    a, b = {"X-API-Key": alice}, {"X-API-Key": bob}
+    created = upload(client, TXT.encode(), "bai.txt", headers=a).get_json()
+    status = finished(app, client, created["job_id"], headers=a)
+    assert status["status"] == "succeeded"
+    for path in (status["links"]["self"], status["links"]["file"]):
+        assert problem(client.get(path, headers=b), 404)
+        assert client.get(path, headers=a).status_code == 200
+    assert problem(client.get(status["links"]["file"]), 401)
+
+    files = DocumentStore(database)
+    store = JobStore(database, retention_s=3600)
+    with store.db.tx() as conn:  # the job finished over an hour ago
+        from sqlalchemy import text
+        conn.execute(text("UPDATE jobs SET finished_at = finished_at - 7200 WHERE id = :id"), {"id": created["job_id"]})
+    assert store.purge_expired() == 1 and files.purge() == 2  # the upload and the translation
+    assert problem(client.get(status["links"]["file"], headers=a), 404)
+
+
+# -- LibreTranslate ---------------------------------------------------------------------------------------------
+
+def test_libretranslate_translate_file_and_download(make_app):
+    client = make_app().test_client()
+    answer = client.post("/translate_file", data={"file": (io.BytesIO(build_docx()), "bao-cao.docx"),
+                                                  "source": "vi", "target": "en"},
+                         content_type="multipart/form-data")
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    url = answer.get_json()["translatedFileUrl"]
+    assert url.startswith("http://localhost/download_file/") and url.endswith("bao-cao.en.docx")
+    file = client.get(url.removeprefix("http://localhost"))
+    assert file.status_code == 200 and docx_skeleton(file.data) == docx_skeleton(build_docx())
+    assert client.get("/download_file/" + "0" * 32 + ".x.txt").get_json() == {
+        "error": "File not found (expired, or never made)"}
+    settings = client.get("/frontend/settings").get_json()
+    assert settings["filesTranslation"] is True
+    assert {".txt", ".md", ".html", ".docx", ".odt", ".srt"} <= set(settings["supportedFilesFormat"])
+
+
+def test_libretranslate_file_errors_read_as_libretranslate(make_app, database):
+    client = make_app().test_client()
+    bad = client.post("/translate_file", data={"file": (io.BytesIO(b"PK nope"), "x.docx"), "source": "vi",
+                                               "target": "en"}, content_type="multipart/form-data")
+    assert bad.status_code == 400 and "corrupt" in bad.get_json()["error"]
+    pair = client.post("/translate_file", data={"file": (io.BytesIO(b"Xin chao"), "x.txt"), "source": "vi",
+                                                "target": "fr"}, content_type="multipart/form-data")
+    assert pair.status_code == 400 and "error" in pair.get_json()
+    _, key = KeyStore(database).create("weblate")
+    keyed = make_app(auth=True).test_client()
+    form = lambda: {"file": (io.BytesIO(TXT.encode()), "bai.txt"), "source": "vi", "target": "en"}  # noqa: E731
+    assert keyed.post("/translate_file", data=form(), content_type="multipart/form-data").status_code == 400
+    ok = keyed.post("/translate_file", data=form() | {"api_key": key}, content_type="multipart/form-data")
+    assert ok.status_code == 200
+    link = ok.get_json()["translatedFileUrl"].removeprefix("http://localhost")
+    assert keyed.get(link).status_code == 200  # the link is the capability, as LibreTranslate's
