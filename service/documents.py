@@ -16,10 +16,10 @@ import logging
 import secrets
 import time
 
-from flask import Blueprint, Response, current_app, jsonify, request, url_for
+from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
 from sqlalchemy import text
 
-from models.documents import DocumentLimits, open_document
+from models.documents import DocumentLimits, document_text, open_document
 from models.documents.run import FileResult, translate_file
 from models.errors import InputError
 from models.glossary import Glossary, from_dict as glossary_from_dict
@@ -38,6 +38,7 @@ bp = Blueprint("documents", __name__, url_prefix="/v1/documents")
 KIND = "document"  # the job options' "kind" of a document job
 FORM_OVERHEAD = 256 * 1024  # multipart headers and the other fields, on top of the file
 TRUE, FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off", "")
+DOCUMENT_ENDPOINTS = ("documents.create_document", "libretranslate.translate_file")
 
 
 # -- the file store -----------------------------------------------------------------------------------------
@@ -139,7 +140,26 @@ def _glossary(value: str | None) -> Glossary | None:
 
 
 def uploaded(field_name: str = "file") -> tuple[str, bytes]:
-    """The uploaded file's name and bytes; 422 without one, 413 over TOMTAT_MAX_DOCUMENT_BYTES."""
+    """The uploaded file's name and bytes (read once per request); 422 without one, 413 over
+    TOMTAT_MAX_DOCUMENT_BYTES."""
+    if "tomtat_upload" not in g:
+        g.tomtat_upload = _read_upload(field_name)
+    return g.tomtat_upload
+
+
+def upload_chars() -> int:
+    """What a document request costs against the character quota: the characters of the file's text (0 for
+    a file that does not open: the route answers its 413/415/422 itself)."""
+    if request.method != "POST" or request.endpoint not in DOCUMENT_ENDPOINTS:
+        return 0
+    try:
+        filename, data = uploaded()
+        return len(document_text(data, filename, limits()))
+    except (ApiError, InputError):
+        return 0
+
+
+def _read_upload(field_name: str) -> tuple[str, bytes]:
     if request.mimetype != "multipart/form-data":
         raise ApiError(415, "Unsupported Media Type", f"send the file as multipart/form-data with a `{field_name}` "
                        f"field (got {request.mimetype or 'no body'}), e.g. curl -F {field_name}=@report.docx")
@@ -157,7 +177,7 @@ def uploaded(field_name: str = "file") -> tuple[str, bytes]:
 
 def body_limit() -> None:
     """Before the body is read: a document route takes a file up to TOMTAT_MAX_DOCUMENT_BYTES."""
-    if request.method == "POST" and request.endpoint in ("documents.create_document", "libretranslate.translate_file"):
+    if request.method == "POST" and request.endpoint in DOCUMENT_ENDPOINTS:
         request.max_content_length = settings().max_document_bytes + FORM_OVERHEAD
 
 

@@ -69,7 +69,8 @@ def _count(value) -> int:
 
 
 def text_chars() -> int:
-    """Characters of text in this request's body (text, texts, title, LibreTranslate's q): JSON or a form.
+    """Characters of text in this request's body (text, texts, title, LibreTranslate's q): JSON or a form;
+    a document (POST /v1/documents, /translate_file) costs the characters of its text.
     A job (POST /v1/jobs) costs every character it stores: each article's id, text, title and extra fields,
     counted while its body is read (``service.jobs.read_job_body``), not parsed again here."""
     if "tomtat_chars" not in g:
@@ -77,8 +78,12 @@ def text_chars() -> int:
         try:
             from .jobs import is_job_post, job_body_chars
 
+            from .documents import DOCUMENT_ENDPOINTS, upload_chars
+
             if is_job_post():  # a job is counted as it is read, by what it stores (every id and extra field)
                 g.tomtat_chars = job_body_chars()
+            elif request.endpoint in DOCUMENT_ENDPOINTS:  # a file costs the characters of its text
+                g.tomtat_chars = upload_chars()
             elif request.method == "POST" and request.is_json:
                 data = request.get_json(silent=True)
                 g.tomtat_chars = _count(data) if isinstance(data, (dict, list)) else 0

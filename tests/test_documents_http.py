@@ -231,3 +231,13 @@ def test_libretranslate_file_errors_read_as_libretranslate(make_app, database):
     assert ok.status_code == 200
     link = ok.get_json()["translatedFileUrl"].removeprefix("http://localhost")
     assert keyed.get(link).status_code == 200  # the link is the capability, as LibreTranslate's
+
+
+def test_a_document_costs_the_characters_of_its_text(make_app, database):
+    _, key = KeyStore(database).create("desk", char_quota="100/day")
+    client = make_app(auth=True).test_client()
+    small = upload(client, "Trời mưa to ở Hà Nội.".encode(), "a.txt", headers={"X-API-Key": key})
+    assert small.status_code == 202
+    text = ("Trời mưa to ở Hà Nội. " * 10).strip()
+    big = problem(upload(client, text.encode(), "b.txt", headers={"X-API-Key": key}), 429)
+    assert big["type"].endswith("/quota-exceeded") and big["chars"] == len(text)
