@@ -60,3 +60,15 @@ def tiny_runtime(tiny_config) -> Runtime:
 def offline_runtime() -> Runtime:
     """The default real models, which this machine does not have: the 503 path."""
     return Runtime(RuntimeConfig(device="cpu")).load()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request, tmp_path):
+    """A database URL, once a SQLite file and once a fresh database on this machine's PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'tomtat.sqlite3'}"
+    else:
+        from tests.servers import fresh_postgres
+
+        with fresh_postgres() as pg:
+            yield pg

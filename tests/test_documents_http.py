@@ -16,18 +16,8 @@ from service.documents import DocumentStore
 from service.keys import KeyStore
 from service.store import JobStore
 from tests.helpers import app_factory, problem
-from tests.servers import fresh_postgres
 from tests.test_documents import (HTML, MARKDOWN, TXT, build_docx, build_odt, build_srt, docx_structure, md_shape,
                                   odt_structure)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'tomtat.sqlite3'}"
-    else:
-        with fresh_postgres() as pg:
-            yield pg
 
 
 @pytest.fixture()

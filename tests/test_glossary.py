@@ -15,7 +15,6 @@ from models.text.clean import prepare_text
 from models.text.segment import split_sentences, split_text
 from service.keys import KeyStore
 from tests.helpers import app_factory, problem
-from tests.servers import fresh_postgres
 
 NEWSROOM = {
     "UBND": "People's Committee",
@@ -217,15 +216,6 @@ def test_glossary_files(tmp_path):
 
 
 # -- named glossaries over HTTP ------------------------------------------------------------------------------
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'tomtat.sqlite3'}"
-    else:
-        with fresh_postgres() as pg:
-            yield pg
-
 
 @pytest.fixture()
 def make_app(tiny_runtime, database):
