@@ -1,13 +1,18 @@
 """The web page at ``/`` and the interactive API docs at ``/docs``.
 
 Both are static HTML with the app's own JS and CSS (no CDN: newsrooms run the
-service offline). Article text is only ever put on the page as text nodes, and
-a Content-Security-Policy forbids inline and foreign scripts.
+service offline). The page summarizes and translates a pasted article (vi→en, or
+translates en→vi) and translates whole files through ``/v1/documents``; the file
+formats it offers and their size limit come from the server. Article text is only
+ever put on the page as text nodes, and a Content-Security-Policy forbids inline
+and foreign scripts.
 """
 
 from __future__ import annotations
 
 from flask import Blueprint, Flask, render_template, request
+
+from models.documents import formats_listing
 
 from .http import runtime, settings
 
@@ -62,6 +67,35 @@ LABELS = {
         "too_long": "Bài báo dài quá giới hạn",
         "network": "Không kết nối được tới máy chủ.",
         "results": "Kết quả",
+        "direction_label": "Chiều dịch",
+        "dir_vi_en": "Tiếng Việt → English",
+        "dir_en_vi": "English → Tiếng Việt",
+        "dir_auto": "Tự nhận diện: Việt ↔ Anh",
+        "text_label_en": "Văn bản tiếng Anh",
+        "text_placeholder_en": "Dán văn bản tiếng Anh (văn bản hoặc HTML) vào đây…",
+        "submit_en_vi": "Dịch sang tiếng Việt",
+        "en_vi_note": "Tóm tắt chỉ dành cho bài báo tiếng Việt: chiều Anh → Việt chỉ dịch văn bản.",
+        "translation_vi": "Bản dịch tiếng Việt",
+        "doc_heading": "Dịch tài liệu",
+        "doc_intro": "Tải lên một tệp; bản dịch giữ nguyên cấu trúc của tệp (đề mục, danh sách, bảng, phụ đề).",
+        "doc_file_label": "Tệp cần dịch",
+        "doc_formats": "Định dạng",
+        "doc_max": "tối đa",
+        "doc_glossary_label": "Bảng thuật ngữ (không bắt buộc)",
+        "doc_glossary_placeholder": "Tên bảng thuật ngữ đã lưu",
+        "doc_summarize_label": "Tóm tắt luôn",
+        "doc_submit": "Dịch tài liệu",
+        "doc_no_file": "Hãy chọn một tệp trước.",
+        "doc_bad_type": "Định dạng tệp không được hỗ trợ",
+        "doc_uploading": "Đang tải tệp lên…",
+        "doc_queued": "Đang chờ đến lượt…",
+        "doc_running": "Đang dịch…",
+        "doc_succeeded": "Đã dịch xong.",
+        "doc_failed": "Dịch tài liệu thất bại",
+        "doc_cancelled": "Việc dịch đã bị hủy.",
+        "doc_download": "Tải bản dịch",
+        "doc_segments": "đoạn đã dịch",
+        "doc_result": "Bản dịch tài liệu",
     },
     "en": {
         "lang": "en",
@@ -107,6 +141,35 @@ LABELS = {
         "too_long": "The article is over the limit of",
         "network": "Could not reach the server.",
         "results": "Results",
+        "direction_label": "Direction",
+        "dir_vi_en": "Tiếng Việt → English",
+        "dir_en_vi": "English → Tiếng Việt",
+        "dir_auto": "Detect: Vietnamese ↔ English",
+        "text_label_en": "English text",
+        "text_placeholder_en": "Paste the English text (plain or HTML) here…",
+        "submit_en_vi": "Translate to Vietnamese",
+        "en_vi_note": "Summaries are for Vietnamese articles only: English → Vietnamese translates the text.",
+        "translation_vi": "Vietnamese translation",
+        "doc_heading": "Translate a document",
+        "doc_intro": "Upload a file; the translation keeps the file's structure (headings, lists, tables, subtitles).",
+        "doc_file_label": "File to translate",
+        "doc_formats": "Formats",
+        "doc_max": "up to",
+        "doc_glossary_label": "Glossary (optional)",
+        "doc_glossary_placeholder": "Name of a stored glossary",
+        "doc_summarize_label": "Also summarize",
+        "doc_submit": "Translate document",
+        "doc_no_file": "Choose a file first.",
+        "doc_bad_type": "Unsupported file type",
+        "doc_uploading": "Uploading the file…",
+        "doc_queued": "Waiting for its turn…",
+        "doc_running": "Translating…",
+        "doc_succeeded": "Translated.",
+        "doc_failed": "The document could not be translated",
+        "doc_cancelled": "The translation was cancelled.",
+        "doc_download": "Download the translation",
+        "doc_segments": "segments translated",
+        "doc_result": "Translated document",
     },
 }
 
@@ -118,12 +181,30 @@ def _lang() -> str:
     return request.accept_languages.best_match(LANGS) or "vi"
 
 
+def document_options() -> dict:
+    """What the page's document form needs from the server: the formats it takes and the size limit."""
+    formats = formats_listing()
+    extensions = [ext for f in formats for ext in f["extensions"]]
+    max_bytes = settings().max_document_bytes
+    return {"formats": formats, "accept": ",".join(extensions), "max_bytes": max_bytes,
+            "max_label": size_label(max_bytes)}
+
+
+def size_label(n: int) -> str:
+    """``10485760`` → ``10 MB``, ``1536`` → ``1.5 KB`` (binary units, as the limit is usually set)."""
+    for unit, size in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
+        if n >= size:
+            return f"{n / size:.1f}".removesuffix(".0") + f" {unit}"
+    return f"{n} B"
+
+
 @bp.get("/")
 def index():
     caps = {name: cap.as_dict() for name, cap in runtime().capabilities().items()}
     s = settings()
     lang = _lang()
-    return render_template("index.html", t=LABELS[lang], lang=lang, labels=LABELS, caps=caps, settings=s)
+    return render_template("index.html", t=LABELS[lang], lang=lang, labels=LABELS, caps=caps, settings=s,
+                           documents=document_options())
 
 
 @bp.get("/docs")

@@ -2,7 +2,8 @@
 
 The app serves on a live local port with the tiny models; the test types an article, clicks,
 reads the three outputs, checks that scraping debris and injected markup stay out, and saves a
-screenshot to tests/artifacts/. A browser that cannot start fails the test: it is never skipped.
+screenshot to tests/artifacts/. Other tests translate English → Vietnamese and upload documents
+(a .docx, a .txt) through the page, then download and open the translated file. A browser that cannot start fails the test: it is never skipped.
 """
 
 from __future__ import annotations
@@ -11,12 +12,14 @@ import os
 import re
 import shutil
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
+from service import jobs
 from service.app import create_app
 from service.config import Settings
 
@@ -28,16 +31,26 @@ DEBRIS = ("leftcenterrightdel", "Toàn cảnh Hội nghị", "Lê Minh Tuấn")
 INJECTION = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>'
 
 
-@pytest.fixture(scope="module")
-def server(tiny_runtime, tmp_path_factory):
-    db = str(tmp_path_factory.mktemp("browser") / "db.sqlite3")
-    app = create_app(Settings(db_path=db, max_chars=20_000), tiny_runtime)
+@contextmanager
+def serving(settings: Settings, runtime):
+    app = create_app(settings, runtime)
+    jobs.start_workers(app)  # document jobs run as in a served app (one given its runtime starts them lazily)
     httpd = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    thread.join(5)
+    try:
+        yield f"http://127.0.0.1:{httpd.server_port}"
+    finally:
+        httpd.shutdown()
+        thread.join(5)
+        jobs.shutdown(app, 10.0)
+
+
+@pytest.fixture(scope="module")
+def server(tiny_runtime, tmp_path_factory):
+    db = str(tmp_path_factory.mktemp("browser") / "db.sqlite3")
+    with serving(Settings(db_path=db, max_chars=20_000), tiny_runtime) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -185,3 +198,161 @@ def test_flagged_outputs_are_marked_with_their_problems(server, page):
     expect(page.locator("#checks-summary-vi")).to_be_hidden()
     assert "flagged" not in (page.locator("#panel-summary-vi").get_attribute("class") or "")
     assert not page.errors, page.errors
+
+
+def test_english_to_vietnamese_translates_without_summaries(server, page):
+    page.goto(server + "/?lang=en")
+    expect(page.locator("#length")).to_be_visible()
+    page.select_option("#direction", "en-vi")
+    expect(page.locator("#length")).to_be_hidden()  # summaries are Vietnamese-only
+    expect(page.locator("#method")).to_be_hidden()
+    expect(page.locator("#en-vi-note")).to_be_visible()
+    assert page.locator("#text-label").inner_text() == "English text"
+    assert page.locator("#submit").inner_text() == "Translate to Vietnamese"
+    page.locator("#text").fill("The city council met on Friday to discuss traffic.\n\nThe project ends in 2025.")
+    with page.expect_request(lambda r: r.url.endswith("/v1/translate")) as sent:
+        page.locator("#submit").click()
+    assert sent.value.post_data_json | {"text": None} == {"text": None, "source": "en", "target": "vi", "format": "auto"}
+    page.wait_for_selector("#results:not([hidden])", timeout=120_000)
+    expect(page.locator("#panel-translation-vi")).to_be_visible()
+    assert paragraphs(page, "#out-translation-vi"), "no Vietnamese translation"
+    for panel in ("#panel-summary-vi", "#panel-summary-en", "#panel-translation-en"):
+        expect(page.locator(panel)).to_be_hidden()
+    assert "envit5" in page.locator("#meta").inner_text()
+    page.locator("#lang-vi").click()
+    assert page.locator("#submit").inner_text() == "Dịch sang tiếng Việt"
+    assert page.locator("#text-label").inner_text() == "Văn bản tiếng Anh"
+    page.select_option("#direction", "vi-en")  # back to the article flow
+    assert page.locator("#submit").inner_text() == "Tóm tắt và dịch"
+    expect(page.locator("#length")).to_be_visible()
+    page.locator("#text").fill("Chiều 22/7, UBND TP.HCM họp bàn về giao thông. Dự án dự kiến hoàn thành năm 2025.")
+    page.select_option("#method", "extractive")
+    page.locator("#submit").click()
+    page.wait_for_selector("#results:not([hidden])", timeout=120_000)
+    expect(page.locator("#panel-summary-vi")).to_be_visible()
+    expect(page.locator("#panel-translation-vi")).to_be_hidden()
+    assert not page.errors, page.errors
+
+
+def _docx(path: Path, paragraphs: list[str]) -> Path:
+    import docx
+
+    document = docx.Document()
+    document.add_heading("Báo cáo giao thông", level=1)
+    for text in paragraphs:
+        document.add_paragraph(text)
+    document.save(str(path))
+    return path
+
+
+def test_document_upload_gives_back_the_translated_file(server, page, tmp_path):
+    import docx
+
+    source = _docx(tmp_path / "bao-cao.docx", [
+        "Chiều 22/7, UBND TP.HCM họp bàn về giao thông.",
+        "Dự án dự kiến hoàn thành năm 2025 với tổng vốn 1.500 tỷ đồng.",
+        "Ông Nguyễn Văn An cho biết tiến độ đang được đẩy nhanh.",
+    ])
+    page.goto(server + "/?lang=en")
+    page.set_input_files("#doc-file", str(source))
+    page.select_option("#doc-direction", "vi-en")
+    page.locator("#doc-summarize").check()
+    with page.expect_response(lambda r: r.url.endswith("/v1/documents") and r.request.method == "POST") as answer:
+        page.locator("#doc-submit").click()
+    assert answer.value.request.headers["content-type"].startswith("multipart/form-data; boundary=")
+    assert answer.value.status == 202, answer.value.text()
+    accepted = answer.value.json()
+    assert accepted["links"]["file"] == f"/v1/documents/{accepted['job_id']}/file"
+    assert (accepted["source"], accepted["target"], accepted["summarize"]) == ("vi", "en", True)
+    expect(page.locator("#doc-status")).to_be_visible()
+    expect(page.locator("#doc-download")).to_be_visible(timeout=180_000)
+    assert page.locator("#doc-error").is_hidden(), page.locator("#doc-error").inner_text()
+    assert "Translated" in page.locator("#doc-status").inner_text()
+    assert page.locator("#doc-filename").inner_text() == "bao-cao.en.docx"
+    assert page.locator("#doc-summary-vi p").count() >= 1  # summarize was asked for
+    with page.expect_download() as download:
+        page.locator("#doc-download").click()
+    saved = tmp_path / "out.docx"
+    download.value.save_as(str(saved))
+    assert download.value.suggested_filename == "bao-cao.en.docx"
+    translated = docx.Document(str(saved))
+    assert len(translated.paragraphs) == len(docx.Document(str(source)).paragraphs)
+    assert translated.paragraphs[0].style.name == "Heading 1"
+    assert not page.errors, page.errors
+
+
+def test_document_upload_txt_english_to_vietnamese(server, page, tmp_path):
+    source = tmp_path / "notes.txt"
+    source.write_text("The council met on Friday.\n\nThe project ends in 2025.\n", encoding="utf-8")
+    page.goto(server + "/?lang=vi")
+    page.set_input_files("#doc-file", str(source))
+    page.select_option("#doc-direction", "en-vi")
+    page.locator("#doc-submit").click()
+    expect(page.locator("#doc-download")).to_be_visible(timeout=180_000)
+    assert page.locator("#doc-filename").inner_text() == "notes.vi.txt"
+    expect(page.locator("#doc-panel-summary-vi")).to_be_hidden()  # not asked for
+    with page.expect_download() as download:
+        page.locator("#doc-download").click()
+    text = Path(download.value.path()).read_text(encoding="utf-8")
+    assert len([p for p in text.split("\n\n") if p.strip()]) == 2
+    assert not page.errors, page.errors
+
+
+def test_document_files_refused_before_upload_and_server_errors_shown(server, page, tmp_path):
+    page.goto(server + "/?lang=en")
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url) if "/v1/documents" in r.url else None)
+    page.locator("#doc-submit").click()
+    expect(page.locator("#doc-error")).to_contain_text("Choose a file first")
+    pdf = tmp_path / "scan.pdf"
+    pdf.write_bytes(b"%PDF-1.4\n")
+    page.set_input_files("#doc-file", str(pdf))
+    expect(page.locator("#doc-error")).to_contain_text("Unsupported file type")
+    page.set_input_files("#doc-file", {"name": "big.txt", "mimeType": "text/plain",
+                                       "buffer": b"a" * (10 * 1024 * 1024 + 1)})
+    expect(page.locator("#doc-error")).to_contain_text("File too large")
+    page.locator("#doc-submit").click()
+    assert "10 MB" in page.locator("#doc-error").inner_text()
+    assert requests == []  # nothing was sent
+    corrupt = tmp_path / "broken.docx"
+    corrupt.write_bytes(b"this is no zip archive")
+    page.set_input_files("#doc-file", str(corrupt))
+    expect(page.locator("#doc-error")).to_be_hidden()
+    page.locator("#doc-submit").click()
+    expect(page.locator("#doc-error")).to_be_visible(timeout=30_000)  # the server's 422, its detail shown
+    assert "Error:" in page.locator("#doc-error").inner_text()
+    assert page.locator("#doc-result").is_hidden()
+    assert requests and requests[0].endswith("/v1/documents")
+    text = tmp_path / "ok.txt"
+    text.write_text("Chiều 22/7, UBND TP.HCM họp bàn về giao thông.", encoding="utf-8")
+    page.set_input_files("#doc-file", str(text))
+    page.locator("#doc-glossary").fill("khong-co-bang-nay")  # the field travels: an unknown name is the server's 404
+    page.locator("#doc-submit").click()
+    expect(page.locator("#doc-error")).to_contain_text("khong-co-bang-nay", timeout=30_000)
+    assert page.locator("#doc-result").is_hidden() and page.locator("#doc-submit").is_enabled()
+
+
+def test_document_download_with_an_api_key(tiny_runtime, tmp_path, page):
+    """With auth on, the page sends the key with the upload, the polls and the download (a blob link)."""
+    from service.keys import KeyStore
+
+    db = str(tmp_path / "db.sqlite3")
+    _, key = KeyStore(db).create("desk")
+    source = tmp_path / "tin.srt"
+    source.write_text("1\n00:00:01,000 --> 00:00:03,000\nXin chào các bạn.\n\n"
+                      "2\n00:00:04,000 --> 00:00:06,000\nHôm nay trời đẹp.\n", encoding="utf-8")
+    with serving(Settings(db_path=db, auth=True), tiny_runtime) as url:
+        page.goto(url + "/?lang=en")
+        page.set_input_files("#doc-file", str(source))
+        page.locator("#doc-submit").click()
+        expect(page.locator("#doc-error")).to_be_visible(timeout=30_000)  # no key: 401, its detail shown
+        page.locator("#apikey").fill(key)
+        page.locator("#doc-submit").click()
+        expect(page.locator("#doc-download")).to_be_visible(timeout=180_000)
+        assert page.locator("#doc-download").get_attribute("href").startswith("blob:")
+        with page.expect_download() as download:
+            page.locator("#doc-download").click()
+        assert download.value.suggested_filename == "tin.en.srt"
+        out = Path(download.value.path()).read_text(encoding="utf-8")
+        assert out.count(" --> ") == 2 and "00:00:04,000 --> 00:00:06,000" in out
+    assert not page.errors or all("401" in e for e in page.errors), page.errors

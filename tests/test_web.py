@@ -66,3 +66,56 @@ def test_javascript_never_uses_inner_html():
     for name in ("app.js", "docs.js"):
         source = (static / name).read_text(encoding="utf-8")
         assert "innerHTML" not in source and "insertAdjacentHTML" not in source and "eval(" not in source
+
+
+def test_document_form_offers_the_servers_formats_and_limit(client):
+    from models.documents import formats_listing
+
+    html = client.get("/?lang=en").get_data(as_text=True)
+    for element in ('id="document-form"', 'id="doc-file"', 'name="file"', 'id="doc-direction"',
+                    'id="doc-glossary"', 'name="glossary"', 'id="doc-summarize"', 'id="doc-submit"',
+                    'id="doc-download"', 'id="doc-summary-vi"', 'id="doc-summary-en"'):
+        assert element in html, element
+    accept = re.search(r'id="doc-file"[^>]*accept="([^"]+)"', html).group(1).split(",")
+    extensions = [ext for f in formats_listing() for ext in f["extensions"]]
+    assert accept == extensions
+    for ext in (".txt", ".md", ".html", ".htm", ".docx", ".odt", ".srt"):
+        assert ext in accept, ext
+    directions = re.search(r'<select id="doc-direction"[^>]*>(.*?)</select>', html, re.S).group(1)
+    assert re.findall(r'value="([^"]+)"', directions) == ["vi-en", "en-vi", "auto"]
+    assert 'data-max-document-bytes="10485760"' in html and ">10 MB<" in html  # the default limit
+    # every label is tied to its control; progress and errors are announced
+    for control in ("doc-file", "doc-direction", "doc-glossary"):
+        assert f'<label for="{control}"' in html, control
+    assert re.search(r'id="doc-status"[^>]*aria-live="polite"', html)
+    assert re.search(r'id="doc-error"[^>]*role="alert"', html)
+
+
+def test_document_limit_comes_from_the_settings(tiny_runtime, tmp_path):
+    from dataclasses import replace
+
+    settings = replace(Settings(db_path=str(tmp_path / "db.sqlite3")), max_document_bytes=3 * 1024 * 1024 // 2)
+    html = create_app(settings, tiny_runtime).test_client().get("/").get_data(as_text=True)
+    assert 'data-max-document-bytes="1572864"' in html and ">1.5 MB<" in html
+
+
+def test_document_and_direction_labels_in_both_languages(client):
+    vi = client.get("/?lang=vi").get_data(as_text=True)
+    for text in ("Dịch tài liệu", "Chiều dịch", "Tiếng Việt → English", "English → Tiếng Việt", "Tóm tắt luôn",
+                 "Bảng thuật ngữ (không bắt buộc)", "Tệp cần dịch", "Bản dịch tiếng Việt"):
+        assert text in vi, text
+    en = client.get("/?lang=en").get_data(as_text=True)
+    for text in ("Translate a document", "Direction", "Tiếng Việt → English", "English → Tiếng Việt",
+                 "Also summarize", "Glossary (optional)", "File to translate", "Vietnamese translation"):
+        assert text in en, text
+    from service.web import LABELS
+
+    assert set(LABELS["vi"]) == set(LABELS["en"])  # the language switch finds every label in both
+
+
+def test_text_form_has_a_direction_choice(client):
+    html = client.get("/").get_data(as_text=True)
+    direction = re.search(r'<select id="direction"[^>]*>(.*?)</select>', html, re.S).group(1)
+    assert re.findall(r'value="([^"]+)"', direction) == ["vi-en", "en-vi"]
+    assert re.search(r'value="vi-en" selected', direction)  # vi→en stays the default
+    assert 'id="panel-translation-vi"' in html and 'id="out-translation-vi"' in html

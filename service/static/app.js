@@ -1,5 +1,8 @@
 // tomtat web page: paste or upload a Vietnamese article, get the Vietnamese
-// summary, the English summary and the full English translation side by side.
+// summary, the English summary and the full English translation side by side
+// (or, English → Vietnamese, the Vietnamese translation of an English text);
+// and translate a whole file (POST v1/documents, then poll its job until the
+// translated file can be downloaded).
 // Every piece of text from the article or the server is put on the page with
 // textContent (never as HTML), so article text cannot inject markup.
 (function () {
@@ -12,6 +15,11 @@
   var maxBytes = parseInt(body.dataset.maxBytes, 10) || 4194304;
   var authOn = body.dataset.auth === "1";
   var translationReady = body.dataset.translationReady === "1";
+  var maxDocBytes = parseInt(body.dataset.maxDocumentBytes, 10) || 10485760;
+  var POLL_MS = 1000;
+  var TERMINAL = { succeeded: 1, failed: 1, cancelled: 1 };
+  var doc = null; // the document job shown: {state, job, error, phase}; re-rendered when the language changes
+  var docRun = 0; // bumped by each upload: a poll of an older one stops
   var format = "auto";
   var lastResult = null;
 
@@ -30,7 +38,9 @@
       changed: "changed", found: "to"
     }
   };
-  var CHECKED = [["summary_vi", "summary-vi"], ["summary_en", "summary-en"], ["translation_en", "translation-en"]];
+  var CHECKED = [["summary_vi", "summary-vi"], ["summary_en", "summary-en"], ["translation_en", "translation-en"],
+                 ["translation_vi", "translation-vi"]];
+  var VI_EN_PANELS = ["panel-summary-vi", "panel-summary-en", "panel-translation-en"];
 
   function $(id) { return document.getElementById(id); }
   function tc(key) { return (CHECK_LABELS[lang] || CHECK_LABELS.vi)[key] || key; }
@@ -49,6 +59,26 @@
     });
     updateCounter();
     if (lastResult) { renderMeta(lastResult.data, lastResult.elapsed); renderChecks(lastResult.data); }
+    if (doc) { renderDoc(); }
+  }
+
+  function enVi() { return $("direction").value === "en-vi"; }
+  function submitKey() { return enVi() ? "submit_en_vi" : "submit"; }
+
+  // English → Vietnamese only translates: the summary options go away and the labels say English.
+  function applyDirection() {
+    var on = enVi();
+    document.querySelectorAll(".summary-option").forEach(function (el) { el.hidden = on; });
+    $("en-vi-note").hidden = !on;
+    $("text-label").dataset.i18n = on ? "text_label_en" : "text_label";
+    $("text-label").textContent = t($("text-label").dataset.i18n);
+    $("text").dataset.i18nPlaceholder = on ? "text_placeholder_en" : "text_placeholder";
+    $("text").placeholder = t($("text").dataset.i18nPlaceholder);
+    $("text").lang = on ? "en" : "vi";
+    if (!$("submit").disabled) {
+      $("submit").dataset.i18n = submitKey();
+      $("submit").textContent = t(submitKey());
+    }
   }
 
   function updateCounter() {
@@ -77,8 +107,9 @@
     el.dataset.empty = "1";
   }
 
-  function showError(title, detail, fields) {
-    var box = $("error");
+  function showError(title, detail, fields) { showErrorIn($("error"), title, detail, fields); }
+
+  function showErrorIn(box, title, detail, fields) {
     box.replaceChildren();
     var strong = document.createElement("strong");
     strong.textContent = t("error") + ": " + title;
@@ -92,7 +123,7 @@
       var ul = document.createElement("ul");
       fields.forEach(function (f) {
         var li = document.createElement("li");
-        li.textContent = f.field + ": " + f.message;
+        li.textContent = (f.field ? f.field + ": " : "") + (f.message || "");
         ul.appendChild(li);
       });
       box.appendChild(ul);
@@ -158,7 +189,30 @@
     });
   }
 
+  function showPanels(viEn) {
+    VI_EN_PANELS.forEach(function (id) { $(id).hidden = !viEn; });
+    $("panel-translation-vi").hidden = viEn;
+    $("results").classList.toggle("single", !viEn);
+  }
+
+  // The answer of POST v1/translate (en → vi), shaped like an article's for the meta line and the checks.
+  function renderTranslation(data, elapsed) {
+    var shaped = {
+      models: data.model ? { translation: data.model } : {},
+      timings: data.timings,
+      checks: data.checks && data.checks.translation ? { translation_vi: data.checks.translation } : {}
+    };
+    delete $("out-translation-vi").dataset.empty;
+    setParagraphs($("out-translation-vi"), data.translation || "");
+    showPanels(false);
+    lastResult = { data: shaped, elapsed: elapsed };
+    renderMeta(shaped, elapsed);
+    renderChecks(shaped);
+    $("results").hidden = false;
+  }
+
   function render(data, full, elapsed) {
+    showPanels(true);
     setParagraphs($("out-summary-vi"), data.summary_vi || "");
     delete $("out-summary-vi").dataset.empty;
     ["out-summary-en", "out-translation-en"].forEach(function (id) { delete $(id).dataset.empty; });
@@ -175,9 +229,36 @@
   function busy(on) {
     var btn = $("submit");
     btn.disabled = on;
-    btn.textContent = on ? t("working") : t("submit");
-    btn.dataset.i18n = on ? "working" : "submit";
+    btn.dataset.i18n = on ? "working" : submitKey();
+    btn.textContent = t(btn.dataset.i18n);
     body.classList.toggle("busy", on);
+  }
+
+  function apiHeaders(json) {
+    var headers = { "Accept": "application/json" };
+    if (json) { headers["Content-Type"] = "application/json"; }
+    if (authOn && $("apikey") && $("apikey").value.trim()) {
+      sessionStorage.setItem("tomtat-key", $("apikey").value.trim());
+      headers["X-API-Key"] = $("apikey").value.trim();
+    }
+    return headers;
+  }
+
+  // A problem+json answer (or whatever came back) as {title, detail, errors}.
+  function problem(resp, raw, data) {
+    var retry = resp.headers.get("Retry-After");
+    var detail = data && data.detail ? data.detail : String(raw || "").slice(0, 300);
+    if (retry) { detail += " (Retry-After: " + retry + " s)"; }
+    return { title: (data && data.title) || (resp.status + " " + resp.statusText), detail: detail,
+             errors: data && data.errors };
+  }
+
+  function readJson(resp) {
+    return resp.text().then(function (raw) {
+      var data = null;
+      try { data = JSON.parse(raw); } catch (e) { data = null; }
+      return { resp: resp, raw: raw, data: data };
+    });
   }
 
   function submit(ev) {
@@ -189,6 +270,21 @@
       showError(t("too_long") + " " + fmtNumber(maxChars) + " " + t("chars"), "TOMTAT_MAX_CHARS");
       return;
     }
+    var started = performance.now();
+    if (enVi()) {
+      var request = { text: text, source: "en", target: "vi", format: format };
+      $("results").hidden = true;
+      busy(true);
+      fetch("v1/translate", { method: "POST", headers: apiHeaders(true), body: JSON.stringify(request) })
+        .then(readJson)
+        .then(function (r) {
+          if (!r.resp.ok) { var p = problem(r.resp, r.raw, r.data); showError(p.title, p.detail, p.errors); return; }
+          renderTranslation(r.data, performance.now() - started);
+        })
+        .catch(function () { showError(t("network"), ""); })
+        .finally(function () { busy(false); });
+      return;
+    }
     var full = $("full").checked;
     var payload = {
       text: text,
@@ -198,28 +294,13 @@
     };
     var title = $("title").value.trim();
     if (title) { payload.title = title; }
-    var headers = { "Content-Type": "application/json", "Accept": "application/json" };
-    if (authOn && $("apikey") && $("apikey").value.trim()) {
-      sessionStorage.setItem("tomtat-key", $("apikey").value.trim());
-      headers["X-API-Key"] = $("apikey").value.trim();
-    }
-    var started = performance.now();
     $("results").hidden = true;
     busy(true);
-    fetch("v1/articles", { method: "POST", headers: headers, body: JSON.stringify(payload) })
-      .then(function (resp) {
-        return resp.text().then(function (raw) {
-          var data = null;
-          try { data = JSON.parse(raw); } catch (e) { data = null; }
-          if (!resp.ok) {
-            var retry = resp.headers.get("Retry-After");
-            var detail = data && data.detail ? data.detail : raw.slice(0, 300);
-            if (retry) { detail += " (Retry-After: " + retry + " s)"; }
-            showError((data && data.title) || (resp.status + " " + resp.statusText), detail, data && data.errors);
-            return;
-          }
-          render(data, full, performance.now() - started);
-        });
+    fetch("v1/articles", { method: "POST", headers: apiHeaders(true), body: JSON.stringify(payload) })
+      .then(readJson)
+      .then(function (r) {
+        if (!r.resp.ok) { var p = problem(r.resp, r.raw, r.data); showError(p.title, p.detail, p.errors); return; }
+        render(r.data, full, performance.now() - started);
       })
       .catch(function () { showError(t("network"), ""); })
       .finally(function () { busy(false); });
@@ -266,7 +347,258 @@
     document.body.removeChild(area);
   }
 
+  // -- documents: upload a file, poll its job, offer the translated file ------------------------------
+
+  function fmtSize(n) {
+    var units = [["GB", 1073741824], ["MB", 1048576], ["KB", 1024]];
+    for (var i = 0; i < units.length; i++) {
+      if (n >= units[i][1]) { return fmtNumber(Math.round(n / units[i][1] * 10) / 10) + " " + units[i][0]; }
+    }
+    return fmtNumber(n) + " B";
+  }
+
+  function docExtensions() {
+    return $("doc-file").accept.split(",").map(function (e) { return e.trim().toLowerCase(); })
+      .filter(function (e) { return e.charAt(0) === "."; });
+  }
+
+  function extensionOf(name) {
+    var m = /\.[^.\/\\]+$/.exec(name || "");
+    return m ? m[0].toLowerCase() : "";
+  }
+
+  // The file's problem before it is sent (type, size), or null.
+  function checkDocFile(file) {
+    if (!file) { return { title: t("doc_no_file"), detail: "" }; }
+    var exts = docExtensions();
+    if (exts.length && exts.indexOf(extensionOf(file.name)) < 0) {
+      return { title: t("doc_bad_type"), detail: file.name + " — " + t("doc_formats") + ": " + exts.join(" ") };
+    }
+    if (file.size > maxDocBytes) {
+      return { title: t("file_too_big"),
+               detail: file.name + ": " + fmtSize(file.size) + " > " + fmtSize(maxDocBytes) + " (TOMTAT_MAX_DOCUMENT_BYTES)" };
+    }
+    return null;
+  }
+
+  function directionPair(value) {
+    if (value === "en-vi") { return { source: "en", target: "vi" }; }
+    if (value === "auto") { return { source: "auto", target: null }; }
+    return { source: "vi", target: "en" };
+  }
+
+  // A job's progress as a percentage, or null: a fraction (0..1), a percentage, or {done, total}.
+  function percent(progress) {
+    if (progress == null) { return null; }
+    if (typeof progress === "object") {
+      if (progress.percent != null) { return percent(progress.percent / 100); }
+      if (progress.total) { return Math.max(0, Math.min(100, Math.round(100 * (progress.done || 0) / progress.total))); }
+      return null;
+    }
+    var n = Number(progress);
+    if (!isFinite(n)) { return null; }
+    return Math.max(0, Math.min(100, Math.round(n <= 1 ? n * 100 : n)));
+  }
+
+  // "report.docx" translated to English: "report.en.docx" (as the server names it; a finished job's
+  // filename is usually that already).
+  function translatedName(job) {
+    var name = job.filename || doc.name || "document";
+    var ext = extensionOf(name);
+    var stem = ext ? name.slice(0, -ext.length) : name;
+    if (!job.target || new RegExp("\\." + job.target + "$", "i").test(stem)) { return name; }
+    return stem + "." + job.target + ext;
+  }
+
+  function jobError(job) {
+    var e = job.error;
+    if (e && typeof e === "object") { return e.detail || e.message || e.title || ""; }
+    if (job.reason) { return job.reason + (e ? " (" + e + ")" : ""); }
+    return e ? String(e) : "";
+  }
+
+  function docBusy(on) {
+    $("doc-submit").disabled = on;
+    $("documents").classList.toggle("busy", on);
+  }
+
+  function renderDoc() {
+    var status = $("doc-status");
+    var text = $("doc-status-text");
+    var bar = $("doc-progress");
+    var job = doc.job || {};
+    var state = doc.state;
+    status.hidden = !state;
+    if (state) {
+      var pct = state === "running" || state === "queued" ? percent(job.progress) : null;
+      var line = t("doc_" + state);
+      if (doc.name) { line = doc.name + ": " + line; }
+      if (pct != null && state === "running") { line += " " + pct + "%"; }
+      text.textContent = line;
+      bar.hidden = !(state === "uploading" || state === "queued" || state === "running");
+      if (pct != null) { bar.value = pct; } else { bar.removeAttribute("value"); } // no value: indeterminate
+      status.dataset.state = state;
+    }
+    if (doc.error) { showErrorIn($("doc-error"), doc.error.title, doc.error.detail, doc.error.errors); }
+    else { $("doc-error").hidden = true; $("doc-error").replaceChildren(); }
+    var done = state === "succeeded";
+    $("doc-result").hidden = !done;
+    if (!done) { return; }
+    var stats = job.stats || {};
+    $("doc-filename").textContent = translatedName(job);
+    $("doc-stats").textContent = stats.translated != null
+      ? fmtNumber(stats.translated) + " " + t("doc_segments") + (stats.format ? " · " + stats.format : "") : "";
+    [["summary_vi", "vi"], ["summary_en", "en"]].forEach(function (pair) {
+      var panel = $("doc-panel-summary-" + pair[1]);
+      var value = job[pair[0]];
+      panel.hidden = !value;
+      if (value) { setParagraphs($("doc-summary-" + pair[1]), value); }
+    });
+  }
+
+  function linkOf(job, name) {
+    var links = job.links || {};
+    if (links[name]) { return links[name]; }
+    var base = "v1/documents/" + encodeURIComponent(job.job_id);
+    return name === "file" ? base + "/file" : base;
+  }
+
+  // With an API key the file is fetched with its header and offered as a blob; without, a plain link.
+  function offerDownload(job, run) {
+    var link = $("doc-download");
+    var name = translatedName(job);
+    link.setAttribute("download", name);
+    if (link.dataset.blob) { URL.revokeObjectURL(link.dataset.blob); delete link.dataset.blob; }
+    var headers = apiHeaders(false);
+    if (!headers["X-API-Key"]) { link.href = linkOf(job, "file"); return Promise.resolve(); }
+    link.removeAttribute("href");
+    return fetch(linkOf(job, "file"), { headers: headers }).then(function (resp) {
+      if (!resp.ok) { return readJson(resp).then(function (r) { throw problem(r.resp, r.raw, r.data); }); }
+      return resp.blob();
+    }).then(function (blob) {
+      if (run !== docRun) { return; }
+      var url = URL.createObjectURL(blob);
+      link.dataset.blob = url;
+      link.href = url;
+    });
+  }
+
+  function finishDoc(run, job) {
+    docBusy(false);
+    if (job.status === "failed") {
+      doc.error = { title: t("doc_failed"), detail: jobError(job) };
+      renderDoc();
+      return;
+    }
+    if (job.status !== "succeeded") { renderDoc(); return; }
+    offerDownload(job, run).then(function () { if (run === docRun) { renderDoc(); } }, function (p) {
+      if (run !== docRun) { return; }
+      doc.error = p && p.title ? p : { title: t("network"), detail: "" };
+      doc.state = null;
+      renderDoc();
+    });
+  }
+
+  function poll(run, url, misses) {
+    if (run !== docRun) { return; }
+    fetch(url, { headers: apiHeaders(false), cache: "no-store" })
+      .then(readJson)
+      .then(function (r) {
+        if (run !== docRun) { return; }
+        if (!r.resp.ok || !r.data) {
+          doc.error = problem(r.resp, r.raw, r.data);
+          doc.state = null;
+          docBusy(false);
+          renderDoc();
+          return;
+        }
+        doc.job = r.data;
+        doc.state = r.data.status;
+        if (TERMINAL[r.data.status]) { finishDoc(run, r.data); return; }
+        renderDoc();
+        setTimeout(function () { poll(run, linkOf(r.data, "self"), 0); }, POLL_MS);
+      })
+      .catch(function () {
+        if (run !== docRun) { return; }
+        if (misses < 3) { setTimeout(function () { poll(run, url, misses + 1); }, POLL_MS * 2); return; }
+        doc.error = { title: t("network"), detail: "" };
+        doc.state = null;
+        docBusy(false);
+        renderDoc();
+      });
+  }
+
+  function submitDocument(ev) {
+    ev.preventDefault();
+    var file = $("doc-file").files && $("doc-file").files[0];
+    var run = ++docRun;
+    var bad = checkDocFile(file);
+    if (bad) { doc = { state: null, job: null, error: bad, name: null }; renderDoc(); $("doc-file").focus(); return; }
+    var pair = directionPair($("doc-direction").value);
+    var form = new FormData();
+    form.append("file", file, file.name);
+    form.append("source", pair.source);
+    if (pair.target) { form.append("target", pair.target); }
+    var glossary = $("doc-glossary").value.trim();
+    if (glossary) { form.append("glossary", glossary); }
+    form.append("summarize", $("doc-summarize").checked ? "true" : "false");
+    doc = { state: "uploading", job: {}, error: null, name: file.name };
+    renderDoc();
+    docBusy(true);
+    // no Content-Type header: the browser writes multipart/form-data with its boundary
+    fetch("v1/documents", { method: "POST", headers: apiHeaders(false), body: form })
+      .then(readJson)
+      .then(function (r) {
+        if (run !== docRun) { return; }
+        if (!r.resp.ok || !r.data || !r.data.job_id) {
+          doc.error = problem(r.resp, r.raw, r.data);
+          doc.state = null;
+          docBusy(false);
+          renderDoc();
+          return;
+        }
+        doc.job = r.data;
+        doc.state = r.data.status || "queued";
+        renderDoc();
+        if (TERMINAL[doc.state]) { finishDoc(run, doc.job); return; }
+        setTimeout(function () { poll(run, linkOf(r.data, "self"), 0); }, POLL_MS);
+      })
+      .catch(function () {
+        if (run !== docRun) { return; }
+        doc.error = { title: t("network"), detail: "" };
+        doc.state = null;
+        docBusy(false);
+        renderDoc();
+      });
+  }
+
+  // The stored glossaries' names, offered in the field's list (once; a 401/404 just leaves it empty).
+  var glossariesLoaded = false;
+  function loadGlossaries() {
+    if (glossariesLoaded) { return; }
+    glossariesLoaded = true;
+    fetch("v1/glossaries", { headers: apiHeaders(false) }).then(readJson).then(function (r) {
+      if (!r.resp.ok || !r.data || !r.data.glossaries) { glossariesLoaded = false; return; }
+      var list = $("doc-glossaries");
+      list.replaceChildren();
+      r.data.glossaries.forEach(function (g) {
+        var opt = document.createElement("option");
+        opt.value = g.name;
+        list.appendChild(opt);
+      });
+    }).catch(function () { glossariesLoaded = false; });
+  }
+
   $("article-form").addEventListener("submit", submit);
+  $("direction").addEventListener("change", function () { lastResult = null; $("results").hidden = true; applyDirection(); });
+  $("document-form").addEventListener("submit", submitDocument);
+  $("doc-file").addEventListener("change", function () {
+    var file = $("doc-file").files && $("doc-file").files[0];
+    var bad = file ? checkDocFile(file) : null;
+    doc = { state: null, job: null, error: bad, name: null };
+    renderDoc();
+  });
+  $("doc-glossary").addEventListener("focus", loadGlossaries);
   $("text").addEventListener("input", function () { format = "auto"; $("filename").textContent = ""; updateCounter(); });
   $("file").addEventListener("change", loadFile);
   $("clear").addEventListener("click", function () {
@@ -287,4 +619,5 @@
     if (saved && saved in LABELS && !/[?&]lang=/.test(location.search)) { lang = saved; }
   } catch (e) { /* private mode */ }
   applyLabels();
+  applyDirection();
 })();
