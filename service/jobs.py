@@ -297,7 +297,18 @@ def _no_constants(name: str):
     raise ValueError(f"{name} is not JSON; send numbers as finite decimals")
 
 
-_DECODER = json.JSONDecoder(parse_constant=_no_constants)
+def _unique(pairs: list[tuple[str, object]]) -> dict:
+    value = dict(pairs)
+    if len(value) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise ValueError(f"the key {key[:64]!r} appears twice in one object; send each key once")
+            seen.add(key)
+    return value
+
+
+_DECODER = json.JSONDecoder(parse_constant=_no_constants, object_pairs_hook=_unique)
 
 
 def _dumps(value) -> str:
@@ -523,10 +534,13 @@ def _json(body: JobBody, s) -> None:
                 seen_articles = True
                 _array(reader, body, s)
                 continue
+            if key in body.options:  # as for any other JSON body (service/http.py): one value per key
+                raise _body_error(f"the key {key[:64]!r} appears twice in one object; send each key once")
+            cap = MAX_GLOSSARY_BYTES if key == "glossary" else MAX_OPTION_BYTES
             try:
-                body.options[key] = reader.value(MAX_GLOSSARY_BYTES if key == "glossary" else MAX_OPTION_BYTES)
+                body.options[key] = reader.value(cap)
             except _TooLarge:
-                raise ApiError(422, "Invalid request", f"the value of `{key}` is over {MAX_OPTION_BYTES} bytes",
+                raise ApiError(422, "Invalid request", f"the value of `{key}` is over {cap} bytes",
                                slug="validation", errors=[{"field": key, "message": "too large"}]) from None
         reader.pos += 1
         if not seen_articles:

@@ -166,6 +166,8 @@ def test_every_stored_character_counts_towards_the_quota(make_app):
     (b"[]", 422, "no articles"),
     (b'{"articles": [{"text": "a. b."}] "translate": "none"}', 400, "','"),
     (b'{articles: []}', 400, "field name"),
+    (b'[{"id": "a", "text": "Mot. Hai.", "text": "Ba. Bon."}]', 400, "appears twice"),  # which text was meant?
+    (b'{"translate": "none", "articles": [{"text": "a. b."}], "translate": "both"}', 400, "appears twice"),
 ])
 def test_malformed_bodies_are_clear_problems(make_app, data, status, words):
     client = make_app().test_client()
@@ -190,11 +192,13 @@ def test_object_form_with_options_before_and_after_the_articles(make_app, tmp_pa
 
 def test_jsonl_rows_that_are_not_json_become_error_rows(make_app, tmp_path):
     client = make_app().test_client()
-    lines = b"\n".join([b'{"id": "nan", "text": "a. b.", "x": NaN}', b"[" * 50_000, b'{"id": "ok", "text": "a. b."}'])
+    lines = b"\n".join([b'{"id": "nan", "text": "a. b.", "x": NaN}', b"[" * 50_000, b'{"id": "ok", "text": "a. b."}',
+                        b'{"id": "twice", "text": "a. b.", "text": "c. d."}'])
     resp = client.post("/v1/jobs" + FAST, data=lines, content_type=NDJSON)
     assert resp.status_code == 202
     stored = rows_stored(str(tmp_path / "jobs.sqlite3"), resp.get_json()["job_id"])
-    assert stored["body:1"]["error"] == stored["body:2"]["error"] == "invalid_json"
+    assert stored["body:1"]["error"] == stored["body:2"]["error"] == stored["body:4"]["error"] == "invalid_json"
+    assert "appears twice" in stored["body:4"]["reason"]
     assert "nested too deeply" in stored["body:2"]["reason"] and "ok" in stored
 
 

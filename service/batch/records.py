@@ -115,7 +115,7 @@ def parse_jsonl_line(raw: bytes, name: str, line: int, max_chars: int) -> Record
     except UnicodeDecodeError as exc:
         return bad(fallback, "undecodable", f"line {line}: not UTF-8 (byte 0x{raw[exc.start]:02x} at {exc.start})")
     try:
-        obj = json.loads(text, parse_constant=_no_constants)
+        obj = json.loads(text, parse_constant=_no_constants, object_pairs_hook=_unique)
     except json.JSONDecodeError as exc:
         return bad(fallback, "invalid_json", f"line {line}: invalid JSON: {exc}")
     except ValueError as exc:  # NaN, Infinity: not JSON, and not writable as JSON either
@@ -127,6 +127,16 @@ def parse_jsonl_line(raw: bytes, name: str, line: int, max_chars: int) -> Record
 
 def _no_constants(name: str):
     raise ValueError(f"{name} is not a JSON number")
+
+
+def _unique(pairs: list[tuple[str, object]]) -> dict:
+    """An object with a key twice is refused (which value was meant?), as the HTTP bodies are."""
+    value = dict(pairs)
+    if len(value) != len(pairs):
+        keys = [key for key, _ in pairs]
+        twice = next(key for i, key in enumerate(keys) if key in keys[:i])
+        raise ValueError(f"the key {twice[:64]!r} appears twice in one object")
+    return value
 
 
 def iter_jsonl(stream: Iterable[bytes], name: str, max_chars: int) -> Iterator[Record]:
