@@ -367,6 +367,10 @@ _CLAUSE_END_RE = re.compile(r"\s*(?:[,.;:!?)(]|$|\d)")
 _DURATION_BEFORE_RE = re.compile(r"(?:trong|vòng|suốt|mất|hơn|gần|khoảng|chừng|kéo dài|mỗi|hàng|vài|nhiều)\s+$", re.I)
 _WORD_BEFORE_RE = re.compile(r"[^\W\d_]\s*$")
 _YET_TO_RE = re.compile(r"\s+to\b", re.I)
+_OR_NOT_BEFORE_RE = re.compile(r"\bor\s+$", re.I)
+# before a "nor" that carries a negation: the start of its sentence ("Nor did he …"), or a negation earlier in it
+_NOR_LEAD_RE = re.compile(r"(?:^|[.!?…]\s*[\"“'‘(]?|\n)\s*$|\b(?:not|never|neither|no|nobody|nothing|none|nowhere|cannot|"
+                          r"without)\b[^.!?…\n]*$|n['’]t\b[^.!?…\n]*$", re.I)
 _CONDITION_BEFORE_RE = re.compile(r"\bnếu(?: như)?\s+$", re.I)
 
 
@@ -771,6 +775,11 @@ def _en_negation_cues(text: str, strict: bool = False) -> list[tuple[int, str]]:
             continue
         if word in ("few", "little") and re.search(r"\b(?:a|every|quite a)\s+$", text[max(0, m.start() - 9):m.start()], re.I):
             continue  # "a few", "a little": some, no negation
+        if word == "not" and _OR_NOT_BEFORE_RE.search(text[max(0, m.start() - 4):m.start()]):
+            continue  # "whether or not": no negation (the source's "hay không" is none either)
+        if word == "nor" and not _NOR_LEAD_RE.search(text[:m.start()]):
+            continue  # a "nor" with no negation before it in its sentence and not leading it ("Nor did he")
+            # extends nothing: "I do mean X - nor Y" has lost the negation "nor" continues
         if word == "yet" and not _YET_TO_RE.match(text[m.end():m.end() + 4]):
             continue  # only "has yet to", "is yet to" negate: "not … yet" has its "not", "And yet" is a conjunction,
             # "simple yet strong" a "but", and a "yet" left behind by a dropped "not" ("It was drowned yet") none
@@ -787,7 +796,7 @@ def _en_negations(text: str, strict: bool = False) -> int:
 # English cues a Vietnamese word says without any negator ("thất bại" = "fail", "thay vì" = "rather than"):
 # in a sentence whose source has that word, the cue carries no "không" of the source
 EN_CUE_COUNTERPARTS = (
-    (r"rather|instead", ("thay vì", "thay vào đó", "thay cho", "thà", "hơn là")),
+    (r"rather|instead", ("thay vì", "thay vào đó", "thay cho", "thà", "hơn là", "chỉ")),
     (r"fail\w*", ("thất bại", "hỏng", "trượt", "thua")),
     (r"refus\w*|den(?:y|ied|ies)", ("từ chối", "khước từ", "phủ nhận", "bác bỏ", "chối")),
     (r"harmful", ("có hại", "gây hại", "độc hại", "tác hại", "nguy hại", "không tốt")),
@@ -996,6 +1005,8 @@ def check_summary(article: str, summary: str) -> dict:
         wanted = {c for c in fact.values if not (relative_only and c[0] == "dm")}
         if not wanted <= claims and not _date_claims_loose(wanted, claims):
             problems.append(_problem("date", fact.text, "unsupported"))
+        elif not _month_of_year_found(wanted, article, src):
+            problems.append(_problem("date", fact.text, "unsupported"))
     folded_article = " ".join(re.findall(r"[^\W_]+", fold(article)))
     article_words = set(folded_article.split())
     capitalized = {fold(w) for w in re.findall(r"[^\W\d_]+", article) if w[:1].isupper()}
@@ -1105,6 +1116,33 @@ _RELATIVE_DAY_RE = re.compile(r"\b(?:hôm (?:qua|nay|kia)|(?:sáng|trưa|chiều
                               r"hôm nay)|cùng ngày|rạng sáng (?:nay|qua)|tuần (?:qua|trước|này|sau)|vừa qua)\b", re.I)
 
 
+def _month_of_year_found(claims: set, article: str, src: "Facts") -> bool:
+    """A month of a year ("tháng 1/2014", no day) is a month of the article in that year: a date of the article
+    with that month and year, or with that month and no year of its own in a sentence that names the year.
+    (The month and the year each somewhere, "7/1/2016" and "cổ tức năm 2014", are no January 2014.)"""
+    months = [c[1] for c in claims if c[0] == "m"]
+    years = [c[1] for c in claims if c[0] == "y"]
+    if len(months) != 1 or len(years) != 1 or any(c[0] == "dm" for c in claims):
+        return True
+    month, year = ("m", months[0]), ("y", years[0])
+    spans = None
+    for f in src.dates:
+        values = _month_implied(set(f.values))
+        if month not in values:
+            continue
+        own = {c for c in values if c[0] == "y"}
+        if year in own:
+            return True
+        if own:
+            continue
+        if spans is None:
+            spans = _split_sentences(article)
+        a, b = next(((a, b) for a, b in spans if a <= f.start < b), (0, len(article)))
+        if re.search(r"(?<!\d)" + str(year[1]) + r"(?!\d)", article[a:b]):
+            return True
+    return False
+
+
 def _date_claims_loose(claims: set, pool: set) -> bool:
     """A time with unknown am/pm matches if either reading is there."""
     times = {c for c in claims if c[0] == "t"}
@@ -1141,7 +1179,9 @@ def _polar_phrases(text: str) -> tuple[set, set, list]:
         while j < len(tokens) and tokens[j][1] in _AUXILIARIES and j < i + 3:
             j += 1
         targets.add(j)
-        near.update(range(i + 1, min(len(tokens), i + 4)))
+        # no phrase that overlaps the negated one counts as said without negation ("không có khả năng thi công
+        # hệ thống": "thi công hệ" is inside the negated "khả năng thi")
+        near.update(range(i + 1, min(len(tokens), j + 3)))
     negated, positive, ordered = set(), set(), []
     for i in range(len(tokens) - 2):
         phrase = tuple(t for _, t in tokens[i:i + 3])

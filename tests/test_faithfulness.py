@@ -558,3 +558,58 @@ def test_summary_date_after_a_weekday_is_read():
     article = "Đợt tập trận của 3 nước khởi động từ ngày thứ năm 14-3. Thông cáo phát ngày 12-3."
     passes(article, "Đợt tập trận của 3 nước sẽ bắt đầu từ ngày 14-3.", check_summary)
     flagged(article, "Đợt tập trận của 3 nước sẽ bắt đầu từ ngày 15-3.", "date", "unsupported", check_summary)
+
+
+# -- "nor" continues a negation, "whether or not" is none, "rather than" says a "chỉ"; negated phrases
+# -- past an auxiliary; a month of a year; the negation perturbation ---------------------------------------
+
+def test_translation_nor_without_a_negation_before_it_carries_none():
+    source = "Tôi không có ý đề cập tới sự ra đi của ông ấy là điều không tránh khỏi - cũng giống như người đồng cấp."
+    passes(source, "I do not mean to suggest that his fall is inevitable - nor that of his equivalents.")
+    flagged(source, "I do mean to suggest that his fall is inevitable - nor that of his equivalents.",
+            "negation", "missing")
+    passes("Ông không nói gì. Ông cũng không đến.", "He said nothing. Nor did he come.")
+
+
+def test_translation_whether_or_not_is_no_negation():
+    source = "Ông nói rằng nhóm của ông không bàn bạc với Google về việc có thay đổi hay không."
+    passes(source, "He said that his team are not talking to Google about whether or not to change.")
+    flagged(source, "He said that his team are talking to Google about whether or not to change.",
+            "negation", "missing")
+
+
+def test_translation_rather_than_says_only():
+    source = "Bộ phim chỉ có thể chọc cười trẻ con, tôi cho rằng nó chẳng có gì sáng tạo."
+    passes(source, "The film is pitched at kids rather than adults, and for me it isn't inventive.")
+    flagged(source, "The film is pitched at kids rather than adults, and for me it is inventive.",
+            "negation", "missing")
+
+
+def test_summary_phrase_inside_a_negation_past_an_auxiliary_is_not_said_plainly():
+    article = ("Với công trình không thể thi công hệ thống hút khói, thành phố đề xuất thay cửa chống cháy. "
+               "Với công trình không có khả năng thi công hệ thống tăng áp, thành phố đề xuất thay quạt.")
+    passes(article, "Với công trình không thể thi công hệ thống hút khói, thành phố đề xuất thay cửa chống cháy.",
+           check_summary)
+    flagged(article, "Với công trình có thể thi công hệ thống hút khói, thành phố đề xuất thay cửa chống cháy.",
+            "negation", "changed", check_summary)
+
+
+def test_summary_month_of_a_year_is_a_month_of_that_year():
+    article = ("Ngày 7/1/2016, Công ty Xây dựng Sông Hồng trả cổ tức năm 2014 bằng tiền. "
+               "Ngày 8/1/2016, Công ty Đường Biên Hoà trả cổ tức.")
+    passes(article, "Các công ty trả cổ tức trong tháng 1/2016.", check_summary)
+    flagged(article, "Các công ty trả cổ tức trong tháng 1/2014.", "date", "unsupported", check_summary)
+    # a month the article writes without a year, in a sentence that names the year
+    passes("Trong tháng 3, năm 2019 công ty lãi lớn.", "Công ty lãi lớn trong tháng 3/2019.", check_summary)
+
+
+def test_negation_perturbation_keeps_whether_or_not_and_says_co_the():
+    import random
+
+    from models.evaluation.facts import perturb_negation
+    for seed in range(5):
+        changed = perturb_negation("They are not sure whether or not it works.", random.Random(seed), "en")
+        assert changed == "They are sure whether or not it works."
+    article = "Với công trình không thể thi công hệ thống hút khói, thành phố đề xuất thay cửa."
+    assert perturb_negation(article, random.Random(0), "vi", article) == \
+        "Với công trình có thể thi công hệ thống hút khói, thành phố đề xuất thay cửa."

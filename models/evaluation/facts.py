@@ -190,7 +190,8 @@ def perturb_negation(text: str, rng: random.Random, lang: str, source: str | Non
             for m in re.finditer(pattern, text, flags=re.I):
                 if not any(m.start() < e and s < m.end() for s, e, _ in spots):
                     spots.append((m.start(), m.end(), m.expand(repl)))
-        spots = [spot for spot in spots if text[spot[0]:spot[1]] != spot[2]]  # "without fail" is no negation
+        spots = [spot for spot in spots if text[spot[0]:spot[1]] != spot[2]  # "without fail" is no negation
+                 and not re.search(r"\bor\s+$", text[max(0, spot[0] - 4):spot[0]], flags=re.I)]  # nor "or not"
         if not spots:
             return None
         s, e, repl = rng.choice(sorted(spots))
@@ -206,6 +207,8 @@ def perturb_negation(text: str, rng: random.Random, lang: str, source: str | Non
     m = re.match(r"(không phải|không hề|chưa hề|chẳng hề|không|chưa|chẳng|chả|đừng|chớ)\s*", text[pos:], flags=re.I)
     if not m:
         return None
+    if re.match(r"thể\b", text[pos + m.end():]):
+        return text[:pos] + "có " + text[pos + m.end():]  # "không thể" is "có thể" without its negation, not "thể"
     return text[:pos] + text[pos + m.end():]
 
 
@@ -376,8 +379,9 @@ def faithfulness_section(data_dir: Path) -> str:
     lines += ["### Recall on references with one fact changed", "",
               "One perturbation per reference and kind (seeded: the same every run), of references the checker "
               "passes: translations get a number, a month or weekday, a name carried from the source, or a negation "
-              "changed in the English; summaries get a number, a date, a name or a dropped \"không\"/\"chưa\" in the "
-              "Vietnamese. *Flagged* counts any problem; *as that kind* counts a problem of the kind perturbed.", "",
+              "changed in the English (the \"not\" of \"whether or not\", no negation, is never dropped); summaries get a "
+              "number, a date, a name or a dropped \"không\"/\"chưa\" in the Vietnamese (\"không thể\" becomes "
+              "\"có thể\", the un-negated Vietnamese, not a bare \"thể\"). *Flagged* counts any problem; *as that kind* counts a problem of the kind perturbed.", "",
               "| set | kind | perturbed | flagged: tune | flagged: held-out | flagged: all | as that kind |",
               "|---|---|---:|---:|---:|---:|---:|"]
     for name, r in results.items():
