@@ -183,6 +183,15 @@ def body_limit() -> None:
 
 # -- routes ------------------------------------------------------------------------------------------------
 
+@bp.before_request
+def _lazy_start():
+    """As for /v1/jobs: this process's job workers run once it takes document work (an app given a runtime
+    does not start them at creation)."""
+    from .jobs import _workers
+
+    _workers().start()
+
+
 def _links(job_id: str) -> dict:
     return {"self": url_for("documents.get_document", job_id=job_id),
             "file": url_for("documents.get_file", job_id=job_id),

@@ -11,7 +11,6 @@ import time
 import pytest
 import srt
 
-from service import jobs
 from service.documents import DocumentStore
 from service.keys import KeyStore
 from service.store import JobStore
@@ -32,7 +31,6 @@ def upload(client, data: bytes, filename: str, headers=None, **fields):
 
 
 def finished(app, client, job_id: str, headers=None, seconds: float = 120) -> dict:
-    jobs.start_workers(app)
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         body = client.get(f"/v1/documents/{job_id}", headers=headers or {}).get_json()
