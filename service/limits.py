@@ -37,7 +37,7 @@ bp = Blueprint("limits", __name__, url_prefix="/v1")
 TEXT_KEYS = {"text", "texts", "title", "articles", "q"}
 # the size limits a client can run into, each reported in its 413 problem and by GET /v1/limits
 SIZE_LIMITS = ("max_body_bytes", "max_chars", "max_texts", "max_job_articles", "max_job_bytes",
-               "max_job_article_bytes", "max_new_tokens", "max_beams")
+               "max_job_article_bytes", "max_document_bytes", "max_new_tokens", "max_beams")
 
 
 def _client() -> str:
