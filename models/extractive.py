@@ -32,9 +32,10 @@ Fitting and its evaluation live in ``models/evaluation/extractive_fit.py``
 (title overlap + centrality + lead bias) are used; a dict of weights can be passed too.
 
 Selection, default summary (no length asked): a second stage scores candidate summaries
-whole — each of the 5 best-scored sentences alone and every pair of them within the word
+whole — each of the 7 best-scored sentences (``top_k`` in the model file) alone and every pair of them within the word
 budget (``max_words`` in the model file) that is not a near-duplicate — from their sentence
-scores, ranks, positions, lengths, redundancy and joint title coverage (``CANDIDATE_FEATURES``;
+scores, ranks, positions, lengths, redundancy, joint title coverage and a few sentence features of
+each of its sentences (``CANDIDATE_FEATURES``;
 trees fitted to the candidate's own ROUGE), and returns the best one. So it decides between
 one sentence and two from the pair itself. VietNews references (publisher leads) average 37
 words.
@@ -59,7 +60,7 @@ import numpy as np
 
 from models.text.syllables import syllables
 
-__all__ = ["ExtractiveSummarizer", "FEATURES", "CANDIDATE_FEATURES", "candidate_summaries", "DEFAULT_WEIGHTS", "MODEL_PATH", "STOPWORDS", "is_junk_sentence", "junk_flags",
+__all__ = ["ExtractiveSummarizer", "FEATURES", "CANDIDATE_FEATURES", "PAIR_SENTENCE_FEATURES", "candidate_summaries", "DEFAULT_WEIGHTS", "MODEL_PATH", "STOPWORDS", "is_junk_sentence", "junk_flags",
            "sentence_features", "Trees"]
 
 MODEL_PATH = Path(__file__).with_name("extractive_model.json")
@@ -319,14 +320,23 @@ CANDIDATE_FEATURES = [
     "rank_a", "rank_b", "pos_a", "pos_b", "pos_gap", "has_lead",
     "red", "title_cov", "title_cov_gain", "log_n", "has_title",
 ]
-RERANK_TOP_K = 5
+# Sentence features (``FEATURES``) of the candidate's first and second sentence (-1 for a single), so the
+# second stage sees more than the two sentence scores.
+PAIR_SENTENCE_FEATURES = ["title_uni", "title_bi", "title_cos", "doc_cos", "degree", "max_sim", "connective",
+                          "time_lead", "real_pos", "quote", "attribution"]
+CANDIDATE_FEATURES += [f"a_{f}" for f in PAIR_SENTENCE_FEATURES] + [f"b_{f}" for f in PAIR_SENTENCE_FEATURES]
+_PAIR_COLS = [FEATURES.index(f) for f in PAIR_SENTENCE_FEATURES]
+RERANK_TOP_K = 7
 
 
 def candidate_summaries(scores: Sequence[float], toks: Sequence[Sequence[str]], nwords: Sequence[int],
                         cand: Sequence[int], title: str | None, max_words: int,
-                        top_k: int = RERANK_TOP_K) -> tuple[list[tuple[int, ...]], np.ndarray]:
+                        top_k: int = RERANK_TOP_K, rows: np.ndarray | None = None
+                        ) -> tuple[list[tuple[int, ...]], np.ndarray]:
     """The candidate summaries (each the best ``top_k`` sentences alone, and pairs of them within
-    ``max_words`` that are not near-duplicates), with one feature row each (``CANDIDATE_FEATURES``)."""
+    ``max_words`` that are not near-duplicates), with one feature row each (``CANDIDATE_FEATURES``).
+    ``rows``: the article's sentence features (``sentence_features``), for the ``a_*`` / ``b_*`` columns
+    (left 0 without them)."""
     order = sorted(cand, key=lambda i: (-scores[i], i))[:top_k]
     rank = {i: r for r, i in enumerate(order)}
     sets = {i: set(toks[i]) for i in order}
@@ -341,7 +351,9 @@ def candidate_summaries(scores: Sequence[float], toks: Sequence[Sequence[str]], 
             a, b = sorted((order[x], order[y]))
             if nwords[a] + nwords[b] <= max_words and _jacc(sets[a], sets[b]) <= 0.7:
                 combos.append((a, b))
+    sent_rows = rows
     rows = np.zeros((len(combos), len(CANDIDATE_FEATURES)))
+    base = len(CANDIDATE_FEATURES) - 2 * len(_PAIR_COLS)
     for r, c in enumerate(combos):
         a = c[0]
         b = c[1] if len(c) > 1 else None
@@ -355,13 +367,17 @@ def candidate_summaries(scores: Sequence[float], toks: Sequence[Sequence[str]], 
             red = _jacc(sets[a], sets[b])
         else:
             tc, red = cov[a], 0.0
-        rows[r] = (
+        rows[r, :base] = (
             len(c), wa + wb, math.log1p(wa + wb), wa, wb,
             sa, sb, smax, smin, sa + sb, top, top - smax,
             rank[a], rank[b] if b is not None else -1.0, a, b if b is not None else -1.0,
             (b - a) if b is not None else 0.0, float(a == min(cand)),
             red, tc, tc - max(cov[a], cov[b] if b is not None else 0.0), math.log1p(n), float(bool(tuni)),
         )
+        if sent_rows is not None:
+            k = len(_PAIR_COLS)
+            rows[r, base:base + k] = sent_rows[a, _PAIR_COLS]
+            rows[r, base + k:] = sent_rows[b, _PAIR_COLS] if b is not None else -1.0
     return combos, rows
 
 
@@ -444,7 +460,7 @@ class ExtractiveSummarizer:
             return self.select_prepared(rows, toks, sentences, junk, nwords, max_sentences=1, scores=scores)
         scores = [float(x) for x in scores]
         combos, crow = candidate_summaries(scores, toks, nwords, cand, title, int(self.selection["max_words"]),
-                                           self._scorer.rerank_top_k)
+                                           self._scorer.rerank_top_k, rows=np.asarray(rows, dtype=float))
         best = int(np.argmax(self._scorer.rerank.predict(crow)))
         return list(combos[best])
 
