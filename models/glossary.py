@@ -143,10 +143,6 @@ class Glossary:
         n = len(want)
         return any(have[i:i + n] == want for i in range(len(have) - n + 1))
 
-    def restyled(self, style: Callable[[str], str]) -> "Glossary":
-        """This glossary with its target terms passed through ``style`` (the reader's tone-mark style)."""
-        return Glossary({s: style(t) for s, t in self.entries.items()}, self.source, self.target)
-
     def as_dict(self) -> dict:
         return {"source": self.source, "target": self.target, "entries": dict(self.entries)}
 
