@@ -60,6 +60,33 @@ def test_translate_with_tiny_model(replica):
     assert result.stdout.strip().count("\n\n") == 1
 
 
+def test_translate_a_document_with_a_glossary(replica, tmp_path):
+    import docx
+
+    source = tmp_path / "bao-cao.docx"
+    document = docx.Document()
+    document.add_heading("UBND Quận 3 họp", 1)
+    document.add_paragraph("Chiều nay UBND quận họp bàn về giao thông.")
+    document.save(source)
+    (tmp_path / "desk.csv").write_text("UBND,People's Committee\n", encoding="utf-8")
+    done = tomtat("translate", source, "--glossary", tmp_path / "desk.csv", env=tiny_env(replica))
+    assert done.returncode == 0, done.stderr
+    out = docx.Document(tmp_path / "bao-cao.en.docx")  # beside the input, named for the target
+    assert [p.style.name for p in out.paragraphs] == ["Heading 1", "Normal"]
+    assert all("People's Committee" in p.text for p in out.paragraphs)
+    english = tmp_path / "notes.txt"
+    english.write_text("The committee met today.\n\nTraffic was heavy.", encoding="utf-8")
+    back = tomtat("translate", english, "--source", "en", "-o", tmp_path / "ghi-chu.txt", "--json",
+                  env=tiny_env(replica))
+    assert back.returncode == 0, back.stderr
+    assert json.loads(back.stdout)["target"] == "vi"
+    assert (tmp_path / "ghi-chu.txt").read_text(encoding="utf-8").count("\n\n") == 1
+    corrupt = tmp_path / "hong.docx"
+    corrupt.write_bytes(b"PK not a zip")
+    bad = tomtat("translate", corrupt, env=tiny_env(replica))
+    assert bad.returncode == 1 and "corrupt" in bad.stderr and "Traceback" not in bad.stderr
+
+
 def test_models_list_shows_licenses():
     result = tomtat("models", "list")
     assert result.returncode == 0
