@@ -183,12 +183,16 @@ def body_limit() -> None:
 
 # -- routes ------------------------------------------------------------------------------------------------
 
+def _workers():
+    """The app's job store and workers (``service/jobs.py`` puts them in the app and runs this module's
+    :func:`process_claim` for document items)."""
+    return current_app.extensions["tomtat.jobs"]
+
+
 @bp.before_request
 def _lazy_start():
     """As for /v1/jobs: this process's job workers run once it takes document work (an app given a runtime
     does not start them at creation)."""
-    from .jobs import _workers
-
     _workers().start()
 
 
@@ -200,8 +204,6 @@ def _links(job_id: str) -> dict:
 
 @bp.post("")
 def create_document():
-    from .jobs import _workers
-
     filename, data = uploaded()
     source = _code("source", request.form.get("source")) or "auto"
     target = _code("target", request.form.get("target"))
@@ -233,8 +235,6 @@ def create_document():
 
 
 def _job(job_id: str) -> dict:
-    from .jobs import _workers
-
     job = _workers().store.get_job(job_id, tenant())
     if job is None or job["options"].get("kind") != KIND:
         raise ApiError(404, "Document not found", f"there is no document job {job_id!r} for this API key (kept "
@@ -243,8 +243,6 @@ def _job(job_id: str) -> dict:
 
 
 def _row(job_id: str) -> dict | None:
-    from .jobs import _workers
-
     for row in _workers().store.iter_results(job_id, 0, 1):
         return json.loads(row)
     return None

@@ -48,6 +48,7 @@ from .batch.records import Record, bad, parse_jsonl_line, record_from_mapping
 from .batch.runner import ArticleOptions, process_record
 from .errors import ApiError, problem_response
 from .http import JSONL_TYPES, runtime, settings
+from .openapi import API_ERRORS, ARTICLE_EXAMPLE, READ_ERRORS, REF, operation
 from .priority import Priority
 from . import documents
 from .glossaries import resolve
@@ -731,3 +732,40 @@ def results(job_id: str):
         page = f"&limit={limit}" if limit else ""
         response.headers["Link"] = f'<{url_for("jobs.results", job_id=job_id)}?cursor={upto}{page}>; rel="next"'
     return response
+
+
+# -- OpenAPI -------------------------------------------------------------------------------------------
+
+_OBJECT = {"type": "object"}
+# JobOptions' fields plus `articles` in one object (an allOf with JobOptions, which forbids unknown
+# fields, could never be satisfied)
+options = JobOptions.model_json_schema(ref_template=REF)
+body = {"type": "object", "required": ["articles"], "additionalProperties": False,
+        "properties": options.get("properties", {}) | {
+            "articles": {"type": "array", "minItems": 1, "description": "Articles: `{id, title, text, format}`.",
+                         "items": {"type": "object", "required": ["text"], "properties": {
+                             "id": {"type": ["string", "null"]}, "title": {"type": ["string", "null"]},
+                             "text": {"type": "string"},
+                             "format": {"type": "string", "enum": ["auto", "text", "html"]}}}}}}
+operation("POST", "/v1/jobs", "Submit a batch job", tag="jobs",
+         description="A JSON object with `articles` (or a JSONL body, options as query parameters). Answers "
+                     "202 with `job_id` and `Location`; `Idempotency-Key` makes a retry return the same job.",
+         body_schema=body, models=(JobOptions,),
+         body_types=("application/json", "application/x-ndjson"),
+         request_examples={"two": {"summary": "Hai bài báo", "value": {
+             "articles": [{"id": "a1", "text": ARTICLE_EXAMPLE},
+                          {"id": "a2", "text": "Người dân Q.3 đồng tình với kế hoạch mở rộng đường."}],
+             "translate": "summary"}}},
+         parameters=[{"name": "Idempotency-Key", "in": "header", "required": False,
+                      "schema": {"type": "string", "maxLength": 255}}],
+         responses={202: (_OBJECT, "Accepted: the job and its links.")}, errors=API_ERRORS)
+operation("GET", "/v1/jobs/<job_id>", "Job status and progress", tag="jobs",
+         responses={200: (_OBJECT, "Status, counts, progress, timestamps.")}, errors=READ_ERRORS + (404,))
+operation("DELETE", "/v1/jobs/<job_id>", "Cancel a job", tag="jobs",
+         responses={200: (_OBJECT, "The cancelled job.")}, errors=READ_ERRORS + (404,))
+operation("GET", "/v1/jobs/<job_id>/results", "Job results (JSONL pages)", tag="jobs",
+         content_type="application/x-ndjson",
+         parameters=[{"name": "cursor", "in": "query", "required": False, "schema": {"type": "integer"}},
+                     {"name": "limit", "in": "query", "required": False, "schema": {"type": "integer"}}],
+         responses={200: ({"type": "string"}, "One JSON row a line; `X-Next-Cursor` gives the next page.")},
+         errors=READ_ERRORS + (404,))

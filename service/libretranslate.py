@@ -333,6 +333,36 @@ def suggest():
 
 
 _LT_ERROR = {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}}
+_OBJECT = {"type": "object"}
+lt_error = {"type": "object", "properties": {"error": {"type": "string"}}}
+lt_responses = {200: (_OBJECT, "LibreTranslate's answer."), 400: (lt_error, "Invalid request."),
+                403: (lt_error, "Bad API key."), 429: (lt_error, "Slow down."),
+                503: (lt_error, "No translation model.")}
+lt_body = {"type": "object", "required": ["q", "source", "target"], "properties": {
+    "q": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
+    "source": {"type": "string", "examples": ["vi", "auto"]}, "target": {"type": "string", "examples": ["en"]},
+    "format": {"type": ["string", "null"], "enum": ["text", "html", None]},
+    "api_key": {"type": ["string", "null"], "description": "Mastodon and Weblate send null without a key."},
+    "alternatives": {"anyOf": [{"type": "integer", "minimum": 0}, {"type": "string", "pattern": "^[0-9]+$"},
+                               {"type": "null"}]}}}
+forms = ("application/json", "application/x-www-form-urlencoded")
+operation("POST", "/translate", "LibreTranslate-compatible translation", tag="libretranslate",
+         body_schema=lt_body, body_types=forms, responses=lt_responses,
+         request_examples={"vi": {"summary": "Một câu", "value": {
+             "q": "Dự án dự kiến hoàn thành năm 2025.", "source": "vi", "target": "en"}}})
+operation("POST", "/detect", "LibreTranslate-compatible language detection", tag="libretranslate",
+         body_schema={"type": "object", "required": ["q"], "properties": {
+             "q": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
+             "api_key": {"type": ["string", "null"]}}},
+         body_types=forms, responses=lt_responses | {200: (
+             {"type": "array", "items": {"type": "object", "required": ["confidence", "language"], "properties": {
+                 "confidence": {"type": "number"}, "language": {"type": "string"}}}},
+             "The detected language, with LibreTranslate's confidence (0-100).")})
+operation("GET", "/languages", "LibreTranslate-compatible language list", tag="libretranslate",
+         responses={200: ({"type": "array", "items": _OBJECT}, "Served languages.")})
+operation("GET", "/frontend/settings", "LibreTranslate frontend settings", tag="libretranslate",
+         responses={200: (_OBJECT, "Settings.")})
+
 operation("GET", "/health", "LibreTranslate-compatible liveness probe", tag="libretranslate",
           responses={200: ({"type": "object", "properties": {"status": {"const": "ok"}}}, "The process is up.")})
 operation("POST", "/translate_file", "LibreTranslate-compatible file translation", tag="libretranslate",

@@ -122,7 +122,6 @@ def _problem_example(status: int) -> dict:
 
 def build_spec(app: Flask | None = None) -> dict:
     settings = (app or current_app).extensions.get("tomtat.settings")
-    _document_other_modules()
     ops = sorted(OPERATIONS.values(), key=lambda o: (o.rule, o.method))
     wanted: list[tuple[type[BaseModel], str]] = [(s.Problem, "serialization")]
     for op in ops:
@@ -320,79 +319,3 @@ operation("GET", "/static/<path:filename>", "Static assets of the page and the d
           content_type="application/octet-stream", responses={200: ({"type": "string"}, "The file.")}, errors=(404,))
 operation("GET", "/", "Web page for editors and readers", tag="service", content_type="text/html",
           responses={200: (_HTML, "HTML page.")})
-
-
-# -- routes of other modules, documented here until their modules call operation() themselves ------------
-
-def _default(method: str, rule: str, summary: str, **kwargs) -> None:
-    if (method, rule) not in OPERATIONS:
-        operation(method, rule, summary, **kwargs)
-
-
-def _document_other_modules() -> None:
-    """Jobs and the LibreTranslate-compatible routes (imported lazily, so no import cycle)."""
-    try:
-        from .jobs import JobOptions
-    except ImportError:  # pragma: no cover
-        JobOptions = None
-    if JobOptions is not None:
-        # JobOptions' fields plus `articles` in one object (an allOf with JobOptions, which forbids unknown
-        # fields, could never be satisfied)
-        options = JobOptions.model_json_schema(ref_template=REF)
-        body = {"type": "object", "required": ["articles"], "additionalProperties": False,
-                "properties": options.get("properties", {}) | {
-                    "articles": {"type": "array", "minItems": 1, "description": "Articles: `{id, title, text, format}`.",
-                                 "items": {"type": "object", "required": ["text"], "properties": {
-                                     "id": {"type": ["string", "null"]}, "title": {"type": ["string", "null"]},
-                                     "text": {"type": "string"},
-                                     "format": {"type": "string", "enum": ["auto", "text", "html"]}}}}}}
-        _default("POST", "/v1/jobs", "Submit a batch job", tag="jobs",
-                 description="A JSON object with `articles` (or a JSONL body, options as query parameters). Answers "
-                             "202 with `job_id` and `Location`; `Idempotency-Key` makes a retry return the same job.",
-                 body_schema=body, models=(JobOptions,),
-                 body_types=("application/json", "application/x-ndjson"),
-                 request_examples={"two": {"summary": "Hai bài báo", "value": {
-                     "articles": [{"id": "a1", "text": ARTICLE_EXAMPLE},
-                                  {"id": "a2", "text": "Người dân Q.3 đồng tình với kế hoạch mở rộng đường."}],
-                     "translate": "summary"}}},
-                 parameters=[{"name": "Idempotency-Key", "in": "header", "required": False,
-                              "schema": {"type": "string", "maxLength": 255}}],
-                 responses={202: (_JSON_OBJECT, "Accepted: the job and its links.")}, errors=API_ERRORS)
-    _default("GET", "/v1/jobs/<job_id>", "Job status and progress", tag="jobs",
-             responses={200: (_JSON_OBJECT, "Status, counts, progress, timestamps.")}, errors=READ_ERRORS + (404,))
-    _default("DELETE", "/v1/jobs/<job_id>", "Cancel a job", tag="jobs",
-             responses={200: (_JSON_OBJECT, "The cancelled job.")}, errors=READ_ERRORS + (404,))
-    _default("GET", "/v1/jobs/<job_id>/results", "Job results (JSONL pages)", tag="jobs",
-             content_type="application/x-ndjson",
-             parameters=[{"name": "cursor", "in": "query", "required": False, "schema": {"type": "integer"}},
-                         {"name": "limit", "in": "query", "required": False, "schema": {"type": "integer"}}],
-             responses={200: ({"type": "string"}, "One JSON row a line; `X-Next-Cursor` gives the next page.")},
-             errors=READ_ERRORS + (404,))
-    lt_error = {"type": "object", "properties": {"error": {"type": "string"}}}
-    lt_responses = {200: (_JSON_OBJECT, "LibreTranslate's answer."), 400: (lt_error, "Invalid request."),
-                    403: (lt_error, "Bad API key."), 429: (lt_error, "Slow down."),
-                    503: (lt_error, "No translation model.")}
-    lt_body = {"type": "object", "required": ["q", "source", "target"], "properties": {
-        "q": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
-        "source": {"type": "string", "examples": ["vi", "auto"]}, "target": {"type": "string", "examples": ["en"]},
-        "format": {"type": ["string", "null"], "enum": ["text", "html", None]},
-        "api_key": {"type": ["string", "null"], "description": "Mastodon and Weblate send null without a key."},
-        "alternatives": {"anyOf": [{"type": "integer", "minimum": 0}, {"type": "string", "pattern": "^[0-9]+$"},
-                                   {"type": "null"}]}}}
-    forms = ("application/json", "application/x-www-form-urlencoded")
-    _default("POST", "/translate", "LibreTranslate-compatible translation", tag="libretranslate",
-             body_schema=lt_body, body_types=forms, responses=lt_responses,
-             request_examples={"vi": {"summary": "Một câu", "value": {
-                 "q": "Dự án dự kiến hoàn thành năm 2025.", "source": "vi", "target": "en"}}})
-    _default("POST", "/detect", "LibreTranslate-compatible language detection", tag="libretranslate",
-             body_schema={"type": "object", "required": ["q"], "properties": {
-                 "q": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
-                 "api_key": {"type": ["string", "null"]}}},
-             body_types=forms, responses=lt_responses | {200: (
-                 {"type": "array", "items": {"type": "object", "required": ["confidence", "language"], "properties": {
-                     "confidence": {"type": "number"}, "language": {"type": "string"}}}},
-                 "The detected language, with LibreTranslate's confidence (0-100).")})
-    _default("GET", "/languages", "LibreTranslate-compatible language list", tag="libretranslate",
-             responses={200: ({"type": "array", "items": _JSON_OBJECT}, "Served languages.")})
-    _default("GET", "/frontend/settings", "LibreTranslate frontend settings", tag="libretranslate",
-             responses={200: (_JSON_OBJECT, "Settings.")})
