@@ -34,20 +34,24 @@ class Translator:
                              glossary: Glossary | None = None) -> list[str]:
         """Translate paragraphs given as lists of sentences; returns one string per paragraph. With a
         ``glossary``, every sentence holding one of its terms has the term's target in its translation
-        (:func:`models.glossary.apply`)."""
+        (:func:`models.glossary.apply`, sentence by sentence: a term is never cut by the clause splitter)."""
+        flat = [sentence for sentences in paragraphs for sentence in sentences]
+        translated = iter(apply(glossary, flat, lambda texts: self.translate_sentences(texts, options)))
+        out = []
+        for sentences in paragraphs:
+            done = [next(translated) for _ in sentences]
+            out.append(" ".join(t for t in done if t))
+        return out
+
+    def translate_sentences(self, sentences: list[str], options: GenerationOptions) -> list[str]:
+        """One translation per sentence, in one batch: a sentence longer than the model's window is split at
+        clause boundaries, its pieces translated and joined back."""
         budget = self.model.token_budget()
         units: list[str] = []
-        layout: list[list[int]] = []  # per paragraph, the number of units of each sentence
-        for sentences in paragraphs:
-            counts = []
-            for sentence in sentences:
-                pieces = split_long_sentence(sentence, self.model.count_tokens, budget)
-                units.extend(pieces)
-                counts.append(len(pieces))
-            layout.append(counts)
-        translated = iter(apply(glossary, units, lambda texts: self.model.generate(texts, options)))
-        out = []
-        for counts in layout:
-            sentences = [" ".join(next(translated) for _ in range(n)) for n in counts]
-            out.append(" ".join(s for s in sentences if s))
-        return out
+        counts: list[int] = []
+        for sentence in sentences:
+            pieces = split_long_sentence(sentence, self.model.count_tokens, budget)
+            units.extend(pieces)
+            counts.append(len(pieces))
+        translated = iter(self.model.generate(units, options) if units else [])
+        return [" ".join(next(translated) for _ in range(n)) for n in counts]

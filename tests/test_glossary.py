@@ -154,6 +154,20 @@ def test_the_guarantee_holds_sentence_by_sentence_in_a_real_article(tiny_runtime
     assert found >= 3  # the seed article names UBND, Quận 3 and the decree
 
 
+def test_a_term_the_clause_splitter_would_cut_is_kept(tiny_runtime):
+    """A sentence over the model's window is split before "và"; "Bộ Kế hoạch và Đầu tư" must not be."""
+    from models.text.chunk import split_long_sentence
+
+    model = tiny_runtime.translation_model
+    filler = "người dân các tỉnh miền Trung đang khẩn trương khắc phục hậu quả mưa lũ kéo dài nhiều ngày qua "
+    sentence = "Theo báo cáo " + filler * 3 + "Bộ Kế hoạch và Đầu tư đề nghị " + filler * 3 + "trong tháng tới."
+    pieces = split_long_sentence(sentence, model.count_tokens, model.token_budget())
+    assert any(p.endswith("Bộ Kế hoạch") for p in pieces)  # the splitter alone would cut the term
+    glossary = Glossary({"Bộ Kế hoạch và Đầu tư": "Ministry of Planning and Investment"})
+    result = pipeline.translate(tiny_runtime, [sentence], glossary=glossary)
+    assert "Ministry of Planning and Investment" in result.translations[0]
+
+
 def test_sentences_without_a_term_translate_as_without_a_glossary(tiny_runtime, newsroom):
     plain = ["Trời mưa to ở Hà Nội.", "Giao thông ùn tắc kéo dài."]
     assert pipeline.translate(tiny_runtime, plain, glossary=newsroom).translations == \
