@@ -30,6 +30,7 @@ from .errors import ApiError
 from .glossaries import resolve
 from .http import runtime, settings, strict_loads
 from .openapi import API_ERRORS, READ_ERRORS, operation
+from .store import IdempotencyConflict, request_hash
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,10 @@ class DocumentStore:
         with self.db.tx() as conn:
             conn.execute(text("UPDATE documents SET job_id = :job, expires_at = NULL WHERE id = :id"),
                          {"job": job_id, "id": file_id})
+
+    def delete(self, file_id: str) -> None:
+        with self.db.tx() as conn:
+            conn.execute(text("DELETE FROM documents WHERE id = :id"), {"id": file_id})
 
     def get(self, file_id: str, owner: str | None = None) -> dict | None:
         """The file (``owner`` None: whoever holds its id, as a /download_file link is used)."""
@@ -225,12 +230,29 @@ def create_document():
                "translate": "none"}
     record = json.dumps({"id": filename, "file": file_id}, ensure_ascii=False)
     workers = _workers()
-    job_id, _ = workers.store.create_job([(filename, record)], options, tenant=owner)
-    files.attach(file_id, job_id)  # from now on it lives as long as its job
-    workers.notify()
+    key = request.headers.get("Idempotency-Key")  # a retried upload returns the job of the first one
+    if key is not None and not (0 < len(key) <= 255):
+        raise ApiError(422, "Invalid request", "Idempotency-Key must have 1 to 255 characters", slug="validation",
+                       errors=[{"field": "Idempotency-Key", "message": "1 to 255 characters"}])
+    digest = request_hash(filename, data, json.dumps(options, sort_keys=True)) if key else None
+    try:
+        job_id, created = workers.store.create_job([(filename, record)], options, tenant=owner,
+                                                   idempotency_key=key, req_hash=digest)
+    except IdempotencyConflict as exc:
+        files.delete(file_id)
+        raise ApiError(422, "Idempotency-Key reused", f"this Idempotency-Key was used for job {exc.job_id} with "
+                       "another file or options; use a new key for a new document", slug="idempotency-key-reused",
+                       job_id=exc.job_id) from None
+    if created:
+        files.attach(file_id, job_id)  # from now on it lives as long as its job
+        workers.notify()
+    else:
+        files.delete(file_id)  # the first upload's file is the job's
     response = jsonify(document_status(job_id))
     response.status_code = 202
     response.headers["Location"] = url_for("documents.get_document", job_id=job_id)
+    if not created:
+        response.headers["Idempotent-Replayed"] = "true"
     return response
 
 
@@ -358,6 +380,9 @@ operation("POST", "/v1/documents", "Translate a document (a job)", tag="document
                       "headings, bold/italic/links, tables, lists, subtitle timings). Answers 202; poll the `self` "
                       "link, then download `file`.",
           body_schema=_FORM, body_types=("multipart/form-data",),
+          parameters=[{"name": "Idempotency-Key", "in": "header", "required": False,
+                       "schema": {"type": "string", "maxLength": 255},
+                       "description": "A retried upload with the same key, file and options returns the first job."}],
           responses={202: (_STATUS, "Accepted: the document job and its links.")}, errors=API_ERRORS)
 operation("GET", "/v1/documents/<job_id>", "A document job's state, summaries and links", tag="documents",
           responses={200: (_STATUS, "State; when succeeded, the file's name, stats and summaries.")},

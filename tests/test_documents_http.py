@@ -229,3 +229,17 @@ def test_a_document_costs_the_characters_of_its_text(make_app, database):
     text = ("Trời mưa to ở Hà Nội. " * 10).strip()
     big = problem(upload(client, text.encode(), "b.txt", headers={"X-API-Key": key}), 429)
     assert big["type"].endswith("/quota-exceeded") and big["chars"] == len(text)
+
+
+def test_a_retried_upload_returns_the_first_job(make_app, database):
+    client = make_app().test_client()
+    key = {"Idempotency-Key": "upload-1"}
+    first = upload(client, TXT.encode(), "bai.txt", headers=key)
+    again = upload(client, TXT.encode(), "bai.txt", headers=key)
+    assert first.status_code == again.status_code == 202
+    assert again.get_json()["job_id"] == first.get_json()["job_id"] and again.headers["Idempotent-Replayed"] == "true"
+    other = problem(upload(client, b"Another file.", "bai.txt", headers=key), 422)
+    assert other["type"].endswith("/idempotency-key-reused") and other["job_id"] == first.get_json()["job_id"]
+    with DocumentStore(database).db.read() as conn:  # the replays left no file behind
+        from sqlalchemy import text
+        assert conn.execute(text("SELECT COUNT(*) FROM documents WHERE role = 'source'")).scalar() == 1
