@@ -28,7 +28,7 @@ from .auth import tenant
 from .db import Database
 from .errors import ApiError
 from .glossaries import resolve
-from .http import runtime, settings, strict_loads
+from .http import accepted, idempotency_key, key_reused, runtime, settings, strict_loads
 from .openapi import API_ERRORS, READ_ERRORS, operation
 from .store import IdempotencyConflict, request_hash
 
@@ -230,30 +230,20 @@ def create_document():
                "translate": "none"}
     record = json.dumps({"id": filename, "file": file_id}, ensure_ascii=False)
     workers = _workers()
-    key = request.headers.get("Idempotency-Key")  # a retried upload returns the job of the first one
-    if key is not None and not (0 < len(key) <= 255):
-        raise ApiError(422, "Invalid request", "Idempotency-Key must have 1 to 255 characters", slug="validation",
-                       errors=[{"field": "Idempotency-Key", "message": "1 to 255 characters"}])
+    key = idempotency_key()  # a retried upload returns the job of the first one
     digest = request_hash(filename, data, json.dumps(options, sort_keys=True)) if key else None
     try:
         job_id, created = workers.store.create_job([(filename, record)], options, tenant=owner,
                                                    idempotency_key=key, req_hash=digest)
     except IdempotencyConflict as exc:
         files.delete(file_id)
-        raise ApiError(422, "Idempotency-Key reused", f"this Idempotency-Key was used for job {exc.job_id} with "
-                       "another file or options; use a new key for a new document", slug="idempotency-key-reused",
-                       job_id=exc.job_id) from None
+        raise key_reused(exc.job_id) from None
     if created:
         files.attach(file_id, job_id)  # from now on it lives as long as its job
         workers.notify()
     else:
         files.delete(file_id)  # the first upload's file is the job's
-    response = jsonify(document_status(job_id))
-    response.status_code = 202
-    response.headers["Location"] = url_for("documents.get_document", job_id=job_id)
-    if not created:
-        response.headers["Idempotent-Replayed"] = "true"
-    return response
+    return accepted(document_status(job_id), url_for("documents.get_document", job_id=job_id), not created)
 
 
 def _job(job_id: str) -> dict:

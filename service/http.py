@@ -10,7 +10,7 @@ import threading
 import time
 from typing import TypeVar
 
-from flask import current_app, g, has_request_context, request
+from flask import current_app, g, has_request_context, jsonify, request
 from flask import Request as FlaskRequest
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -58,6 +58,33 @@ def parse(model: type[M]) -> M:
         raise ApiError(422, "Invalid request", "the body must be a JSON object", slug="validation",
                        errors=[{"field": "body", "message": "expected an object"}])
     return model.model_validate(data)
+
+
+def idempotency_key() -> str | None:
+    """The request's ``Idempotency-Key`` header (jobs, documents), or a 422 when it is not 1-255 characters."""
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not (0 < len(key) <= 255):
+        raise ApiError(422, "Invalid request", "Idempotency-Key must have 1 to 255 characters", slug="validation",
+                       errors=[{"field": "Idempotency-Key", "message": "1 to 255 characters"}])
+    return key
+
+
+def key_reused(job_id: str) -> ApiError:
+    """The 422 of an Idempotency-Key sent again with another request (the tenant's own job: its id tells no
+    one else anything)."""
+    return ApiError(422, "Idempotency-Key reused", f"this Idempotency-Key was used for job {job_id} with a "
+                    "different request; use a new key for a new job", slug="idempotency-key-reused", job_id=job_id)
+
+
+def accepted(body: dict, location: str, replayed: bool = False):
+    """202 for a job (``/v1/jobs``, ``/v1/documents``): its body and ``Location``; ``Idempotent-Replayed`` when
+    an Idempotency-Key answered with an earlier job."""
+    response = jsonify(body)
+    response.status_code = 202
+    response.headers["Location"] = location
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return response
 
 
 def check_length(text: str, field: str) -> None:

@@ -47,7 +47,7 @@ from models.errors import CapabilityUnavailable
 from .batch.records import Record, bad, parse_jsonl_line, record_from_mapping
 from .batch.runner import ArticleOptions, process_record
 from .errors import ApiError, problem_response
-from .http import JSONL_TYPES, runtime, settings
+from .http import JSONL_TYPES, accepted, idempotency_key, key_reused, runtime, settings
 from .openapi import API_ERRORS, ARTICLE_EXAMPLE, READ_ERRORS, REF, operation
 from .priority import Priority
 from . import documents
@@ -638,10 +638,7 @@ def _job_body(job: dict) -> dict:
 def create_job():
     body = read_job_body()
     options = _options(body.options | _query_options())
-    key = request.headers.get("Idempotency-Key")
-    if key is not None and not (0 < len(key) <= 255):
-        raise ApiError(422, "Invalid request", "Idempotency-Key must have 1 to 255 characters", slug="validation",
-                       errors=[{"field": "Idempotency-Key", "message": "1 to 255 characters"}])
+    key = idempotency_key()
     digest = None
     if key:  # store.request_hash(body, options), from the digest of the body as it streamed by
         hashed = body.digest.copy()
@@ -652,19 +649,12 @@ def create_job():
     try:
         job_id, created = workers.store.create_job(body.items, options.to_dict(), tenant=owner,
                                                    idempotency_key=key, req_hash=digest)
-    except IdempotencyConflict as exc:  # the tenant's own job: its id tells no one else anything
-        raise ApiError(422, "Idempotency-Key reused", f"this Idempotency-Key was used for job {exc.job_id} with a "
-                       "different request; use a new key for a new job", slug="idempotency-key-reused",
-                       job_id=exc.job_id) from None
+    except IdempotencyConflict as exc:
+        raise key_reused(exc.job_id) from None
     body.items.clear()
     job = workers.store.get_job(job_id, owner)
     workers.notify()
-    response = jsonify(_job_body(job))
-    response.status_code = 202
-    response.headers["Location"] = url_for("jobs.get_job", job_id=job_id)
-    if not created:
-        response.headers["Idempotent-Replayed"] = "true"
-    return response
+    return accepted(_job_body(job), url_for("jobs.get_job", job_id=job_id), not created)
 
 
 def _job_or_404(job_id: str) -> dict:

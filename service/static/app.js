@@ -499,19 +499,20 @@
     });
   }
 
+  function docFailed(r) {  // an error answer to the upload or a poll: its problem, the form usable again
+    doc.error = problem(r.resp, r.raw, r.data);
+    doc.state = null;
+    docBusy(false);
+    renderDoc();
+  }
+
   function poll(run, url, misses) {
     if (run !== docRun) { return; }
     fetch(url, { headers: apiHeaders(false), cache: "no-store" })
       .then(readJson)
       .then(function (r) {
         if (run !== docRun) { return; }
-        if (!r.resp.ok || !r.data) {
-          doc.error = problem(r.resp, r.raw, r.data);
-          doc.state = null;
-          docBusy(false);
-          renderDoc();
-          return;
-        }
+        if (!r.resp.ok || !r.data) { docFailed(r); return; }
         doc.job = r.data;
         doc.state = r.data.status;
         if (TERMINAL[r.data.status]) { finishDoc(run, r.data); return; }
@@ -550,13 +551,7 @@
       .then(readJson)
       .then(function (r) {
         if (run !== docRun) { return; }
-        if (!r.resp.ok || !r.data || !r.data.job_id) {
-          doc.error = problem(r.resp, r.raw, r.data);
-          doc.state = null;
-          docBusy(false);
-          renderDoc();
-          return;
-        }
+        if (!r.resp.ok || !r.data || !r.data.job_id) { docFailed(r); return; }
         doc.job = r.data;
         doc.state = r.data.status || "queued";
         renderDoc();
