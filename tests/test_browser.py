@@ -298,6 +298,27 @@ def test_document_upload_txt_english_to_vietnamese(server, page, tmp_path):
     assert not page.errors, page.errors
 
 
+def test_document_upload_with_a_stored_glossary(server, page, tmp_path):
+    import urllib.request
+
+    stored = urllib.request.Request(server + "/v1/glossaries/toa-soan", method="PUT",
+                                    data="UBND,People's Committee\nQuận 3,District 3\n".encode(),
+                                    headers={"Content-Type": "text/csv"})
+    assert urllib.request.urlopen(stored).status in (200, 201)
+    source = tmp_path / "tin.txt"
+    source.write_text("UBND Quận 3 họp chiều nay.\n\nNgười dân đồng tình với kế hoạch.\n", encoding="utf-8")
+    page.goto(server + "/?lang=vi")
+    page.set_input_files("#doc-file", str(source))
+    page.locator("#doc-glossary").fill("toa-soan")
+    page.locator("#doc-submit").click()
+    expect(page.locator("#doc-download")).to_be_visible(timeout=180_000)
+    with page.expect_download() as download:
+        page.locator("#doc-download").click()
+    first = Path(download.value.path()).read_text(encoding="utf-8").split("\n\n")[0]
+    assert "People's Committee" in first and "District 3" in first  # whatever the tiny model writes
+    assert not page.errors, page.errors
+
+
 def test_document_files_refused_before_upload_and_server_errors_shown(server, page, tmp_path):
     page.goto(server + "/?lang=en")
     requests: list[str] = []
