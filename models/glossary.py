@@ -137,11 +137,30 @@ class Glossary:
 
     def renders(self, output: str, term_target: str) -> bool:
         """Whether ``output`` holds ``term_target`` as written: whole words, case kept (``People's Committee``,
-        not ``people's committee``); only NFC and tone-mark placement are not told apart."""
+        not ``people's committee``) but for a capital first letter where a sentence starts with the term
+        (``The dairy giant grew``); NFC and tone-mark placement are not told apart."""
         want = [t for t, _, _ in _tokens(fold(term_target, case=False))]
         have = [t for t, _, _ in _tokens(fold(output, case=False))]
         n = len(want)
-        return any(have[i:i + n] == want for i in range(len(have) - n + 1))
+        if not n:
+            return False
+        capital = [want[0][:1].upper() + want[0][1:]] + want[1:]
+        return any(have[i:i + n] in (want, capital) for i in range(len(have) - n + 1))
+
+    def vouches(self, problem: dict, source: str, output: str) -> bool:
+        """Whether a fact-check ``problem`` of ``output`` (a translation of ``source``) is the glossary's own
+        doing: the fact is (part of) a term of the source, or of a target term, that ``output`` renders as the
+        glossary says (``"Vinamilk": "the dairy giant"`` loses the name on purpose; ``"phở bò": "phở bò"``
+        leaves Vietnamese untranslated on purpose)."""
+        fact = fold(problem.get("text") or "").strip()
+        if not fact:
+            return False
+        for match in self.matches(source):
+            sides = (match.source,) if problem.get("issue") in ("missing", "changed") else ()
+            sides += (match.target,)
+            if any(fact in fold(side) for side in sides) and self.renders(output, match.target):
+                return True
+        return False
 
     def as_dict(self) -> dict:
         return {"source": self.source, "target": self.target, "entries": dict(self.entries)}

@@ -294,8 +294,19 @@ def describe(checks: dict, most: int = 3) -> str:
     return ", ".join(said)
 
 
-def check_paragraphs(source: list[list[str]], translated: list[str]) -> dict:
-    """Fact checks of a translation made paragraph by paragraph, each paragraph against its source."""
+def check_paragraphs(source: list[list[str]], translated: list[str], glossary: Glossary | None = None) -> dict:
+    """Fact checks of a translation made paragraph by paragraph, each paragraph against its source; a problem
+    the ``glossary`` accounts for (a term rendered as it says) is none."""
+    checks = _check_paragraphs(source, translated)
+    if glossary and checks["problems"]:
+        source_text, output = _joined(source), "\n\n".join(translated)
+        kept = [p for p in checks["problems"] if not glossary.vouches(p, source_text, output)]
+        checks = checks | {"ok": not kept, "problems": kept}
+    return checks
+
+
+def _check_paragraphs(source: list[list[str]], translated: list[str]) -> dict:
+    """The fact checks themselves (models/faithfulness.py), paragraph by paragraph where they were kept."""
     if len(source) != len(translated):  # paragraphs not kept one for one: check the whole text
         return check_translation(_joined(source), "\n\n".join(translated))
     problems = []
@@ -401,7 +412,7 @@ def translate(
         out = [reader_tone(o or "", tone) for o in out]
     # deterministic and cheap: made again for a cached translation rather than stored with it. The fact
     # checks (models/faithfulness.py) read a Vietnamese source and an English output: vi→en only
-    checks = [check_paragraphs(doc, (o or "").split("\n\n")) for doc, o in zip(docs, out)] \
+    checks = [check_paragraphs(doc, (o or "").split("\n\n"), glossary) for doc, o in zip(docs, out)] \
         if (source, target) == ("vi", "en") else []
     clock.lap("check_ms")
     key = lookups[0][0] if lookups else None
@@ -459,10 +470,10 @@ def process_article(
         out = _translate_paragraphs(runtime, wanted, translation, glossary=glossary)
         if translate != "full":
             summary_en, out = out[0], out[1:]
-            checks["summary_en"] = check_paragraphs([result.sentences], [summary_en])
+            checks["summary_en"] = check_paragraphs([result.sentences], [summary_en], glossary)
         if translate in ("full", "both"):
             translation_en = "\n\n".join(out)
-            checks["translation_en"] = check_paragraphs(paragraphs, out)
+            checks["translation_en"] = check_paragraphs(paragraphs, out, glossary)
         models["translation"] = runtime.translation_model.name
         clock.lap("translate_ms")
     article = ArticleResult(

@@ -205,6 +205,26 @@ def test_articles_keep_the_glossary_in_the_english_summary_and_translation(tiny_
         assert "People's Committee" in field and "District 3" in field
 
 
+def test_fact_checks_take_the_glossary_s_word(tiny_runtime):
+    """A term rendered as the glossary says is no fact-check problem: the newsroom chose it."""
+    from models.faithfulness import check_translation
+
+    source, english = "Công ty Vinamilk tăng trưởng.", "The dairy giant grew."
+    problem = check_translation(source, english)["problems"][0]
+    assert (problem["kind"], problem["text"], problem["issue"]) == ("name", "Vinamilk", "missing")
+    assert Glossary({"Vinamilk": "the dairy giant"}).vouches(problem, source, english)
+    assert not Glossary({"Vinamilk": "the milk company"}).vouches(problem, source, english)  # not rendered so
+    assert not Glossary({"tăng trưởng": "grew"}).vouches(problem, source, english)  # another term
+    kept = check_translation("Món phở bò rất ngon.", "The phở bò dish is delicious.")["problems"][0]
+    assert kept["kind"] == "untranslated" and Glossary({"phở bò": "phở bò"}).vouches(
+        kept, "Món phở bò rất ngon.", "The phở bò dish is delicious.")
+
+    plain = pipeline.translate(tiny_runtime, [source])
+    assert any(p["text"] == "Vinamilk" for p in plain.checks[0]["problems"])  # the tiny model drops the name
+    chosen = pipeline.translate(tiny_runtime, [source], glossary=Glossary({"Vinamilk": "the dairy giant"}))
+    assert not any(p["text"] == "Vinamilk" for p in chosen.checks[0]["problems"])
+
+
 # -- tables --------------------------------------------------------------------------------------------------
 
 def test_tables_with_headers_quotes_comments_and_tabs():
@@ -364,3 +384,11 @@ def test_split_sentences_keeps_terms_whole():
     # the guarantee is per sentence: a term must not straddle two sentences of the splitter
     for sentence in SENTENCES[:8]:
         assert len(split_sentences(unicodedata.normalize("NFC", sentence))) == 1, sentence
+
+
+def test_a_target_term_may_start_a_sentence_with_a_capital():
+    glossary = Glossary({"Vinamilk": "the dairy giant"})
+    assert glossary.renders("The dairy giant grew.", "the dairy giant")
+    assert glossary.renders("Profits of the dairy giant grew.", "the dairy giant")
+    assert not glossary.renders("THE DAIRY GIANT grew.", "the dairy giant")
+    assert not Glossary({"UBND": "People's Committee"}).renders("the people's committee met", "People's Committee")
