@@ -176,11 +176,38 @@ def test_setup_script_stops_the_suite_with_one_line_when_it_cannot_set_docker_up
 
 # -- docker for real ---------------------------------------------------------------------------------
 
+HOST_NETWORK = ("--network", "host")  # the only network here: no bridge, all traffic on 127.0.0.1
+
+
 def docker(*args: str, timeout: float = 120, check: bool = True, **kw) -> subprocess.CompletedProcess:
+    """``docker ARGS``. A container (``run``, ``create``) must be on the host's network: refused here
+    otherwise, before the daemon is asked."""
+    if args and args[0] in ("run", "create"):
+        assert _on_host_network(args[1:]), f"docker {args[0]} without --network host: {args}"
     result = subprocess.run(["docker", *args], capture_output=True, text=True, timeout=timeout, **kw)
     if check and result.returncode != 0:
         pytest.fail(f"docker {' '.join(args)} → {result.returncode}:\n{result.stdout[-3000:]}{result.stderr[-3000:]}")
     return result
+
+
+def _on_host_network(args: tuple[str, ...]) -> bool:
+    """Whether docker run/create ARGS name the host's network (``--network host`` or ``--network=host``),
+    and no other."""
+    chosen = [args[i + 1] for i, a in enumerate(args[:-1]) if a == "--network"]
+    chosen += [a.split("=", 1)[1] for a in args if a.startswith("--network=")]
+    return chosen == ["host"]
+
+
+def test_every_container_the_tests_start_is_on_the_host_network():
+    """Each `docker run` here goes through docker(), which refuses one off the host's network; `docker build`
+    passes --network host itself; compose services are checked above (network_mode: host)."""
+    source = Path(__file__).read_text(encoding="utf-8")
+    runs = re.findall(r'docker\("(?:run|create)"[^)]*', source)
+    assert len(runs) >= 2 and all('"--network", "host"' in r for r in runs), runs
+    assert '"docker", "build", "--force-rm", "--network", "host"' in source
+    assert _on_host_network(("-d", "--network", "host", "img"))
+    assert not _on_host_network(("-d", "img")) and not _on_host_network(("--network", "bridge", "img"))
+    assert not _on_host_network(("--network", "host", "--network=bridge", "img"))
 
 
 @pytest.fixture(scope="module")
@@ -348,6 +375,7 @@ def test_image_serves_extractive_summaries_as_its_user_and_stops_cleanly(image, 
                "--health-interval", "2s", "--health-start-period", "120s", image)
         started = time.monotonic()
         wait_healthy(name, 180)
+        assert inspect(name)["HostConfig"]["NetworkMode"] == "host"  # on 127.0.0.1, no bridge
         print(f"\n{name} healthy after {time.monotonic() - started:.1f} s")
         assert docker("exec", name, "id", "-u").stdout.strip() == "10001"  # the image's user, not root
 
