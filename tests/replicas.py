@@ -184,6 +184,20 @@ DEFAULT_CORPUS: list[str] = VI_CORPUS + EN_CORPUS
 #   nllb-600M   : config.json of fine-tunes of facebook/nllb-200-distilled-600M - exact match
 #                 (vocab_size 256206; tokenizer 256204 = 256000 pieces + 1 + 202 codes + <mask>).
 
+def _marian(vocab: int) -> dict:
+    """OPUS-MT's Marian base (6+6 layers, 512 wide, swish), one vocabulary shared by both sides whose last
+    id pads and starts the decoder: the two OPUS-MT pairs differ only in its size."""
+    return dict(
+        vocab_size=vocab, decoder_vocab_size=vocab, d_model=512, encoder_layers=6, decoder_layers=6,
+        encoder_attention_heads=8, decoder_attention_heads=8, encoder_ffn_dim=2048, decoder_ffn_dim=2048,
+        activation_function="swish", dropout=0.1, attention_dropout=0.0, activation_dropout=0.0,
+        max_position_embeddings=512, scale_embedding=True, static_position_embeddings=True,
+        share_encoder_decoder_embeddings=True, normalize_embedding=False, init_std=0.02,
+        bos_token_id=0, eos_token_id=0, forced_eos_token_id=0, pad_token_id=vocab - 1,
+        decoder_start_token_id=vocab - 1, is_encoder_decoder=True, use_cache=True,
+    )
+
+
 _T5_COMMON = dict(
     d_kv=64,
     relative_attention_num_buckets=32,
@@ -211,24 +225,8 @@ REAL: dict[str, dict[str, Any]] = {
         _T5_COMMON, vocab_size=50048, d_model=768, d_ff=2048, num_layers=12, num_decoder_layers=12,
         num_heads=12, feed_forward_proj="gated-gelu", tie_word_embeddings=False,
     ),
-    "Helsinki-NLP/opus-mt-vi-en": dict(
-        vocab_size=53739, decoder_vocab_size=53739, d_model=512, encoder_layers=6, decoder_layers=6,
-        encoder_attention_heads=8, decoder_attention_heads=8, encoder_ffn_dim=2048, decoder_ffn_dim=2048,
-        activation_function="swish", dropout=0.1, attention_dropout=0.0, activation_dropout=0.0,
-        max_position_embeddings=512, scale_embedding=True, static_position_embeddings=True,
-        share_encoder_decoder_embeddings=True, normalize_embedding=False, init_std=0.02,
-        bos_token_id=0, eos_token_id=0, forced_eos_token_id=0, pad_token_id=53738,
-        decoder_start_token_id=53738, is_encoder_decoder=True, use_cache=True,
-    ),
-    "Helsinki-NLP/opus-mt-en-vi": dict(  # its real config.json (tests/fixtures/models), vocabulary included
-        vocab_size=53685, decoder_vocab_size=53685, d_model=512, encoder_layers=6, decoder_layers=6,
-        encoder_attention_heads=8, decoder_attention_heads=8, encoder_ffn_dim=2048, decoder_ffn_dim=2048,
-        activation_function="swish", dropout=0.1, attention_dropout=0.0, activation_dropout=0.0,
-        max_position_embeddings=512, scale_embedding=True, static_position_embeddings=True,
-        share_encoder_decoder_embeddings=True, normalize_embedding=False, init_std=0.02,
-        bos_token_id=0, eos_token_id=0, forced_eos_token_id=0, pad_token_id=53684,
-        decoder_start_token_id=53684, is_encoder_decoder=True, use_cache=True,
-    ),
+    "Helsinki-NLP/opus-mt-vi-en": _marian(53739),
+    "Helsinki-NLP/opus-mt-en-vi": _marian(53685),  # = its real config.json (tests/fixtures/models)
     # vinai en2vi v2: the vi2en v2 architecture (the config cited above is a fine-tune of en2vi-v2);
     # decoding starts with vi_VN = 66747 + 23 (mBART-25 codes)
     "vinai/vinai-translate-en2vi-v2": dict(

@@ -156,6 +156,21 @@ def distribute(translation: str, weights: list[int]) -> list[str]:
     return [translation[edges[i]:edges[i + 1]] for i in range(n)]
 
 
+def runs_document(paragraphs: list[list], get, put, save: Callable, structure: dict) -> Document:
+    """A Document of a format whose paragraphs are runs of text (a docx run, an ODF text node): one segment
+    per paragraph (its runs' text, blanks collapsed); rendering spreads each translation back over the runs
+    (:func:`respread`) and ``save(stream)`` writes the file."""
+    segments = [" ".join("".join(get(run) for run in runs).split()) for runs in paragraphs]
+
+    def render(translations: list[str]) -> bytes:
+        respread(paragraphs, segments, translations, get, put)
+        out = io.BytesIO()
+        save(out)
+        return out.getvalue()
+
+    return Document(segments, render, structure)
+
+
 def respread(paragraphs: list[list], segments: list[str], translations: list[str], get, put) -> None:
     """Put each paragraph's translation back over its runs (a docx run, an ODF text node: ``get(run)`` reads
     its text, ``put(run, text)`` writes it), sized like the source runs; an unchanged paragraph is left as is."""

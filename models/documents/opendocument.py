@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import io
 
-from ._common import Document, fail, open_zip, respread
+from ._common import Document, fail, open_zip, runs_document
 
 ODT_MIMETYPE = "application/vnd.oasis.opendocument.text"
 _TEXTNS = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
@@ -70,13 +70,6 @@ def open_odt(data: bytes, max_unpacked: int) -> Document:
 
     walk(document.body, None)  # office:body: the text, its tables, lists, frames and notes
     walk(document.masterstyles, None)  # headers and footers of the page styles
-    segments = [" ".join("".join(node.data for node in nodes).split()) for nodes in paragraphs]
-
-    def render(translations: list[str]) -> bytes:
-        respread(paragraphs, segments, translations, lambda node: node.data, lambda node, text: setattr(node, "data", text))
-        out = io.BytesIO()
-        document.write(out)
-        return out.getvalue()
-
     counts["segments"] = len(paragraphs)
-    return Document(segments, render, counts)
+    return runs_document(paragraphs, lambda node: node.data, lambda node, text: setattr(node, "data", text),
+                         document.write, counts)

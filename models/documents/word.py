@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import io
 
-from ._common import Document, fail, open_zip, respread
+from ._common import Document, fail, open_zip, runs_document
 
 _TEXT_CHILDREN = {"t", "tab", "br", "cr", "noBreakHyphen", "softHyphen", "ptab", "lastRenderedPageBreak", "rPr"}
 
@@ -69,16 +69,9 @@ def open_docx(data: bytes, max_unpacked: int) -> Document:
         style = Paragraph(p, document).style
         if style is not None and (style.name or "").lower().startswith(("heading", "title")):
             headings += 1
-    segments = [" ".join("".join(run.text for run in runs).split()) for runs in paragraphs]
-
-    def render(translations: list[str]) -> bytes:
-        respread(paragraphs, segments, translations, lambda run: run.text, lambda run, text: setattr(run, "text", text))
-        out = io.BytesIO()
-        document.save(out)
-        return out.getvalue()
-
-    return Document(segments, render, {"paragraphs": len(paragraphs), "headings": headings, "table_cells": cells,
-                                       "runs": sum(map(len, paragraphs))})
+    return runs_document(paragraphs, lambda run: run.text, lambda run, text: setattr(run, "text", text),
+                         document.save, {"paragraphs": len(paragraphs), "headings": headings, "table_cells": cells,
+                                         "runs": sum(map(len, paragraphs))})
 
 
 def _text_only(r, qn) -> bool:
