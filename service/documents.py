@@ -19,7 +19,7 @@ import time
 from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
 from sqlalchemy import text
 
-from models.documents import DocumentLimits, document_text, open_document
+from models.documents import DocumentLimits, open_document
 from models.documents.run import FileResult, translate_file
 from models.errors import InputError
 from models.glossary import Glossary, from_dict as glossary_from_dict
@@ -158,10 +158,18 @@ def upload_chars() -> int:
     if request.method != "POST" or request.endpoint not in DOCUMENT_ENDPOINTS:
         return 0
     try:
-        filename, data = uploaded()
-        return len(document_text(data, filename, limits()))
+        return len(opened_upload()[1].text())
     except (ApiError, InputError):
         return 0
+
+
+def opened_upload():
+    """The uploaded file opened and checked (``open_document``), once per request: the quota counts its
+    text and the route validates it with the same parse. 422 for a corrupt or mislabelled file."""
+    if "tomtat_opened" not in g:
+        filename, data = uploaded()
+        g.tomtat_opened = open_document(data, filename, limits())
+    return g.tomtat_opened
 
 
 def _read_upload(field_name: str) -> tuple[str, bytes]:
@@ -216,7 +224,7 @@ def create_document():
     allow_other = _flag("allow_other_language")
     glossary = _glossary(request.form.get("glossary"))
     translator = runtime().translator()  # 503 (with the fix) before storing anything
-    fmt, _ = open_document(data, filename, limits())  # 422 now for a corrupt or mislabelled file
+    fmt, _ = opened_upload()  # 422 now for a corrupt or mislabelled file
     if source != "auto":
         from models import pipeline
 

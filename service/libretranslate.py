@@ -296,7 +296,8 @@ def translate_file():
                            "language pair" if source in {s for s, _ in pairs} else "source")
     # each batch of the file's segments has the text budget of one request (models.pipeline.translate)
     result = run_translate_file(runtime(), data, filename, source=source, target=target,
-                                allow_other_language=True, limits=documents.limits())
+                                allow_other_language=True, limits=documents.limits(),
+                                opened=documents.opened_upload())  # parsed once, when the quota counted it
     retention = settings().job_retention
     expires = time.time() + (retention if retention > 0 else 86400)
     files = documents.store()

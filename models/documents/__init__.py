@@ -59,6 +59,7 @@ class DocumentResult:
     media_type: str
     filename: str  # a name for the translated file: "report.en.docx" (the target language before the extension)
     stats: dict = field(default_factory=dict)
+    text: str = ""  # the translated segments, one a paragraph (for a summary of the translation)
 
 
 def detect_format(filename: str) -> Format:
@@ -99,8 +100,7 @@ def open_document(data: bytes, filename: str, limits: DocumentLimits = DocumentL
 
 def document_text(data: bytes, filename: str, limits: DocumentLimits = DocumentLimits()) -> str:
     """The document's translatable text, one segment per paragraph (for summaries, language checks)."""
-    _, document = open_document(data, filename, limits)
-    return "\n\n".join(s for s in document.segments if translatable(s))
+    return open_document(data, filename, limits)[1].text()
 
 
 def translate_document(
@@ -112,15 +112,18 @@ def translate_document(
     batch_size: int = 64,
     progress: Callable[[int, int], None] | None = None,
     target: str = "en",
+    opened: tuple[Format, Document] | None = None,
 ) -> DocumentResult:
     """Translate a whole file; see the module docstring.
 
     ``translate`` gets lists of at most ``batch_size`` segments and returns as many translations, in
     order; ``progress(done, total)`` is called after each batch (a job can report it). A translation
     that comes back empty for a non-empty segment keeps the source text there (counted in
-    ``stats["kept"]``), so no element of the structure disappears.
+    ``stats["kept"]``), so no element of the structure disappears. ``opened``: what ``open_document`` gave
+    for this file already (it is not parsed again). ``result.text`` is the translation's text, as
+    ``Document.text`` gives the source's.
     """
-    fmt, document = open_document(data, filename, limits)
+    fmt, document = opened or open_document(data, filename, limits)
     todo = [i for i, s in enumerate(document.segments) if translatable(s)]
     chars = sum(len(document.segments[i]) for i in todo)
     if len(todo) > limits.max_segments:
@@ -149,7 +152,8 @@ def translate_document(
     stats = {"format": fmt.name, "segments": len(document.segments), "translated": len(todo) - kept,
              "kept": kept, "characters": chars, "bytes_in": len(data), "bytes_out": len(output),
              "structure": dict(document.structure)}
-    return DocumentResult(output, fmt.media_type, f"{stem}.{target}{ext}", stats)
+    text = "\n\n".join(translations[i] for i in todo if translatable(translations[i]))
+    return DocumentResult(output, fmt.media_type, f"{stem}.{target}{ext}", stats, text)
 
 
 def formats_listing() -> list[dict]:

@@ -46,6 +46,10 @@ class Document:
     render: Callable[[list[str]], bytes]
     structure: dict[str, int] = field(default_factory=dict)
 
+    def text(self) -> str:
+        """The translatable text, one segment a paragraph (for summaries and the language check)."""
+        return "\n\n".join(s for s in self.segments if translatable(s))
+
 
 def decode_text(data: bytes, kind: str) -> str:
     """The text of a text-format file: UTF-8 (a BOM is dropped) or UTF-16 with its BOM; else InputError."""

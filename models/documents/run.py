@@ -14,7 +14,7 @@ from .. import pipeline
 from ..glossary import Glossary
 from ..langid import detect_language
 from ..runtime import Runtime
-from . import DocumentLimits, document_text, translate_document
+from . import DocumentLimits, open_document, translate_document
 
 MOST_PROBLEMS = 50  # fact-check problems a document result lists (all are counted)
 
@@ -37,11 +37,14 @@ def translate_file(
     runtime: Runtime, data: bytes, filename: str, *, source: str = "auto", target: str | None = None,
     glossary: Glossary | None = None, summarize: bool = False, allow_other_language: bool = False,
     limits: DocumentLimits = DocumentLimits(), progress: Callable[[int, int], None] | None = None,
+    opened: tuple | None = None,
 ) -> FileResult:
     """Translate the file ``data`` named ``filename``; an :class:`~models.errors.InputError` (``field="file"``)
-    for a corrupt, mislabelled, oversized or wrong-language file, raised before any model work."""
+    for a corrupt, mislabelled, oversized or wrong-language file, raised before any model work. ``opened``:
+    ``open_document``'s answer for this file when the caller has it (the file is not parsed again)."""
     translator = runtime.translator()  # 503 before reading the file when there is no model
-    text = document_text(data, filename, limits)  # opens and checks the file
+    opened = opened or open_document(data, filename, limits)  # opens and checks the file, once
+    text = opened[1].text()
     if source == "auto":
         detected, _ = detect_language(text[:pipeline.LANGUAGE_SAMPLE])
         source, target = pipeline.pick_direction(translator.pairs, "auto", target, detected)
@@ -59,14 +62,15 @@ def translate_file(
             problems.extend(check.get("problems", []))
         return result.translations
 
-    translated = translate_document(data, filename, translate, limits=limits, progress=progress, target=target)
+    translated = translate_document(data, filename, translate, limits=limits, progress=progress, target=target,
+                                    opened=opened)
     out = FileResult(translated.data, translated.media_type, translated.filename, source, target, translated.stats,
                      warnings=warnings)
     if (source, target) == ("vi", "en"):
         out.checks = {"translation": {"ok": not problems, "problems": problems[:MOST_PROBLEMS],
                                       "count": len(problems)}}
     if summarize:
-        _summaries(runtime, out, text, document_text(translated.data, translated.filename, limits), glossary)
+        _summaries(runtime, out, text, translated.text, glossary)
     return out
 
 
