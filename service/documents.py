@@ -269,6 +269,11 @@ def _row(job_id: str) -> dict | None:
 
 
 def document_status(job_id: str) -> dict:
+    return _status(job_id)[0]
+
+
+def _status(job_id: str) -> tuple[dict, dict | None]:
+    """A document job's answer, and its result row (None until it is finished)."""
     job = _job(job_id)
     row = _row(job_id) if job["status"] in ("done", "failed") else None
     status = {"queued": "queued", "running": "running", "cancelled": "cancelled"}.get(job["status"])
@@ -284,7 +289,7 @@ def document_status(job_id: str) -> dict:
         body["reason"] = (row or {}).get("reason") or job.get("error")
     body["progress"] = job["progress"]
     body |= {"created_at": job["created_at"], "finished_at": job["finished_at"], "links": _links(job_id)}
-    return body
+    return body, row
 
 
 @bp.get("/<job_id>")
@@ -294,7 +299,7 @@ def get_document(job_id: str):
 
 @bp.get("/<job_id>/file")
 def get_file(job_id: str):
-    body = document_status(job_id)
+    body, row = _status(job_id)
     if body["status"] != "succeeded":
         detail = {"failed": f"the document could not be translated: {body.get('reason')}",
                   "cancelled": "the document job was cancelled"}.get(
@@ -302,7 +307,6 @@ def get_file(job_id: str):
                             "succeeded")
         raise ApiError(409, "Document not ready", detail, slug="document-not-ready", status_now=body["status"],
                        headers={"Retry-After": "1"} if body["status"] in ("queued", "running") else {})
-    row = _row(job_id)
     found = store().get(row["file"], tenant())
     if found is None:
         raise ApiError(404, "Document not found", "the translated file has expired", slug="not-found")
