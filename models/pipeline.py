@@ -369,13 +369,16 @@ def translate(
     runtime: Runtime, texts: list[str], format: str | None = None,
     generation: GenerationOverrides = GenerationOverrides(), allow_other_language: bool = False,
     source: str = "vi", target: str | None = "en", tone: ReaderTone = "keep", glossary: Glossary | None = None,
+    language_checked: bool = False,
 ) -> TranslationResult:
     """Translate each text, keeping its paragraphs (joined by a blank line).
 
     ``source``/``target``: one of the pairs the loaded model serves (``served_pairs``); ``source="auto"``
     takes the language detected on all the texts together, ``target=None`` that source's one target.
     ``tone``: the tone-mark style of a Vietnamese output (``keep`` as the model writes it, ``old``, ``new``).
-    ``glossary``: terms rendered one way in every sentence that holds them (``models/glossary.py``)."""
+    ``glossary``: terms rendered one way in every sentence that holds them (``models/glossary.py``).
+    ``language_checked``: the caller checked the language of the whole (a document's segments): no check per
+    text."""
     clock = _Clock()
     translator = runtime.translator()  # fail before any work when there is no model
     pairs = translator.pairs
@@ -390,7 +393,7 @@ def translate(
                 source, target = pick_direction(pairs, "auto", target, detected)
             split = SPLITTERS.get(source, split_text)
             docs = [split(t) for t in prepared]
-            warnings = [w for i, doc in enumerate(docs) for w in check_language(
+            warnings = [] if language_checked else [w for i, doc in enumerate(docs) for w in check_language(
                 _joined(doc), allow_other_language, "text" if len(docs) == 1 else f"texts[{i}]", expected=source)]
         clock.lap("clean_ms")
         translator = translator_for(runtime, source, target)

@@ -69,9 +69,6 @@ class ModelProfile:
         """Every direction this model serves (at least its own ``source``→``target``)."""
         return self.directions or (Direction(self.source, self.target, self.input_prefix, self.output_prefix),)
 
-    def serves(self, source: str, target: str) -> bool:
-        return any(d.source == source and d.target == target for d in self.pairs)
-
     def toward(self, source: str, target: str) -> "ModelProfile":
         """This profile with the prefixes of the ``source``→``target`` direction (``ProfileError`` if unserved)."""
         for d in self.pairs:

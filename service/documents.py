@@ -19,6 +19,7 @@ import time
 from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
 from sqlalchemy import text
 
+from models import pipeline
 from models.documents import DocumentLimits, open_document
 from models.documents.run import FileResult, translate_file
 from models.errors import InputError
@@ -30,6 +31,7 @@ from .errors import ApiError
 from .glossaries import resolve
 from .http import accepted, idempotency_key, key_reused, runtime, settings, strict_loads
 from .openapi import API_ERRORS, READ_ERRORS, operation
+from .schemas import is_language_code
 from .store import IdempotencyConflict, request_hash
 
 log = logging.getLogger(__name__)
@@ -124,7 +126,7 @@ def _code(name: str, value: str | None) -> str | None:
     if value is None or value == "":
         return None
     value = value.strip().lower()
-    if not (value.isascii() and value.replace("-", "").isalpha() and 2 <= len(value) <= 12):
+    if not is_language_code(value):
         raise InputError(f"`{name}` is {value!r}; send a language code such as vi, en or auto", field=name,
                          code="validation")
     return value
@@ -155,8 +157,6 @@ def uploaded(field_name: str = "file") -> tuple[str, bytes]:
 def upload_chars() -> int:
     """What a document request costs against the character quota: the characters of the file's text (0 for
     a file that does not open: the route answers its 413/415/422 itself)."""
-    if request.method != "POST" or request.endpoint not in DOCUMENT_ENDPOINTS:
-        return 0
     try:
         return len(opened_upload()[1].text())
     except (ApiError, InputError):
@@ -167,8 +167,13 @@ def opened_upload():
     """The uploaded file opened and checked (``open_document``), once per request: the quota counts its
     text and the route validates it with the same parse. 422 for a corrupt or mislabelled file."""
     if "tomtat_opened" not in g:
-        filename, data = uploaded()
-        g.tomtat_opened = open_document(data, filename, limits())
+        try:
+            filename, data = uploaded()
+            g.tomtat_opened = open_document(data, filename, limits())
+        except (ApiError, InputError) as exc:  # a bad file is parsed once too: the same problem again
+            g.tomtat_opened = exc
+    if isinstance(g.tomtat_opened, Exception):
+        raise g.tomtat_opened
     return g.tomtat_opened
 
 
@@ -226,12 +231,9 @@ def create_document():
     translator = runtime().translator()  # 503 (with the fix) before storing anything
     fmt, _ = opened_upload()  # 422 now for a corrupt or mislabelled file
     if source != "auto":
-        from models import pipeline
-
         source, target = pipeline.pick_direction(translator.pairs, source, target)
     owner = tenant()
-    files = store()
-    files.purge()
+    files = store()  # expired files are purged by the job workers' heartbeat; get() never returns one
     file_id = files.save(owner, "source", filename, fmt.media_type, data, expires_at=time.time() + 86400)
     options = {"kind": KIND, "source": source, "target": target, "summarize": summarize,
                "allow_other_language": allow_other, "glossary": glossary.as_dict() if glossary else None,

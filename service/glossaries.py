@@ -146,14 +146,21 @@ class GlossaryStore:
                                 {"t": owner, "n": name}).rowcount > 0
 
     def load(self, owner: str, name: str) -> Glossary | None:
-        """The named glossary, built for matching (kept built while it is unchanged)."""
-        stored = self.get(owner, name)
-        if stored is None:
+        """The named glossary, built for matching and kept built while it is unchanged: a request reads its
+        version (``updated_at``), and its entries only when that changed."""
+        with self.db.read() as conn:
+            version = conn.execute(text("SELECT updated_at FROM glossaries WHERE tenant = :t AND name = :n"),
+                                   {"t": owner, "n": name}).scalar()
+        if version is None:
             return None
-        key = (owner, name, stored.updated_at)
+        key = (owner, name, version)
         with self._lock:
             built = self._built.get(key)
         if built is None:
+            stored = self.get(owner, name)
+            if stored is None:  # deleted in between
+                return None
+            key = (owner, name, stored.updated_at)
             built = Glossary(stored.entries, stored.source, stored.target)
             with self._lock:
                 if len(self._built) > 256:

@@ -20,6 +20,7 @@ from pydantic import BaseModel
 
 from models.runtime import Runtime
 
+from .batch.records import unique_keys
 from .config import Settings
 from .errors import ApiError
 
@@ -141,15 +142,12 @@ def _no_constant(name: str):
     raise _malformed(f"{name} is not a JSON number; send a finite number (or leave the field out)")
 
 
-def _no_duplicates(pairs: list[tuple[str, object]]) -> dict:
-    result = dict(pairs)
-    if len(result) != len(pairs):
-        seen = set()
-        for key, _ in pairs:
-            if key in seen:
-                raise _malformed(f"the key {key[:64]!r} appears twice in one object; send each key once")
-            seen.add(key)
-    return result
+def no_duplicates(pairs: list[tuple[str, object]]) -> dict:
+    """:func:`service.batch.records.unique_keys`, refusing as a 400 malformed-json problem."""
+    try:
+        return unique_keys(pairs)
+    except ValueError as exc:
+        raise _malformed(str(exc)) from None
 
 
 def _check_values(value: object, check_strings: bool) -> None:
@@ -195,7 +193,7 @@ def strict_loads(data: bytes | str) -> object:
     if text.startswith("\ufeff"):
         raise _malformed("the body starts with a byte order mark (U+FEFF); send UTF-8 JSON without it")
     try:
-        value = json.loads(text, parse_constant=_no_constant, object_pairs_hook=_no_duplicates)
+        value = json.loads(text, parse_constant=_no_constant, object_pairs_hook=no_duplicates)
     except RecursionError:
         raise JsonRejected(400, "JSON nested too deep", f"the body nests arrays and objects deeper than "
                            f"{MAX_JSON_DEPTH} levels; no request needs more than 4", "json-too-deep") from None

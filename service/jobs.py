@@ -44,7 +44,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from models import batcher, cache
 from models.errors import CapabilityUnavailable
 
-from .batch.records import Record, bad, parse_jsonl_line, record_from_mapping
+from .batch.records import Record, bad, parse_jsonl_line, record_from_mapping, unique_keys
 from .batch.runner import ArticleOptions, process_record
 from .errors import ApiError, problem_response
 from .http import JSONL_TYPES, accepted, idempotency_key, key_reused, runtime, settings
@@ -298,18 +298,7 @@ def _no_constants(name: str):
     raise ValueError(f"{name} is not JSON; send numbers as finite decimals")
 
 
-def _unique(pairs: list[tuple[str, object]]) -> dict:
-    value = dict(pairs)
-    if len(value) != len(pairs):
-        seen: set[str] = set()
-        for key, _ in pairs:
-            if key in seen:
-                raise ValueError(f"the key {key[:64]!r} appears twice in one object; send each key once")
-            seen.add(key)
-    return value
-
-
-_DECODER = json.JSONDecoder(parse_constant=_no_constants, object_pairs_hook=_unique)
+_DECODER = json.JSONDecoder(parse_constant=_no_constants, object_pairs_hook=unique_keys)
 
 
 def _dumps(value) -> str:

@@ -301,7 +301,6 @@ def translate_file():
     retention = settings().job_retention
     expires = time.time() + (retention if retention > 0 else 86400)
     files = documents.store()
-    files.purge()
     file_id = files.save(tenant(), "translation", result.filename, result.media_type, result.data, expires_at=expires)
     url = request.host_url + f"download_file/{file_id}.{result.filename}"
     return jsonify({"translatedFileUrl": url})

@@ -19,6 +19,11 @@ SEED_EXAMPLE = (
 Format = Literal["auto", "text", "html"]
 
 
+def is_language_code(value: str) -> bool:
+    """`vi`, `en`, `auto`, `zh-TW`, `pt_BR`…: ASCII letters with `-`/`_`, 2 to 12 characters."""
+    return value.isascii() and value.replace("-", "").replace("_", "").isalpha() and 2 <= len(value) <= 12
+
+
 class Request(BaseModel):
     # strict: "3" is no number and "yes" no boolean; a wrong type is a 422 that names the field
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=False, strict=True)
@@ -89,8 +94,7 @@ class TranslateRequest(Generation):
     @field_validator("source", "target")
     @classmethod
     def _check_code(cls, value):
-        if value is not None and not (value.isascii() and value.replace("-", "").replace("_", "").isalpha()
-                                      and 2 <= len(value) <= 12):
+        if value is not None and not is_language_code(value):
             raise ValueError("a language code such as `vi`, `en` or `auto`")
         return value
 

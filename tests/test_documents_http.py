@@ -134,7 +134,11 @@ def test_bad_files_are_problems_before_any_job(make_app, data, filename, status,
     body = problem(upload(client, data, filename), status)
     assert body["type"].endswith("/" + slug) and body["errors"][0]["field"] == "file"
     assert body["title"] == "Unprocessable file"
-    assert JobStore(app.extensions["tomtat.settings"].database).jobs_by_state().get("queued", 0) == 0
+    database = app.extensions["tomtat.settings"].database
+    assert not any(JobStore(database).jobs_by_state().values())  # no job in any state
+    with DocumentStore(database).db.read() as conn:  # and no file stored
+        from sqlalchemy import text
+        assert conn.execute(text("SELECT COUNT(*) FROM documents")).scalar() == 0
 
 
 def test_request_problems(make_app):

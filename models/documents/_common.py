@@ -30,16 +30,13 @@ def translatable(text: str) -> bool:
     return bool(_LETTER_RE.search(core)) and not _URL_RE.match(core)
 
 
-def collapse(text: str) -> str:
-    return _SPACE_RE.sub(" ", text).strip()
-
-
 @dataclass
 class Document:
     """A document cut into segments: ``render(translations)`` gives the file with each segment replaced.
 
     ``segments`` are the texts in document order (one per paragraph, heading, cell paragraph, list item or
     cue); ``structure`` counts the document's elements, for the stats and the round-trip tests.
+    ``render`` writes into the parsed document: render an opened document once.
     """
 
     segments: list[str]

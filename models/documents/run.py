@@ -14,7 +14,8 @@ from .. import pipeline
 from ..glossary import Glossary
 from ..langid import detect_language
 from ..runtime import Runtime
-from . import DocumentLimits, open_document, translate_document
+from . import DocumentLimits, Format, open_document, translate_document
+from ._common import Document
 
 MOST_PROBLEMS = 50  # fact-check problems a document result lists (all are counted)
 
@@ -37,7 +38,7 @@ def translate_file(
     runtime: Runtime, data: bytes, filename: str, *, source: str = "auto", target: str | None = None,
     glossary: Glossary | None = None, summarize: bool = False, allow_other_language: bool = False,
     limits: DocumentLimits = DocumentLimits(), progress: Callable[[int, int], None] | None = None,
-    opened: tuple | None = None,
+    opened: tuple[Format, Document] | None = None,
 ) -> FileResult:
     """Translate the file ``data`` named ``filename``; an :class:`~models.errors.InputError` (``field="file"``)
     for a corrupt, mislabelled, oversized or wrong-language file, raised before any model work. ``opened``:
@@ -57,7 +58,7 @@ def translate_file(
         # segments are single paragraphs of a document whose language was checked whole: a short one
         # ("OK", a name) must not fail its own check
         result = pipeline.translate(runtime, segments, "text", source=source, target=target, glossary=glossary,
-                                    allow_other_language=True)
+                                    language_checked=True)
         for check in result.checks:
             problems.extend(check.get("problems", []))
         return result.translations

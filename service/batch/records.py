@@ -115,7 +115,7 @@ def parse_jsonl_line(raw: bytes, name: str, line: int, max_chars: int) -> Record
     except UnicodeDecodeError as exc:
         return bad(fallback, "undecodable", f"line {line}: not UTF-8 (byte 0x{raw[exc.start]:02x} at {exc.start})")
     try:
-        obj = json.loads(text, parse_constant=_no_constants, object_pairs_hook=_unique)
+        obj = json.loads(text, parse_constant=_no_constants, object_pairs_hook=unique_keys)
     except json.JSONDecodeError as exc:
         return bad(fallback, "invalid_json", f"line {line}: invalid JSON: {exc}")
     except ValueError as exc:  # NaN, Infinity: not JSON, and not writable as JSON either
@@ -129,14 +129,18 @@ def _no_constants(name: str):
     raise ValueError(f"{name} is not a JSON number")
 
 
-def _unique(pairs: list[tuple[str, object]]) -> dict:
-    """An object with a key twice is refused (which value was meant?), as the HTTP bodies are."""
+def unique_keys(pairs: list[tuple[str, object]]) -> dict:
+    """``object_pairs_hook`` refusing an object with a key twice (which value was meant?): a ValueError
+    naming the key. Every JSON body and JSONL line of the service is read with it."""
     value = dict(pairs)
     if len(value) != len(pairs):
-        keys = [key for key, _ in pairs]
-        twice = next(key for i, key in enumerate(keys) if key in keys[:i])
-        raise ValueError(f"the key {twice[:64]!r} appears twice in one object")
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise ValueError(f"the key {key[:64]!r} appears twice in one object; send each key once")
+            seen.add(key)
     return value
+
 
 
 def iter_jsonl(stream: Iterable[bytes], name: str, max_chars: int) -> Iterator[Record]:
