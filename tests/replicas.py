@@ -198,6 +198,18 @@ def _marian(vocab: int) -> dict:
     )
 
 
+def _vinai_v2(decoder_start: int) -> dict:
+    """VinAI Translate v2 (mBART large, 12+12 layers, 1024 wide): both directions share the architecture and
+    differ only in the language code decoding starts with."""
+    return dict(
+        vocab_size=66773, d_model=1024, encoder_layers=12, decoder_layers=12, encoder_attention_heads=16,
+        decoder_attention_heads=16, encoder_ffn_dim=4096, decoder_ffn_dim=4096, activation_function="gelu",
+        dropout=0.1, attention_dropout=0.0, activation_dropout=0.0, max_position_embeddings=1024,
+        scale_embedding=True, init_std=0.02, bos_token_id=0, pad_token_id=1, eos_token_id=2,
+        forced_eos_token_id=2, decoder_start_token_id=decoder_start, is_encoder_decoder=True, use_cache=True,
+    )
+
+
 _T5_COMMON = dict(
     d_kv=64,
     relative_attention_num_buckets=32,
@@ -229,20 +241,8 @@ REAL: dict[str, dict[str, Any]] = {
     "Helsinki-NLP/opus-mt-en-vi": _marian(53685),  # = its real config.json (tests/fixtures/models)
     # vinai en2vi v2: the vi2en v2 architecture (the config cited above is a fine-tune of en2vi-v2);
     # decoding starts with vi_VN = 66747 + 23 (mBART-25 codes)
-    "vinai/vinai-translate-en2vi-v2": dict(
-        vocab_size=66773, d_model=1024, encoder_layers=12, decoder_layers=12, encoder_attention_heads=16,
-        decoder_attention_heads=16, encoder_ffn_dim=4096, decoder_ffn_dim=4096, activation_function="gelu",
-        dropout=0.1, attention_dropout=0.0, activation_dropout=0.0, max_position_embeddings=1024,
-        scale_embedding=True, init_std=0.02, bos_token_id=0, pad_token_id=1, eos_token_id=2,
-        forced_eos_token_id=2, decoder_start_token_id=66770, is_encoder_decoder=True, use_cache=True,
-    ),
-    "vinai/vinai-translate-vi2en-v2": dict(
-        vocab_size=66773, d_model=1024, encoder_layers=12, decoder_layers=12, encoder_attention_heads=16,
-        decoder_attention_heads=16, encoder_ffn_dim=4096, decoder_ffn_dim=4096, activation_function="gelu",
-        dropout=0.1, attention_dropout=0.0, activation_dropout=0.0, max_position_embeddings=1024,
-        scale_embedding=True, init_std=0.02, bos_token_id=0, pad_token_id=1, eos_token_id=2,
-        forced_eos_token_id=2, decoder_start_token_id=66750, is_encoder_decoder=True, use_cache=True,
-    ),
+    "vinai/vinai-translate-en2vi-v2": _vinai_v2(66770),
+    "vinai/vinai-translate-vi2en-v2": _vinai_v2(66750),  # en_XX = 66747 + 3
     "facebook/nllb-200-distilled-600M": dict(
         vocab_size=256206, d_model=1024, encoder_layers=12, decoder_layers=12, encoder_attention_heads=16,
         decoder_attention_heads=16, encoder_ffn_dim=4096, decoder_ffn_dim=4096, activation_function="relu",
