@@ -1001,12 +1001,18 @@ def check_summary(article: str, summary: str) -> dict:
     # an article that dates its events only relative to the day it appeared ("hôm qua", "sáng nay") cannot
     # back or contradict a summary's day and month: those are not checked then
     relative_only = not any(c[0] == "dm" for c in claims) and bool(_RELATIVE_DAY_RE.search(article))
+    dated = None
     for fact in out.dates:
         wanted = {c for c in fact.values if not (relative_only and c[0] == "dm")}
         if not wanted <= claims and not _date_claims_loose(wanted, claims):
             problems.append(_problem("date", fact.text, "unsupported"))
         elif not _month_of_year_found(wanted, article, src):
             problems.append(_problem("date", fact.text, "unsupported"))
+        else:
+            dated = dated or _article_dates(article, src)
+            other = _date_of_context(fact, wanted, summary, out.dates, article, dated)
+            if other:  # in the article, but where the summary has it the article has another date
+                problems.append(_problem("date", fact.text, "changed", other))
     folded_article = " ".join(re.findall(r"[^\W_]+", fold(article)))
     article_words = set(folded_article.split())
     capitalized = {fold(w) for w in re.findall(r"[^\W\d_]+", article) if w[:1].isupper()}
@@ -1143,6 +1149,75 @@ def _month_of_year_found(claims: set, article: str, src: "Facts") -> bool:
     return False
 
 
+# A fact the article states more than once, differently (a phrase negated in one sentence and not in another,
+# two dates), is judged by the occurrence whose surrounding words the summary's fact shares: only when that one
+# shares CONTEXT_MARGIN words more than the best occurrence of the summary's own version, and CONTEXT_MIN at
+# least; a tie says nothing.
+CONTEXT_WORDS = 8  # content words either side of a fact that say what it is about
+CONTEXT_MARGIN = 2
+CONTEXT_MIN = 3
+_NEGATORS_FOLDED = frozenset(fold(w) for w in VI_NEGATORS)
+
+
+def _words_around(text: str, start: int, end: int, spans: list[tuple[int, int]], skip: int = 0) -> set[tuple]:
+    """Content words (lower case) of the sentence around ``text[start:end]``, each with its side ("<" before,
+    ">" after): ``CONTEXT_WORDS`` before it and as many after it (past ``skip`` words: a phrase's own), no
+    negators, no function words: what tells one occurrence of a fact from another ("sáng 5/3, hội nghị khai
+    mạc" from "chiều 6/3, các đại biểu thảo luận"). Words match on the same side only: "Bộ Tài chính sẽ gửi
+    trước 20/3" shares nothing with "Sáng 5/3, Bộ Tài chính gửi văn bản", whose words are another clause's."""
+    a, b = next(((a, b) for a, b in spans if a <= start < b), (0, len(text)))
+    before = re.findall(r"[^\W\d_]+", text[a:start].lower())[-CONTEXT_WORDS:]
+    after = re.findall(r"[^\W\d_]+", text[end:b].lower())[skip:skip + CONTEXT_WORDS]
+    # with their tones ("dù" is no "dự"), placed one way ("hoà" = "hòa")
+    return {(side, normalize_tone(w, "new")) for side, words in (("<", before), (">", after)) for w in words
+            if fold(w) not in _CONTEXT_STOP and fold(w) not in _NEGATORS_FOLDED and len(w) > 1}
+
+
+def _article_dates(article: str, src: "Facts") -> tuple[list, list]:
+    """The article's dates as (text, start, end, claims), years written alone ("2017 tăng 6,8%") too, and
+    its sentence spans."""
+    out = [(f.text, f.start, f.start + len(f.text), _month_implied(set(f.values))) for f in src.dates]
+    for f in src.numbers:
+        years = {("y", int(v)) for v in f.values if f.unit is None and 1000 <= v <= 2200 and v == int(v)}
+        if years:
+            out.append((f.text, f.start, f.start + len(f.text), years))
+    return out, _split_sentences(article)
+
+
+_CONTEXT_DATE_KINDS = ("dm", "m", "y", "wd")
+# words next to any date: they tell no date from another (a part of the day does: "rạng sáng", "chiều")
+_DATE_WORDS = frozenset("ngày tháng năm vào hồi hôm lúc diễn ra".split())
+
+
+def _date_of_context(fact: Fact, wanted: set, summary: str, summary_dates: list[Fact], article: str,
+                     dated: tuple[list, list]) -> str | None:
+    """Another date of the article where the summary's clause has its date: a summary's date may be in the
+    article and still be changed, when the article gives it to another event ("Sáng 5/3, hội nghị khai mạc …
+    Chiều 6/3, các đại biểu thảo luận": "Sáng 6/3, hội nghị khai mạc" is changed). The article date whose
+    surrounding words the summary's date shares clearly more of than those of any occurrence of the summary's
+    own date is returned. An article date the summary states too is no other date: the summary's words around
+    one of its dates may be those of its other ("khai mạc sáng 5/3 và thảo luận chiều 6/3")."""
+    key = {c for c in wanted if c[0] in _CONTEXT_DATE_KINDS}
+    kinds = {c[0] for c in key}
+    if not key:
+        return None
+    dates, spans = dated
+    around = _words_around(summary, fact.start, fact.start + len(fact.text), _split_sentences(summary))
+    around = {(side, w) for side, w in around if w not in _DATE_WORDS}
+    stated = {c for f in summary_dates for c in _month_implied(set(f.values))}
+    same, other, other_text = 0, 0, None
+    for text, start, end, values in dates:
+        own = {c for c in values if c[0] in kinds}
+        if not values & key and ({c[0] for c in own} != kinds or own <= stated):
+            continue  # no date of the same kind ("năm 2014" is no other "tháng 1/2016"), or one the summary states
+        shared = len(around & _words_around(article, start, end, spans))
+        if values & key:
+            same = max(same, shared)
+        elif shared > other:
+            other, other_text = shared, text
+    return other_text if other >= max(CONTEXT_MIN, same + CONTEXT_MARGIN) else None
+
+
 def _date_claims_loose(claims: set, pool: set) -> bool:
     """A time with unknown am/pm matches if either reading is there."""
     times = {c for c in claims if c[0] == "t"}
@@ -1198,15 +1273,37 @@ def _polar_phrases(text: str) -> tuple[set, set, list]:
 
 def _summary_negations(article: str, summary: str) -> list[dict]:
     """A phrase of the summary that the article only negates must be negated in the summary, and the other
-    way round: "đã không qua mắt được" in the article, "đã qua mắt được" in the summary."""
-    neg_a, pos_a, _ = _polar_phrases(article)
-    problems = []
+    way round: "đã không qua mắt được" in the article, "đã qua mắt được" in the summary. A phrase the article
+    says both ways ("ông Hùng không ký hợp đồng …", "bà Lan vẫn ký hợp đồng …") is judged by the article clause
+    the summary's clause repeats: the occurrence whose surrounding words it shares (``CONTEXT_MARGIN``)."""
+    neg_a, pos_a, ordered_a = _polar_phrases(article)
+    problems, spans_a, spans_s = [], None, None
     for phrase, negated, start in _polar_phrases(summary)[2]:
         if negated and phrase in pos_a and phrase not in neg_a:
             problems.append(_problem("negation", _phrase(summary, start), "changed"))
         elif not negated and phrase in neg_a and phrase not in pos_a:
             problems.append(_problem("negation", _phrase(summary, start), "changed"))
+        elif phrase in neg_a and phrase in pos_a:
+            if spans_a is None:
+                spans_a, spans_s = _split_sentences(article), _split_sentences(summary)
+            around = _words_around(summary, start, start, spans_s, skip=3)
+            if _polarity_of_context(phrase, around, article, ordered_a, spans_a) is (not negated):
+                problems.append(_problem("negation", _phrase(summary, start), "changed"))
     return problems
+
+
+def _polarity_of_context(phrase: tuple, around: set[tuple], article: str, ordered: list,
+                         spans: list[tuple[int, int]]) -> bool | None:
+    """Whether the article negates ``phrase`` where its surrounding words are ``around`` (the summary's): the
+    polarity of the occurrences sharing clearly the most of them, None on a tie."""
+    best = {True: 0, False: 0}
+    for other, negated, at in ordered:
+        if other == phrase:
+            best[negated] = max(best[negated], len(around & _words_around(article, at, at, spans, skip=3)))
+    for negated in (True, False):
+        if best[negated] >= max(CONTEXT_MIN, best[not negated] + CONTEXT_MARGIN):
+            return negated
+    return None
 
 
 def _phrase(text: str, start: int, words: int = 6) -> str:

@@ -613,3 +613,42 @@ def test_negation_perturbation_keeps_whether_or_not_and_says_co_the():
     article = "Với công trình không thể thi công hệ thống hút khói, thành phố đề xuất thay cửa."
     assert perturb_negation(article, random.Random(0), "vi", article) == \
         "Với công trình có thể thi công hệ thống hút khói, thành phố đề xuất thay cửa."
+
+
+# -- a fact the article states two ways: judged by the clause the summary repeats --------------------------
+
+def test_summary_phrase_the_article_negates_and_states_is_judged_by_its_clause():
+    article = ("Ông Hùng không ký hợp đồng với công ty xây dựng Phú Thành vì giá quá cao. "
+               "Trong khi đó, bà Lan vẫn ký hợp đồng với đối tác cũ ở Đà Nẵng.")
+    passes(article, "Ông Hùng không ký hợp đồng với công ty Phú Thành vì giá cao.", check_summary)
+    passes(article, "Bà Lan vẫn ký hợp đồng với đối tác cũ ở Đà Nẵng.", check_summary)
+    passes(article, "Họ ký hợp đồng.", check_summary)  # no clause to tell which: a tie says nothing
+    flagged(article, "Ông Hùng ký hợp đồng với công ty Phú Thành vì giá cao.", "negation", "changed",
+            check_summary)
+    flagged(article, "Bà Lan không ký hợp đồng với đối tác cũ ở Đà Nẵng.", "negation", "changed", check_summary)
+
+
+def test_summary_date_the_article_gives_another_event_is_changed():
+    article = ("Sáng 5/3, hội nghị khai mạc tại Hà Nội với sự tham dự của 300 đại biểu. "
+               "Chiều 6/3, các đại biểu thảo luận về dự toán ngân sách.")
+    passes(article, "Sáng 5/3, hội nghị khai mạc tại Hà Nội với 300 đại biểu.", check_summary)
+    # both dates in one sentence: the words around one are the other's too
+    passes(article, "Hội nghị khai mạc tại Hà Nội sáng 5/3 và các đại biểu thảo luận chiều 6/3 về dự toán ngân sách.",
+           check_summary)
+    passes(article, "Ngày 6/3, hội nghị tiếp tục.", check_summary)  # too few words shared to tell
+    result = flagged(article, "Sáng 6/3, hội nghị khai mạc tại Hà Nội với 300 đại biểu.", "date", "changed",
+                     check_summary)
+    assert [p.get("found") for p in result["problems"]] == ["5/3"]
+    # the words before a date match the words before another's only: "Bộ Tài chính" opens the clause of 5/3
+    deadline = ("Theo quy định, Bộ Tài chính phải nộp báo cáo kết quả kiểm tra trước ngày 10/3. Sáng 5/3, Bộ Tài "
+                "chính gửi văn bản đề nghị lùi thời hạn. Bộ cho biết sẽ nộp báo cáo trước ngày 20/3.")
+    passes(deadline, "Thay vì nộp báo cáo kết quả kiểm tra trước 10/3, Bộ Tài chính sẽ gửi trước 20/3.",
+           check_summary)
+
+
+def test_summary_year_the_article_gives_another_figure_is_changed():
+    article = ("Năm 2022, doanh thu của công ty đạt 500 tỷ đồng nhờ xuất khẩu tăng mạnh. "
+               "Năm 2023, lợi nhuận giảm một nửa do giá nguyên liệu tăng.")
+    passes(article, "Doanh thu của công ty năm 2022 đạt 500 tỷ đồng nhờ xuất khẩu.", check_summary)
+    flagged(article, "Doanh thu của công ty năm 2023 đạt 500 tỷ đồng nhờ xuất khẩu.", "date", "changed",
+            check_summary)
