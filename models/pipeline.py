@@ -120,12 +120,15 @@ class _Clock:
         return self.timings
 
 
-def check_language(text: str, allow_other: bool, field: str = "text", expected: str = "vi") -> list[str]:
+def check_language(text: str, allow_other: bool, field: str = "text", expected: str = "vi",
+                   detected: tuple[str, float] | None = None) -> list[str]:
     """Text in the ``expected`` language (Vietnamese unless said) passes. Anything else is an ``InputError``
     naming the detected language, or, when the caller allows other languages, a warning to return with the
-    result."""
-    with default_budget(TEXT_BUDGET_S):
-        code, confidence = detect_language(text[:LANGUAGE_SAMPLE])
+    result. ``detected``: (language, confidence) already found on this text, not detected again."""
+    if detected is None:
+        with default_budget(TEXT_BUDGET_S):
+            detected = detect_language(text[:LANGUAGE_SAMPLE])
+    code, confidence = detected
     if code == expected:
         return []
     name = LANGUAGE_NAMES.get(expected, expected)
@@ -164,10 +167,12 @@ def pick_direction(pairs: list[tuple[str, str]], source: str, target: str | None
     return source, target
 
 
-def translator_for(runtime: Runtime, source: str = "vi", target: str = "en") -> Translator:
-    """The runtime's translator fed for ``source``→``target``: 503 without a model; for a model that lacks the
-    direction, 503 too (the caller cannot choose another: the operator's model serves other pairs)."""
-    translator = runtime.translator()
+def translator_for(runtime: Runtime, source: str = "vi", target: str = "en",
+                   translator: Translator | None = None) -> Translator:
+    """The runtime's translator (or ``translator``, already looked up) fed for ``source``→``target``: 503
+    without a model; for a model that lacks the direction, 503 too (the caller cannot choose another: the
+    operator's model serves other pairs)."""
+    translator = translator or runtime.translator()
     try:
         return translator.toward(source, target)
     except ProfileError as exc:
@@ -349,9 +354,10 @@ def summarize(
     return result
 
 
-def _translate_paragraphs(runtime: Runtime, paragraphs: list[list[str]], generation: GenerationOverrides,
-                          source: str = "vi", target: str = "en", glossary: Glossary | None = None) -> list[str]:
-    translator = translator_for(runtime, source, target)
+def _translate_paragraphs(translator: Translator, paragraphs: list[list[str]], generation: GenerationOverrides,
+                          glossary: Glossary | None = None) -> list[str]:
+    """``translator`` (fed for the request's direction: ``translator_for``) on the paragraphs, the caller's
+    generation settings over its model's."""
     return translator.translate_paragraphs(paragraphs, translator.model.defaults(**generation.as_kwargs()),
                                            glossary)
 
@@ -387,16 +393,18 @@ def translate(
     with translator.model.announce():
         with text_budget(runtime.config.text_budget_s):  # one budget for all the texts of the request
             prepared = [prepare_text(t, format) for t in texts]
+            found = None  # the language of a single text, detected once for the direction and the check
             if source == "auto":
                 with default_budget(TEXT_BUDGET_S):
-                    detected, _ = detect_language("\n\n".join(prepared)[:LANGUAGE_SAMPLE])
-                source, target = pick_direction(pairs, "auto", target, detected)
+                    found = detect_language("\n\n".join(prepared)[:LANGUAGE_SAMPLE])
+                source, target = pick_direction(pairs, "auto", target, found[0])
             split = SPLITTERS.get(source, split_text)
             docs = [split(t) for t in prepared]
             warnings = [] if language_checked else [w for i, doc in enumerate(docs) for w in check_language(
-                _joined(doc), allow_other_language, "text" if len(docs) == 1 else f"texts[{i}]", expected=source)]
+                _joined(doc), allow_other_language, "text" if len(docs) == 1 else f"texts[{i}]", expected=source,
+                detected=found if len(docs) == 1 else None)]
         clock.lap("clean_ms")
-        translator = translator_for(runtime, source, target)
+        translator = translator_for(runtime, source, target, translator)
         glossary = _check_glossary(glossary, source, target)
         direction = None if (source, target) == ("vi", "en") else f"{source}-{target}"  # vi→en keys as before
         extra = ([direction] if direction else []) + ([f"glossary:{glossary.digest}"] if glossary else [])
@@ -405,7 +413,7 @@ def translate(
         out: list[str | None] = [None if hit is None else hit["translation"] for _, hit in lookups]
         missing = [i for i, o in enumerate(out) if o is None]
         flat = [p for i in missing for p in docs[i]]
-        translated = iter(_translate_paragraphs(runtime, flat, generation, source, target, glossary)
+        translated = iter(_translate_paragraphs(translator, flat, generation, glossary)
                           if flat else [])
     for i in missing:
         out[i] = "\n\n".join(next(translated) for _ in docs[i])
@@ -441,8 +449,9 @@ def process_article(
     """Summarize an article in Vietnamese and give its English version(s); ``glossary`` (vi→en) holds
     for the English."""
     clock = _Clock()
+    translator = None
     if translate != "none":
-        translator_for(runtime, "vi", "en")  # a missing translator (or an en→vi one) is an error before any work
+        translator = translator_for(runtime, "vi", "en")  # none (or an en→vi one) is an error before any work
         glossary = _check_glossary(glossary, "vi", "en")
     else:
         glossary = None
@@ -470,14 +479,14 @@ def process_article(
         wanted = [result.sentences] if translate != "full" else []
         if translate in ("full", "both"):
             wanted += paragraphs
-        out = _translate_paragraphs(runtime, wanted, translation, glossary=glossary)
+        out = _translate_paragraphs(translator, wanted, translation, glossary)
         if translate != "full":
             summary_en, out = out[0], out[1:]
             checks["summary_en"] = check_paragraphs([result.sentences], [summary_en], glossary)
         if translate in ("full", "both"):
             translation_en = "\n\n".join(out)
             checks["translation_en"] = check_paragraphs(paragraphs, out, glossary)
-        models["translation"] = runtime.translation_model.name
+        models["translation"] = translator.model.name
         clock.lap("translate_ms")
     article = ArticleResult(
         id=id,

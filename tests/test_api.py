@@ -299,6 +299,19 @@ def test_translate_source_auto_picks_the_direction(client):
     assert body["type"].endswith("/unsupported-pair")
 
 
+def test_translate_source_auto_detects_a_single_text_once(client, monkeypatch):
+    import models.pipeline as pipeline
+
+    seen = []
+    real = pipeline.detect_language
+    monkeypatch.setattr(pipeline, "detect_language", lambda text: seen.append(text) or real(text))
+    body = client.post("/v1/translate", json={"text": EN_TEXT + " unseen", "source": "auto", **FAST}).get_json()
+    assert body["source"] == "en" and len(seen) == 1  # the direction and the language check share it
+    body = client.post("/v1/translate", json={"texts": [EN_TEXT, EN_TEXT + " too"], "source": "auto",
+                                              **FAST}).get_json()
+    assert body["source"] == "en" and len(seen) == 4  # all together for the direction, then each text
+
+
 def test_translate_default_stays_vietnamese_to_english(client):
     body = client.post("/v1/translate", json={"text": ARTICLE, **FAST}).get_json()
     assert (body["source"], body["target"]) == ("vi", "en") and body["checks"]["translation"]["ok"] in (True, False)
