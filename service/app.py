@@ -13,8 +13,9 @@ from .errors import register_error_handlers
 from .http import DrainUnreadBody, Request, StrictJSONProvider
 
 
-def shared_cache(settings: Settings):
-    """The result cache every replica sees (TOMTAT_CACHE=database or redis), or None for the Runtime's own."""
+def shared_cache(settings: Settings, client=None):
+    """The result cache every replica sees (TOMTAT_CACHE=database or redis), or None for the Runtime's own.
+    ``client``: the app's Redis client of TOMTAT_REDIS_URL (``redis_client``), whose connections it shares."""
     mode = settings.cache_mode
     if mode not in ("memory", "off", "database", "redis"):
         raise ValueError(f"TOMTAT_CACHE={settings.cache!r}: choose auto, memory, database, redis or off")
@@ -27,12 +28,13 @@ def shared_cache(settings: Settings):
             raise ValueError("TOMTAT_CACHE=redis needs TOMTAT_REDIS_URL (e.g. redis://127.0.0.1:6379/0)")
         from .resultcache import RedisCache
 
-        return RedisCache(settings.redis_url, prefix=settings.limits_prefix, ttl_s=settings.cache_ttl)
+        return RedisCache(settings.redis_url, prefix=settings.limits_prefix, ttl_s=settings.cache_ttl, client=client)
     return None
 
 
 def redis_client(settings: Settings):
-    """A client of TOMTAT_REDIS_URL (or a Redis TOMTAT_LIMITS_STORAGE) for /readyz, or None."""
+    """The app's one client of TOMTAT_REDIS_URL (or of a Redis TOMTAT_LIMITS_STORAGE), or None: /readyz, the
+    shared result cache and the rate limiter (when it counts on that server) use its connection pool."""
     url = settings.redis_url or (settings.limits_uri if settings.limits_uri.startswith(("redis://", "rediss://"))
                                  else None)
     if not url:
@@ -72,18 +74,15 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.extensions["tomtat.settings"] = settings
     if runtime is None:  # an app that loads its own models serves
         migrate_at_start(settings)
-    app.extensions["tomtat.runtime"] = runtime or Runtime(settings.runtime_config(), cache=shared_cache(settings)).load()
-    app.extensions["tomtat.redis"] = redis_client(settings)
+    app.extensions["tomtat.redis"] = client = redis_client(settings)
+    app.extensions["tomtat.runtime"] = runtime or Runtime(settings.runtime_config(),
+                                                          cache=shared_cache(settings, client)).load()
 
-    from . import api, health
+    from . import api, auth, glossaries, health, jobs, libretranslate, limits, logs, metrics, openapi, web
 
     app.register_blueprint(health.bp)
     app.register_blueprint(api.bp)
-    from . import glossaries
-
     app.register_blueprint(glossaries.bp)
-    # -- more blueprints --
-    from . import auth, limits, logs, metrics, openapi, web
 
     # hook order matters: request id and timing first, then the key, then the limits that count by it
     logs.init_app(app, settings)
@@ -92,10 +91,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     limits.init_app(app, settings)
     web.init_app(app)
     app.register_blueprint(openapi.bp)
-    from . import jobs
-
     jobs.init_app(app, start_workers=runtime is None)  # an app that loads its own models serves: resume jobs now
-    from . import libretranslate; app.register_blueprint(libretranslate.bp)  # noqa: E702 - LibreTranslate-compatible API at /
+    app.register_blueprint(libretranslate.bp)  # the LibreTranslate-compatible API at /
     register_error_handlers(app)
     app.wsgi_app = DrainUnreadBody(app.wsgi_app)  # outermost: an early answer still reaches a Python client
     return app

@@ -112,9 +112,14 @@ def init_app(app: Flask, settings: Settings) -> Limiter:
         # what needs a key is what is counted; a CORS preflight needs none and is not counted either
         return request.method == "OPTIONS" or not protected(request.path)
 
+    shared = app.extensions.get("tomtat.redis")
+    same_server = settings.limits_uri.startswith(("redis://", "rediss://")) and \
+        settings.limits_uri == (settings.redis_url or settings.limits_uri)
     limiter = Limiter(
         _client,
         storage_uri=settings.limits_uri,
+        # counting on the app's Redis: through its connections (one pool per process, not one per use)
+        storage_options={"connection_pool": shared.connection_pool} if shared is not None and same_server else {},
         key_prefix=settings.limits_prefix,
         strategy="moving-window" if settings.limits_uri.startswith("memory") else "fixed-window",
         headers_enabled=True,

@@ -116,11 +116,13 @@ class DatabaseCache(_SharedCache):
 class RedisCache(_SharedCache):
     store = "redis"
 
-    def __init__(self, url: str, *, prefix: str = "tomtat", ttl_s: float = 7 * 86400, memory_size: int = 256):
+    def __init__(self, url: str, *, prefix: str = "tomtat", ttl_s: float = 7 * 86400, memory_size: int = 256,
+                 client=None):
+        """``client``: a Redis client of ``url`` to share (the app's), else one of its own."""
         import redis
 
         super().__init__(memory_size)
-        self.client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        self.client = client or redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
         self.prefix = f"{prefix}:cache:"
         self.ttl_ms = max(1000, int(ttl_s * 1000))
 

@@ -5,6 +5,7 @@ and comes back (it reconnects by itself)."""
 from __future__ import annotations
 
 import time
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -41,6 +42,24 @@ def test_a_result_computed_by_one_replica_is_a_cache_hit_on_the_other(prefix):
     second = replicas[1].post("/v1/summarize", json=SUMMARIZE).get_json()
     assert first["timings"]["cache"] == "miss" and second["timings"]["cache"] == "hit"
     assert second["summary"] == first["summary"]
+
+
+def test_one_redis_connection_pool_serves_readyz_the_cache_and_the_limits(prefix):
+    from service.app import shared_cache
+
+    settings = Settings(jobs=False, redis_url=REDIS, cache="redis", limits_prefix=prefix, anon_rate_limit="2/minute")
+    app = create_app(settings, Runtime(OFFLINE).load())
+    pool = app.extensions["tomtat.redis"].connection_pool
+    assert shared_cache(settings, app.extensions["tomtat.redis"]).client.connection_pool is pool
+    assert app.extensions["tomtat.limiter"].storage.storage.connection_pool is pool
+    client = app.test_client()
+    assert [client.post("/v1/summarize", json=SUMMARIZE).status_code for _ in range(3)] == [200, 200, 429]
+    assert client.get("/readyz").get_json()["dependencies"]["redis"]["ready"] is True
+    # a limits server other than the cache's keeps its own connections
+    other = create_app(Settings(jobs=False, redis_url=REDIS, limits_storage=urlsplit(REDIS)._replace(path="/1").geturl(),
+                                limits_prefix=prefix), Runtime(OFFLINE).load())
+    assert other.extensions["tomtat.limiter"].storage.storage.connection_pool is not \
+        other.extensions["tomtat.redis"].connection_pool
 
 
 def test_redis_going_away_leaves_summaries_served_and_readyz_says_why(prefix):
