@@ -156,6 +156,19 @@ def test_conversion_is_cached_and_keyed_by_quantization(replica):
     assert conversion.saved_tokenizer_dir(first) == first and conversion.saved_tokenizer_dir(other) == other
 
 
+def test_a_start_from_a_cached_conversion_loads_the_tokenizer_once(replica, monkeypatch):
+    import models.tokenization as tokenization
+
+    profile = PROFILES["Helsinki-NLP/opus-mt-vi-en"]
+    path = replica(profile.id)
+    converted = conversion.convert(path, "int8")
+    loads = []
+    real = tokenization.load_tokenizer
+    monkeypatch.setattr(tokenization, "load_tokenizer", lambda d, *a, **k: loads.append(Path(d)) or real(d, *a, **k))
+    backend = load_backend("ctranslate2", str(path), profile, device="cpu", quantization="int8", threads=1)
+    assert loads == [converted] and backend.tokenizer.ids("Xin chào.")  # the copy beside the conversion
+
+
 def test_target_language_prefix_for_mbart_and_nllb(replica):
     _, _, nllb = backends(replica, "facebook/nllb-200-distilled-600M")
     options = GenerationOptions(num_beams=1, max_new_tokens=4, min_new_tokens=4)
@@ -567,7 +580,6 @@ def test_older_conversion_without_saved_tokenizer(replica, monkeypatch):
         raise OSError("no space left on device")
 
     monkeypatch.setattr(conversion, "save_tokenizer", failing)
-    monkeypatch.setattr(ct2_module, "save_tokenizer", failing)
     with pytest.raises(Exception, match="CTranslate2"):
         load_backend("ctranslate2", str(path), profile, device="cpu", threads=1, quantization="float32")
     fallback = load_backend("auto", str(path), profile, device="cpu", threads=1, quantization="float32",

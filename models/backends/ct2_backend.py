@@ -32,7 +32,7 @@ from pathlib import Path
 
 from .base import (GenerationOptions, ModelNotAvailable, check_model_dir, embedding_rows, generated_count,
                    load_model_tokenizer)
-from .convert import convert, save_tokenizer, saved_tokenizer_dir
+from .convert import MARKER, convert, converted_dir, saved_tokenizer_dir
 from .torch_backend import resolve_model_dir, weights_revision
 
 log = logging.getLogger(__name__)
@@ -108,7 +108,9 @@ class CT2Backend:
             quantization = default_quantization(device)
         self.quantization = quantization
         config = check_model_dir(self.model_dir, profile)
-        load_model_tokenizer(self.model_dir, profile, config)  # a bad tokenizer fails before converting
+        cached = converted_dir(self.model_dir, quantization)
+        if not ((cached / MARKER).is_file() and saved_tokenizer_dir(cached)):
+            load_model_tokenizer(self.model_dir, profile, config)  # a bad tokenizer fails before converting
         self.ct2_dir = convert(self.model_dir, quantization, src_lang=profile.src_lang)
         self.revision = f"{weights_revision(self.model_dir)}-ct2-{quantization}"
         if device == "cpu" and not threads and not inter_threads:
@@ -119,11 +121,9 @@ class CT2Backend:
             str(self.ct2_dir), device=device, compute_type=quantization,
             inter_threads=self.inter_threads, intra_threads=self.intra_threads,
         )
-        tokenizer_dir = saved_tokenizer_dir(self.ct2_dir)
-        if tokenizer_dir is None:  # a conversion older than the copied tokenizer files
-            save_tokenizer(self.model_dir, self.ct2_dir, profile.family, profile.src_lang)
-            tokenizer_dir = self.ct2_dir
-        self.tokenizer = load_model_tokenizer(self.model_dir, profile, config, tokenizer_dir=tokenizer_dir)
+        # the tokenizer is loaded once on a start from a cached conversion: from the files copied beside it
+        # (``convert`` copies them, to an older conversion too)
+        self.tokenizer = load_model_tokenizer(self.model_dir, profile, config, tokenizer_dir=self.ct2_dir)
         self._pieces = self.tokenizer.vocabulary(embedding_rows(config))
         self._index = {piece: i for i, piece in enumerate(self._pieces)}
         self._prefix: list[str] | None = [profile.tgt_lang] if profile.tgt_lang else None
