@@ -151,6 +151,8 @@ def test_synthetic_find_debris_reports_each_kind():
     "ANTĐ - Sáng nay, Quốc hội khai mạc kỳ họp.",
     "VOV.VN - Sáng nay, Quốc hội khai mạc kỳ họp.",
     "( NLĐO ) - Sáng nay, Quốc hội khai mạc kỳ họp.",
+    "LTS: Sáng nay, Quốc hội khai mạc kỳ họp.",  # an editor's note keeps its words, not its label
+    "Lời toà soạn : Sáng nay, Quốc hội khai mạc kỳ họp.",
 ])
 def test_outlet_tags(tagged):
     assert strip_debris(tagged) == "Sáng nay, Quốc hội khai mạc kỳ họp."
@@ -164,6 +166,7 @@ def test_trailing_bylines(byline):
 
 
 def test_clean_text_untouched():
+    assert strip_debris("Ông Hùng nói LTS: lời tòa soạn.\nBài viết dài.") == "Ông Hùng nói LTS: lời tòa soạn.\nBài viết dài."
     text = (
         "Hà Nội – Sáng 5/2, TP.HCM ghi nhận mưa trái mùa.\nÔng Nguyễn Văn A cho biết: “Tôi chưa từng thấy.”\n\n"
         "Theo Trung tâm Dự báo, mưa sẽ kéo dài đến cuối tuần. Người dân cần chú ý."
@@ -249,8 +252,8 @@ def test_title_repeated_as_subheading_or_glued_to_a_paragraph_is_removed():
     cleaned = strip_debris(text, title)
     assert title not in cleaned
     assert "Bộ Công Thương đặt mục tiêu mới cho hàng Việt." in cleaned
-    assert "LTS: Bài viết tổng hợp ý kiến chuyên gia." in cleaned
-    assert find_debris(text, title) == [title, title]
+    assert cleaned.endswith("\n\nBài viết tổng hợp ý kiến chuyên gia.")  # the editor's note, without its label
+    assert find_debris(text, title) == [title, title, "LTS:"]
 
 
 def test_html_block_end_tag_without_its_start_still_breaks():

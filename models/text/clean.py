@@ -348,6 +348,8 @@ DEBRIS_INLINE_PATTERNS: dict[str, re.Pattern[str]] = {
         r"|^(?:(?:TPO|TTO|ANTĐ|NDĐT|KTĐT|QĐND|PNO|VOV|SGGPO?|HNMO?|NLĐO|PLO|GDVN|ĐSPL|ĐS&PL|CAO|VTC|VNA|TTXVN"
         r"|VTV|NNVN|TBKTSG|ICTnews|VietNamNet|VnExpress|Infonet|Zing|Dân trí)(?: ?Online)?"
         r"|[\w-]+\.(?:vn|VN|net|com)(?:\.vn)?) *[-–—]\s+"
+        # the label of an editor's note ("LTS: Trước câu hỏi …", "Lời tòa soạn: …"): the note stays
+        r"|^(?:LTS|Lời to[àa] soạn) *+: *+"
     ),
 }
 
