@@ -25,7 +25,7 @@ from .runtime import Runtime
 from .text.budget import DEFAULT_TEXT_BUDGET_S, default_budget, text_budget
 from .text.clean import prepare_text, strip_debris
 from .text.english import split_english_text
-from .text.segment import split_sentences, split_text
+from .text.segment import leading_headline, split_sentences, split_text
 from .text.tone_style import ReaderTone, reader_tone
 from .translate import Translator
 
@@ -37,7 +37,7 @@ LANGUAGE_SAMPLE = 3000  # characters the language check reads
 LANGUAGE_NAMES = {"vi": "Vietnamese", "en": "English"}
 # how each source language's text is cut into sentences (paragraphs kept)
 SPLITTERS = {"en": split_english_text}
-CACHE_VERSION = 3  # bump when the pipeline's output for the same input changes
+CACHE_VERSION = 4  # bump when the pipeline's output for the same input changes
 # Wall-clock seconds the text work (cleaning, sentences, language check) of a call made outside a
 # request may take; a request's budget is RuntimeConfig.text_budget_s (TOMTAT_TEXT_BUDGET).
 TEXT_BUDGET_S: float | None = DEFAULT_TEXT_BUDGET_S
@@ -190,6 +190,16 @@ def clean_article(text: str, title: str | None, format: str | None) -> list[list
     return paragraphs
 
 
+def summary_input(paragraphs: list[list[str]], title: str | None) -> tuple[list[str], str | None]:
+    """The sentences a summary is made of, and its title. A text sent without a title that opens with its
+    headline (pasted or scraped whole: ``leading_headline``) gives both: the headline is the title the
+    summarizer reads, not a sentence to pick (a "summary" repeating the headline says nothing new). The
+    paragraphs themselves are untouched: a full translation keeps the headline."""
+    headline = None if title else leading_headline(paragraphs)
+    sentences = [s for p in paragraphs for s in p]
+    return (sentences[1:] if headline else sentences), title or headline
+
+
 def _joined(paragraphs: list[list[str]]) -> str:
     return "\n\n".join(" ".join(p) for p in paragraphs)
 
@@ -339,7 +349,7 @@ def summarize(
         with text_budget(runtime.config.text_budget_s):  # one budget for the request's text work
             paragraphs = clean_article(text, title, format)
             warnings = check_language(_joined(paragraphs), allow_other_language)
-        sentences = [s for p in paragraphs for s in p]
+        sentences, title = summary_input(paragraphs, title)
         clock.lap("clean_ms")
         key, hit = _cache_get(runtime, "summarize", _summary_key(runtime, options), sentences, title, asdict(options))
         if hit is not None:
@@ -459,7 +469,7 @@ def process_article(
         with text_budget(runtime.config.text_budget_s):  # one budget for the request's text work
             paragraphs = clean_article(text, title, format)
             warnings = check_language(_joined(paragraphs), allow_other_language)
-        sentences = [s for p in paragraphs for s in p]
+        sentences, summary_title = summary_input(paragraphs, title)
         clock.lap("clean_ms")
         key, hit = _cache_get(
             runtime, "article", _summary_key(runtime, summary),
@@ -471,7 +481,7 @@ def process_article(
             article = ArticleResult(id=id, **hit, timings=_mark(clock.done(), key, True))  # warnings are cached with it
             _report(article.checks)
             return article
-        result = summarize_sentences(runtime, sentences, title, summary, clock)
+        result = summarize_sentences(runtime, sentences, summary_title, summary, clock)
     models = {"summary": result.model}
     checks = {"summary_vi": result.checks["summary"]} if "summary" in result.checks else {}
     summary_en = translation_en = None

@@ -65,7 +65,8 @@ class SummarySpec(Generation):
 
 class SummarizeRequest(SummarySpec):
     text: str = Field(..., description="Article text or HTML.", examples=[SEED_EXAMPLE])
-    title: str | None = Field(None, description="Headline; helps pick the key sentences.")
+    title: str | None = Field(None, description="Headline; helps pick the key sentences. Without it, a text "
+                                                  "whose first line is its headline is read as headline and body.")
     format: Format = Field("auto", description="`text`, `html`, or `auto` (detect).")
     allow_other_language: bool = Field(
         False, description="Process text that is not Vietnamese (a `warnings` entry says so) instead of answering 422.")

@@ -156,6 +156,24 @@ def test_article_returns_every_field(client, seed_article):
     assert "translate_ms" in body["timings"]
 
 
+HEADLINE = "UBND TP.HCM họp bàn mở rộng đường với tổng vốn 1.500.000 tỷ đồng"  # what a summary would pick
+
+
+def test_a_text_that_opens_with_its_headline_is_summarized_from_its_body(client):
+    text = HEADLINE + "\n\n" + ARTICLE
+    for length in ({"max_sentences": 1}, {"max_sentences": 2}, {}):
+        body = client.post("/v1/summarize", json={"text": text, "method": "extractive", **length}).get_json()
+        assert body["summary"] and HEADLINE not in body["summary"]  # the headline is read as the title
+        given = client.post("/v1/summarize", json={"text": ARTICLE, "title": HEADLINE, "method": "extractive",
+                                                   **length}).get_json()
+        assert body["summary"] == given["summary"]
+    # not lost from a full translation: the headline is its first paragraph
+    full = client.post("/v1/articles", json={"text": text, "translate": "full", "summary": {"method": "extractive"},
+                                             "translation": FAST}).get_json()
+    assert full["translation_en"].count("\n\n") == ARTICLE.count("\n\n") + 1
+    assert HEADLINE not in full["summary_vi"]
+
+
 def test_article_summary_only_has_no_full_translation(client):
     body = client.post("/v1/articles", json={"text": ARTICLE, "summary": {"method": "extractive"}, "translation": FAST}).get_json()
     assert "translation_en" not in body and body["summary_en"]

@@ -106,3 +106,25 @@ def test_empty_input():
 def test_nothing_lost():
     text = "Ông A. Nguyễn đến TP. HCM... rồi về! Sau đó “Tôi đi.” Anh nói (xem 1.2). Kết thúc"
     assert "".join(split_sentences(text)).replace(" ", "") == text.replace(" ", "")
+
+
+@pytest.mark.parametrize("text, headline", [
+    ("Giá vàng kéo dài đà tăng lên đỉnh 3 tháng\n\nGiá vàng giao tháng Tư tăng 11,3 USD. Giới đầu tư lo ngại.",
+     "Giá vàng kéo dài đà tăng lên đỉnh 3 tháng"),
+    ("Họ hàng 4 đời có kết hôn được không?\n\nEm tên Hoàng. Người yêu của em tên là Hoài.",
+     "Họ hàng 4 đời có kết hôn được không?"),
+    ("'Thời khắc Sputnik' cho giáo dục khoa học\n\nCác chuyên gia đã thảo luận.\n\nHọ đưa ra giải pháp.",
+     "'Thời khắc Sputnik' cho giáo dục khoa học"),
+    # a body that opens with a sentence, a label, a one-word line or a headline with nothing after it: none
+    ("Sáng 22/7, Quốc hội khai mạc kỳ họp.\n\nCác đại biểu thảo luận. Kỳ họp kéo dài 20 ngày.", None),
+    ("Hà Nội, ngày 22/7:\n\nCác đại biểu thảo luận. Kỳ họp kéo dài 20 ngày.", None),
+    ("Hà Nội\n\nCác đại biểu thảo luận. Kỳ họp kéo dài 20 ngày.", None),
+    ("Giá vàng kéo dài đà tăng lên đỉnh 3 tháng\n\nGiá vàng giao tháng Tư tăng 11,3 USD.", None),
+    ("Giá vàng kéo dài đà tăng\nGiá vàng giao tháng Tư tăng. Giới đầu tư lo ngại.",  # a line break is enough
+     "Giá vàng kéo dài đà tăng"),
+    ("Giá vàng kéo dài đà tăng. Giá vàng giao tháng Tư tăng. Giới đầu tư lo ngại.", None),
+])
+def test_leading_headline(text, headline):
+    from models.text.segment import leading_headline
+
+    assert leading_headline(split_text(text)) == headline

@@ -13,7 +13,7 @@ from .clean import (
     prepare_text,
     strip_debris,
 )
-from .segment import split_paragraphs, split_sentences, split_text
+from .segment import leading_headline, split_paragraphs, split_sentences, split_text
 from .tone import normalize_tone
 
 __all__ = [
@@ -21,6 +21,7 @@ __all__ = [
     "detect_format",
     "find_debris",
     "html_to_text",
+    "leading_headline",
     "normalize_tone",
     "normalize_unicode",
     "prepare_text",
