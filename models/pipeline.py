@@ -25,7 +25,7 @@ from .runtime import Runtime
 from .text.budget import DEFAULT_TEXT_BUDGET_S, default_budget, text_budget
 from .text.clean import prepare_text, strip_debris
 from .text.english import split_english_text
-from .text.segment import leading_headline, split_sentences, split_text
+from .text.segment import as_excerpt, leading_headline, split_sentences, split_text
 from .text.tone_style import ReaderTone, reader_tone
 from .translate import Translator
 
@@ -297,7 +297,7 @@ def _extractive(runtime: Runtime, sentences: list[str], title: str | None, optio
         sentences, title=title, max_sentences=options.max_sentences,
         max_words=options.max_words or (10_000 if options.max_sentences else None),
     )
-    return [sentences[i] for i in chosen]
+    return as_excerpt([sentences[i] for i in chosen])
 
 
 def describe(checks: dict, most: int = 3) -> str:

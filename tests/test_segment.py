@@ -128,3 +128,14 @@ def test_leading_headline(text, headline):
     from models.text.segment import leading_headline
 
     assert leading_headline(split_text(text)) == headline
+
+
+def test_as_excerpt_reads_as_one_text_in_the_articles_words():
+    from models.text.segment import as_excerpt
+
+    picked = ["2. Nội dung giám sát được công khai.", "Lễ khánh thành trường mẫu giáo tại tỉnh Bình Thuận",
+              "• Các em học sinh đã có lớp học mới.", "b) Kinh phí do nhãn hàng tài trợ"]
+    assert as_excerpt(picked) == ["Nội dung giám sát được công khai.", "Lễ khánh thành trường mẫu giáo tại tỉnh Bình Thuận.",
+                                  "Các em học sinh đã có lớp học mới.", "Kinh phí do nhãn hàng tài trợ"]
+    kept = ["Ông Hùng nói: “Tôi sẽ về.”", "2.000 người tham dự buổi lễ.", "Q.3 có mưa lớn?", "A. Lincoln từng nói vậy…"]
+    assert as_excerpt(kept) == kept  # a closing quote, a number, an abbreviation, an initial: all stay

@@ -36,7 +36,7 @@ import re
 
 from . import budget
 
-__all__ = ["leading_headline", "split_paragraphs", "split_sentences", "split_text"]
+__all__ = ["as_excerpt", "leading_headline", "split_paragraphs", "split_sentences", "split_text"]
 
 # Abbreviations whose trailing period never ends a sentence (case-sensitive,
 # compared with the whole token before the period or its last dotted part).
@@ -296,3 +296,21 @@ def leading_headline(paragraphs: list[list[str]]) -> str | None:
     if "\n" in line or not 3 <= len(line.split()) <= _HEADLINE_MAX_WORDS or _HEADLINE_END_RE.search(line):
         return None
     return line
+
+
+_OPENING_MARKER_RE = re.compile(r"^(?:(?:\d{1,2}|[a-zđ]|[IVX]{1,4})[.)]|[-–—•*+])\s+(?=\S)")
+_SENTENCE_END_RE = re.compile(r"[.!?…][\"'”’»)\]]*$")
+
+
+def as_excerpt(sentences: list[str]) -> list[str]:
+    """Sentences picked out of an article, made to read as one text: a list marker opening one ("2. ", "b) ",
+    "• ") goes (it numbered the article's list, not the excerpt), and one that ended at a line break without
+    its stop (a subheading, a caption: "…tỉnh Bình Thuận") gets a full stop, so that it does not run into the
+    next one. The words are the article's own."""
+    out = []
+    for i, sentence in enumerate(sentences):
+        sentence = _OPENING_MARKER_RE.sub("", sentence.strip())
+        if i < len(sentences) - 1 and sentence and not _SENTENCE_END_RE.search(sentence):
+            sentence += "."
+        out.append(sentence)
+    return out
