@@ -26,9 +26,9 @@ claimed ``max_attempts`` times without completing (an article that crashes the
 process) is failed instead of retried forever.
 
 Retention: finished jobs (done, failed, cancelled) and their items are deleted
-``retention_s`` after they finish (``purge_expired``; the job workers call it
-periodically and every new job triggers it); until then an expired job is
-already hidden from reads.
+``retention_s`` after they finish (``purge_expired``; the job workers'
+heartbeat calls it, not the requests); until then an expired job is already
+hidden from reads, and its idempotency key is free.
 
 Schema: ``service/db.py``'s migrations (``tomtat db upgrade``, or on open).
 
@@ -134,8 +134,8 @@ class JobStore:
                    idempotency_key: str | None = None, req_hash: str | None = None) -> tuple[str, bool]:
         """Store a job of ``tenant`` and its items, given as ``(article id, record JSON)``, in one transaction
         → (job id, created). A replay of the tenant's idempotency key returns (its job id, False), also when
-        another replica stores the same key at the same moment (the unique constraint decides)."""
-        self.purge_expired()
+        another replica stores the same key at the same moment (the unique constraint decides). Expired jobs
+        are purged by the workers' heartbeat, not here (they are hidden from every read until then)."""
         if idempotency_key:
             found = self._replay(tenant, idempotency_key, req_hash)
             if found is not None:
