@@ -272,17 +272,9 @@
     }
     var started = performance.now();
     if (enVi()) {
-      var request = { text: text, source: "en", target: "vi", format: format };
-      $("results").hidden = true;
-      busy(true);
-      fetch("v1/translate", { method: "POST", headers: apiHeaders(true), body: JSON.stringify(request) })
-        .then(readJson)
-        .then(function (r) {
-          if (!r.resp.ok) { var p = problem(r.resp, r.raw, r.data); showError(p.title, p.detail, p.errors); return; }
-          renderTranslation(r.data, performance.now() - started);
-        })
-        .catch(function () { showError(t("network"), ""); })
-        .finally(function () { busy(false); });
+      postText("v1/translate", { text: text, source: "en", target: "vi", format: format }, function (data) {
+        renderTranslation(data, performance.now() - started);
+      });
       return;
     }
     var full = $("full").checked;
@@ -294,13 +286,19 @@
     };
     var title = $("title").value.trim();
     if (title) { payload.title = title; }
+    postText("v1/articles", payload, function (data) { render(data, full, performance.now() - started); });
+  }
+
+  // One JSON request of the text form: results hidden and the form busy until it answers; a problem or a
+  // network failure is shown, a success handed to ``done``.
+  function postText(url, body, done) {
     $("results").hidden = true;
     busy(true);
-    fetch("v1/articles", { method: "POST", headers: apiHeaders(true), body: JSON.stringify(payload) })
+    fetch(url, { method: "POST", headers: apiHeaders(true), body: JSON.stringify(body) })
       .then(readJson)
       .then(function (r) {
         if (!r.resp.ok) { var p = problem(r.resp, r.raw, r.data); showError(p.title, p.detail, p.errors); return; }
-        render(r.data, full, performance.now() - started);
+        done(r.data);
       })
       .catch(function () { showError(t("network"), ""); })
       .finally(function () { busy(false); });
