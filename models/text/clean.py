@@ -30,7 +30,7 @@ from typing import Literal
 from lxml import etree
 
 from . import budget
-from .segment import split_paragraphs, split_sentences
+from .segment import ENDS_SENTENCE_RE, split_paragraphs, split_sentences
 
 __all__ = [
     "detect_format",
@@ -354,7 +354,6 @@ DEBRIS_INLINE_PATTERNS: dict[str, re.Pattern[str]] = {
 }
 
 _SEARCHED_KINDS = frozenset({"promo"})  # line patterns that may match anywhere
-_TERMINAL_RE = re.compile(r"[.!?…][”\"’)\]]*$")
 _MAX_CAPTION_WORDS = 30
 _MAX_PROMO_LINE_WORDS = 40
 _MAX_LINE_WORDS = {"promo": _MAX_PROMO_LINE_WORDS, "photo_credit_line": 15}
@@ -474,7 +473,7 @@ def _drop_debris_lines(block: list[str], removed: list[str]) -> None:
 
 
 def _is_short_fragment(line: str) -> bool:
-    return len(line.split()) <= 12 and not _TERMINAL_RE.search(line)
+    return len(line.split()) <= 12 and not ENDS_SENTENCE_RE.search(line)
 
 
 def _strip_promo_sentences(line: str, removed: list[str]) -> str:

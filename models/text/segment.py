@@ -54,6 +54,8 @@ ABBREVIATIONS: frozenset[str] = frozenset(
 )
 
 _TERMINAL_RE = re.compile(r"(?:\.{2,}|…|[.!?])+")
+# a line that ends like a sentence: its stop, then any closing quotes or brackets
+ENDS_SENTENCE_RE = re.compile(r"[.!?…][\"'”’»)\]]*$")
 # characters that close a quotation/bracket and stay with the sentence before
 _CLOSERS = "”’»)]"
 _OPENING_QUOTES = "“‘«\"'"
@@ -298,8 +300,7 @@ def leading_headline(paragraphs: list[list[str]]) -> str | None:
     return line
 
 
-_OPENING_MARKER_RE = re.compile(r"^(?:(?:\d{1,2}|[a-zđ]|[IVX]{1,4})[.)]|[-–—•*+])\s+(?=\S)")
-_SENTENCE_END_RE = re.compile(r"[.!?…][\"'”’»)\]]*$")
+_OPENING_MARKER_RE = re.compile(rf"^(?:{_LIST_MARKER_RE.pattern}[.)]|[-–—•*+])\s+(?=\S)")
 
 
 def as_excerpt(sentences: list[str]) -> list[str]:
@@ -310,7 +311,7 @@ def as_excerpt(sentences: list[str]) -> list[str]:
     out = []
     for i, sentence in enumerate(sentences):
         sentence = _OPENING_MARKER_RE.sub("", sentence.strip())
-        if i < len(sentences) - 1 and sentence and not _SENTENCE_END_RE.search(sentence):
+        if i < len(sentences) - 1 and sentence and not ENDS_SENTENCE_RE.search(sentence):
             sentence += "."
         out.append(sentence)
     return out
