@@ -154,20 +154,11 @@ def translate():
     for i, text in enumerate(texts):
         check_length(text, f"q[{i}]" if batch else "q")
 
-    pairs = _pairs()
-    if not pairs:
-        runtime().translator()  # 503: no model, with the reason and the fix
-    if source != "auto" and source not in {s for s, _ in pairs}:
-        raise _unsupported(source, "source")
-    if target not in {t for s, t in pairs if source in ("auto", s)}:
-        raise _unsupported(target, "target")
-
+    pairs = _check_pair(source, target)
     detected = None
     if source == "auto":
         detected = _detect_source(texts, text_format, target, pairs)
         source = detected["language"]
-    elif (source, target) not in pairs:
-        raise _unsupported(f"{source}→{target}", "language pair")
 
     translated = _translate(texts, text_format, source, target)
     body: dict = {"translatedText": translated if batch else translated[0]}
@@ -279,6 +270,21 @@ def frontend_settings():
     })
 
 
+def _check_pair(source: str, target: str) -> list[tuple[str, str]]:
+    """The served pairs, once ``source``→``target`` is one of them, as LibreTranslate words it: 503 without a
+    model; 400 for a source, a target or a pair not served ("auto": any source that has the target)."""
+    pairs = _pairs()
+    if not pairs:
+        runtime().translator()  # 503: no model, with the reason and the fix
+    if source != "auto" and source not in {s for s, _ in pairs}:
+        raise _unsupported(source, "source")
+    if target not in {t for s, t in pairs if source in ("auto", s)}:
+        raise _unsupported(target, "target")
+    if source != "auto" and (source, target) not in pairs:
+        raise _unsupported(f"{source}→{target}", "language pair")
+    return pairs
+
+
 @bp.post("/translate_file")
 def translate_file():
     """LibreTranslate's file translation: the file translated now, answered with a link to download it
@@ -288,12 +294,7 @@ def translate_file():
     filename, data = documents.uploaded()
     fields = request.form
     source, target = _language(fields, "source"), _language(fields, "target")
-    pairs = _pairs()
-    if not pairs:
-        runtime().translator()  # 503: no model, with the reason and the fix
-    if source != "auto" and (source, target) not in pairs:
-        raise _unsupported(f"{source}→{target}" if source in {s for s, _ in pairs} else source,
-                           "language pair" if source in {s for s, _ in pairs} else "source")
+    _check_pair(source, target)
     # each batch of the file's segments has the text budget of one request (models.pipeline.translate)
     result = run_translate_file(runtime(), data, filename, source=source, target=target,
                                 allow_other_language=True, limits=documents.limits(),
