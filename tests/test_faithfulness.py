@@ -532,6 +532,14 @@ def test_translation_dates_in_other_forms_changed_is_flagged(vi, en, kind):
     assert not result["ok"] and kind in {p["kind"] for p in result["problems"]}, result
 
 
+def test_translation_adds_a_weekday_or_month_the_source_lacks_is_unsupported():
+    result = flagged("Thứ 6, thứ 6. Xuống phố vào thứ 6.", "Friday, Sunday. Gotta get down on Friday.", "date",
+                     "unsupported")
+    assert [(p["text"], p.get("found")) for p in result["problems"]] == [("Sunday", None)]  # not "found Sunday"
+    flagged("Họ ở đó trong tháng Hai đầy tuyết.", "They were there in February, and it snowed in January.", "date",
+            "unsupported")
+
+
 # -- "3.1billion" written together, demonyms, "tweeted", a quotation left open at the end ---------------------
 
 def test_translation_number_written_against_its_scale():
