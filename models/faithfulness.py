@@ -1009,8 +1009,10 @@ def check_summary(article: str, summary: str) -> dict:
         elif not _month_of_year_found(wanted, article, src):
             problems.append(_problem("date", fact.text, "unsupported"))
         else:
-            dated = dated or _article_dates(article, src)
-            other = _date_of_context(fact, wanted, summary, out.dates, article, dated)
+            if dated is None:  # once per check: the article's dates with their words, the summary's sentences
+                dated = (_article_dates(article, src), _split_sentences(summary),
+                         {c for f in out.dates for c in _month_implied(set(f.values))})
+            other = _date_of_context(fact, wanted, summary, *dated)
             if other:  # in the article, but where the summary has it the article has another date
                 problems.append(_problem("date", fact.text, "changed", other))
     folded_article = " ".join(re.findall(r"[^\W_]+", fold(article)))
@@ -1173,15 +1175,31 @@ def _words_around(text: str, start: int, end: int, spans: list[tuple[int, int]],
             if fold(w) not in _CONTEXT_STOP and fold(w) not in _NEGATORS_FOLDED and len(w) > 1}
 
 
-def _article_dates(article: str, src: "Facts") -> tuple[list, list]:
-    """The article's dates as (text, start, end, claims), years written alone ("2017 tăng 6,8%") too, and
-    its sentence spans."""
-    out = [(f.text, f.start, f.start + len(f.text), _month_implied(set(f.values))) for f in src.dates]
+class _ArticleDate:
+    """One date of the article, its claims and, read when first asked for, the words around it."""
+
+    def __init__(self, article: str, fact: Fact, claims: set, spans: list[tuple[int, int]]):
+        self.text, self.claims = fact.text, claims
+        self._where = (article, fact.start, fact.start + len(fact.text), spans)
+        self._words: set | None = None
+
+    @property
+    def words(self) -> set:
+        if self._words is None:
+            self._words = _words_around(*self._where)
+        return self._words
+
+
+def _article_dates(article: str, src: "Facts") -> list[_ArticleDate]:
+    """The article's dates, years written alone ("2017 tăng 6,8%") too; each summary date compares with
+    them, so their words are read once per check."""
+    spans = _split_sentences(article)
+    found = [_ArticleDate(article, f, _month_implied(set(f.values)), spans) for f in src.dates]
     for f in src.numbers:
         years = {("y", int(v)) for v in f.values if f.unit is None and 1000 <= v <= 2200 and v == int(v)}
         if years:
-            out.append((f.text, f.start, f.start + len(f.text), years))
-    return out, _split_sentences(article)
+            found.append(_ArticleDate(article, f, years, spans))
+    return found
 
 
 _CONTEXT_DATE_KINDS = ("dm", "m", "y", "wd")
@@ -1189,32 +1207,31 @@ _CONTEXT_DATE_KINDS = ("dm", "m", "y", "wd")
 _DATE_WORDS = frozenset("ngày tháng năm vào hồi hôm lúc diễn ra".split())
 
 
-def _date_of_context(fact: Fact, wanted: set, summary: str, summary_dates: list[Fact], article: str,
-                     dated: tuple[list, list]) -> str | None:
+def _date_of_context(fact: Fact, wanted: set, summary: str, dates: list[_ArticleDate],
+                     summary_spans: list[tuple[int, int]], stated: set) -> str | None:
     """Another date of the article where the summary's clause has its date: a summary's date may be in the
     article and still be changed, when the article gives it to another event ("Sáng 5/3, hội nghị khai mạc …
     Chiều 6/3, các đại biểu thảo luận": "Sáng 6/3, hội nghị khai mạc" is changed). The article date whose
     surrounding words the summary's date shares clearly more of than those of any occurrence of the summary's
     own date is returned. An article date the summary states too is no other date: the summary's words around
-    one of its dates may be those of its other ("khai mạc sáng 5/3 và thảo luận chiều 6/3")."""
+    one of its dates may be those of its other ("khai mạc sáng 5/3 và thảo luận chiều 6/3"). ``dates``: the
+    article's (``_article_dates``); ``stated``: the date claims of the whole summary."""
     key = {c for c in wanted if c[0] in _CONTEXT_DATE_KINDS}
     kinds = {c[0] for c in key}
     if not key:
         return None
-    dates, spans = dated
-    around = _words_around(summary, fact.start, fact.start + len(fact.text), _split_sentences(summary))
+    around = _words_around(summary, fact.start, fact.start + len(fact.text), summary_spans)
     around = {(side, w) for side, w in around if w not in _DATE_WORDS}
-    stated = {c for f in summary_dates for c in _month_implied(set(f.values))}
     same, other, other_text = 0, 0, None
-    for text, start, end, values in dates:
-        own = {c for c in values if c[0] in kinds}
-        if not values & key and ({c[0] for c in own} != kinds or own <= stated):
+    for date in dates:
+        own = {c for c in date.claims if c[0] in kinds}
+        if not date.claims & key and ({c[0] for c in own} != kinds or own <= stated):
             continue  # no date of the same kind ("năm 2014" is no other "tháng 1/2016"), or one the summary states
-        shared = len(around & _words_around(article, start, end, spans))
-        if values & key:
+        shared = len(around & date.words)
+        if date.claims & key:
             same = max(same, shared)
         elif shared > other:
-            other, other_text = shared, text
+            other, other_text = shared, date.text
     return other_text if other >= max(CONTEXT_MIN, same + CONTEXT_MARGIN) else None
 
 
