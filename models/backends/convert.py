@@ -171,6 +171,13 @@ def _make_converter(model_dir: Path, src_lang: str | None = None):
     return Converter(str(model_dir))
 
 
+def cached_conversion(model_dir: Path, quantization: str) -> Path | None:
+    """The finished conversion of ``model_dir`` at ``quantization`` with its tokenizer files beside it (what a
+    start serves as it is), or None: ``convert`` has work to do."""
+    final = converted_dir(model_dir, quantization)
+    return final if (final / MARKER).is_file() and saved_tokenizer_dir(final) else None
+
+
 def convert(model: str | Path, quantization: str = "int8", *, force: bool = False, src_lang: str | None = None) -> Path:
     """Convert ``model`` (directory or cached HF id) to CTranslate2 at ``quantization``; cached.
 
@@ -186,7 +193,7 @@ def convert(model: str | Path, quantization: str = "int8", *, force: bool = Fals
     final = converted_dir(model_dir, quantization, revision)
     family = json.loads((model_dir / "config.json").read_text(encoding="utf-8")).get("model_type")
     if (final / MARKER).is_file() and not force:
-        if saved_tokenizer_dir(final) is None:
+        if saved_tokenizer_dir(final) is None:  # converted before the tokenizer files were copied beside it
             save_tokenizer(model_dir, final, family, src_lang)
         return final
     check_weights(model_dir)

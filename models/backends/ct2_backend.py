@@ -32,7 +32,7 @@ from pathlib import Path
 
 from .base import (GenerationOptions, ModelNotAvailable, check_model_dir, embedding_rows, generated_count,
                    load_model_tokenizer)
-from .convert import MARKER, convert, converted_dir, saved_tokenizer_dir
+from .convert import cached_conversion, convert
 from .torch_backend import resolve_model_dir, weights_revision
 
 log = logging.getLogger(__name__)
@@ -108,8 +108,7 @@ class CT2Backend:
             quantization = default_quantization(device)
         self.quantization = quantization
         config = check_model_dir(self.model_dir, profile)
-        cached = converted_dir(self.model_dir, quantization)
-        if not ((cached / MARKER).is_file() and saved_tokenizer_dir(cached)):
+        if cached_conversion(self.model_dir, quantization) is None:
             load_model_tokenizer(self.model_dir, profile, config)  # a bad tokenizer fails before converting
         self.ct2_dir = convert(self.model_dir, quantization, src_lang=profile.src_lang)
         self.revision = f"{weights_revision(self.model_dir)}-ct2-{quantization}"
