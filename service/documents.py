@@ -233,15 +233,20 @@ def create_document():
     if source != "auto":
         source, target = pipeline.pick_direction(translator.pairs, source, target)
     owner = tenant()
-    files = store()  # expired files are purged by the job workers' heartbeat; get() never returns one
-    file_id = files.save(owner, "source", filename, fmt.media_type, data, expires_at=time.time() + 86400)
     options = {"kind": KIND, "source": source, "target": target, "summarize": summarize,
-               "allow_other_language": allow_other, "glossary": glossary.as_dict() if glossary else None,
-               "translate": "none"}
-    record = json.dumps({"id": filename, "file": file_id}, ensure_ascii=False)
+               "allow_other_language": allow_other, "glossary": glossary.as_dict() if glossary else None}
     workers = _workers()
     key = idempotency_key()  # a retried upload returns the job of the first one
     digest = request_hash(filename, data, json.dumps(options, sort_keys=True)) if key else None
+    try:
+        replayed = workers.store.replay(owner, key, digest) if key else None  # before storing the file again
+    except IdempotencyConflict as exc:
+        raise key_reused(exc.job_id) from None
+    if replayed:
+        return accepted(document_status(replayed), url_for("documents.get_document", job_id=replayed), True)
+    files = store()  # expired files are purged by the job workers' heartbeat; get() never returns one
+    file_id = files.save(owner, "source", filename, fmt.media_type, data, expires_at=time.time() + 86400)
+    record = json.dumps({"id": filename, "file": file_id}, ensure_ascii=False)
     try:
         job_id, created = workers.store.create_job([(filename, record)], options, tenant=owner,
                                                    idempotency_key=key, req_hash=digest)

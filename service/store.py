@@ -137,7 +137,7 @@ class JobStore:
         another replica stores the same key at the same moment (the unique constraint decides). Expired jobs
         are purged by the workers' heartbeat, not here (they are hidden from every read until then)."""
         if idempotency_key:
-            found = self._replay(tenant, idempotency_key, req_hash)
+            found = self.replay(tenant, idempotency_key, req_hash)
             if found is not None:
                 return found, False
         try:
@@ -145,13 +145,16 @@ class JobStore:
         except IntegrityError:
             if not idempotency_key:
                 raise
-            found = self._replay(tenant, idempotency_key, req_hash)  # the other writer won: its job is ours
+            found = self.replay(tenant, idempotency_key, req_hash)  # the other writer won: its job is ours
             if found is None:
                 raise
             return found, False
         return job_id, True
 
-    def _replay(self, tenant: str, idempotency_key: str, req_hash: str | None) -> str | None:
+    def replay(self, tenant: str, idempotency_key: str, req_hash: str | None) -> str | None:
+        """The job the tenant's idempotency key already names (``IdempotencyConflict`` when it was stored for
+        another request), or None: the key is free. A caller with costly work before ``create_job`` (a file to
+        store) asks first; ``create_job`` still settles two writers racing."""
         with self.db.tx() as db:
             row = db.execute(text("SELECT id, request_hash FROM jobs WHERE tenant = :tenant AND idempotency_key = :key"),
                              {"tenant": tenant, "key": idempotency_key}).mappings().first()

@@ -235,8 +235,11 @@ def test_a_document_costs_the_characters_of_its_text(make_app, database):
     assert big["type"].endswith("/quota-exceeded") and big["chars"] == len(text)
 
 
-def test_a_retried_upload_returns_the_first_job(make_app, database):
+def test_a_retried_upload_returns_the_first_job(make_app, database, monkeypatch):
     client = make_app().test_client()
+    saved = []
+    real_save = DocumentStore.save
+    monkeypatch.setattr(DocumentStore, "save", lambda self, *a, **k: saved.append(a[2]) or real_save(self, *a, **k))
     key = {"Idempotency-Key": "upload-1"}
     first = upload(client, TXT.encode(), "bai.txt", headers=key)
     again = upload(client, TXT.encode(), "bai.txt", headers=key)
@@ -247,3 +250,4 @@ def test_a_retried_upload_returns_the_first_job(make_app, database):
     with DocumentStore(database).db.read() as conn:  # the replays left no file behind
         from sqlalchemy import text
         assert conn.execute(text("SELECT COUNT(*) FROM documents WHERE role = 'source'")).scalar() == 1
+    assert saved == ["bai.txt"]  # a replay or a reused key is answered before its file is stored
