@@ -139,8 +139,12 @@ class Glossary:
         """Whether ``output`` holds ``term_target`` as written: whole words, case kept (``People's Committee``,
         not ``people's committee``) but for a capital first letter where a sentence starts with the term
         (``The dairy giant grew``); NFC and tone-mark placement are not told apart."""
-        want = [t for t, _, _ in _tokens(fold(term_target, case=False))]
-        have = [t for t, _, _ in _tokens(fold(output, case=False))]
+        return self._holds(_words(output), term_target)
+
+    @staticmethod
+    def _holds(have: list[str], term_target: str) -> bool:
+        """:meth:`renders` on the output's words (``_words``), read once for every term."""
+        want = _words(term_target)
         n = len(want)
         if not n:
             return False
@@ -152,18 +156,33 @@ class Glossary:
         doing: the fact is (part of) a term of the source, or of a target term, that ``output`` renders as the
         glossary says (``"Vinamilk": "the dairy giant"`` loses the name on purpose; ``"phở bò": "phở bò"``
         leaves Vietnamese untranslated on purpose)."""
-        fact = fold(problem.get("text") or "").strip()
-        if not fact:
-            return False
-        for match in self.matches(source):
-            sides = (match.source,) if problem.get("issue") in ("missing", "changed") else ()
-            sides += (match.target,)
-            if any(fact in fold(side) for side in sides) and self.renders(output, match.target):
-                return True
-        return False
+        return self.vouching(source, output)(problem)
+
+    def vouching(self, source: str, output: str) -> Callable[[dict], bool]:
+        """:meth:`vouches` for every problem of one output: the source's terms and the output's words read
+        once, not once per problem."""
+        have = _words(output)
+        rendered = [(fold(m.source), fold(m.target)) for m in self.matches(source) if self._holds(have, m.target)]
+
+        def vouches(problem: dict) -> bool:
+            fact = fold(problem.get("text") or "").strip()
+            changed = problem.get("issue") in ("missing", "changed")
+            return bool(fact) and any(fact in target or (changed and fact in source) for source, target in rendered)
+
+        return vouches
 
     def as_dict(self) -> dict:
         return {"source": self.source, "target": self.target, "entries": dict(self.entries)}
+
+
+def _words(text: str) -> list[str]:
+    """The words of ``text`` as terms are compared: folded (case kept), in order."""
+    return [t for t, _, _ in _tokens(fold(text, case=False))]
+
+
+def _renders_all(glossary: Glossary, output: str, matches: Sequence[Match]) -> bool:
+    have = _words(output)  # once for all the terms of the sentence
+    return all(glossary._holds(have, m.target) for m in matches)
 
 
 _BUILT: dict[str, Glossary] = {}
@@ -193,8 +212,7 @@ def apply(glossary: Glossary | None, units: Sequence[str],
     found = [glossary.matches(u) for u in units]
     inputs = [_with_targets(u, ms) if ms else u for u, ms in zip(units, found)]
     out = generate(inputs)
-    retry = [i for i, ms in enumerate(found)
-             if ms and not all(glossary.renders(out[i], m.target) for m in ms)]
+    retry = [i for i, ms in enumerate(found) if ms and not _renders_all(glossary, out[i], ms)]
     if not retry:
         return out
     pieces_of = {i: _pieces(units[i], found[i]) for i in retry}

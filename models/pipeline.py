@@ -315,7 +315,8 @@ def check_paragraphs(source: list[list[str]], translated: list[str], glossary: G
     checks = _check_paragraphs(source, translated)
     if glossary and checks["problems"]:
         source_text, output = _joined(source), "\n\n".join(translated)
-        kept = [p for p in checks["problems"] if not glossary.vouches(p, source_text, output)]
+        vouches = glossary.vouching(source_text, output)
+        kept = [p for p in checks["problems"] if not vouches(p)]
         checks = checks | {"ok": not kept, "problems": kept}
     return checks
 
