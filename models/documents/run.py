@@ -8,7 +8,6 @@ so batching, cache, glossary guarantee and fact checks are the ones every transl
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
 
 from .. import pipeline
 from ..glossary import Glossary
@@ -37,8 +36,7 @@ class FileResult:
 def translate_file(
     runtime: Runtime, data: bytes, filename: str, *, source: str = "auto", target: str | None = None,
     glossary: Glossary | None = None, summarize: bool = False, allow_other_language: bool = False,
-    limits: DocumentLimits = DocumentLimits(), progress: Callable[[int, int], None] | None = None,
-    opened: tuple[Format, Document] | None = None,
+    limits: DocumentLimits = DocumentLimits(), opened: tuple[Format, Document] | None = None,
 ) -> FileResult:
     """Translate the file ``data`` named ``filename``; an :class:`~models.errors.InputError` (``field="file"``)
     for a corrupt, mislabelled, oversized or wrong-language file, raised before any model work. ``opened``:
@@ -63,8 +61,7 @@ def translate_file(
             problems.extend(check.get("problems", []))
         return result.translations
 
-    translated = translate_document(data, filename, translate, limits=limits, progress=progress, target=target,
-                                    opened=opened)
+    translated = translate_document(data, filename, translate, limits=limits, target=target, opened=opened)
     out = FileResult(translated.data, translated.media_type, translated.filename, source, target, translated.stats,
                      warnings=warnings)
     if (source, target) == ("vi", "en"):
