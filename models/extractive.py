@@ -331,12 +331,12 @@ RERANK_TOP_K = 7
 
 def candidate_summaries(scores: Sequence[float], toks: Sequence[Sequence[str]], nwords: Sequence[int],
                         cand: Sequence[int], title: str | None, max_words: int,
-                        top_k: int = RERANK_TOP_K, rows: np.ndarray | None = None
+                        top_k: int = RERANK_TOP_K, *, rows: np.ndarray
                         ) -> tuple[list[tuple[int, ...]], np.ndarray]:
     """The candidate summaries (each the best ``top_k`` sentences alone, and pairs of them within
     ``max_words`` that are not near-duplicates), with one feature row each (``CANDIDATE_FEATURES``).
-    ``rows``: the article's sentence features (``sentence_features``), for the ``a_*`` / ``b_*`` columns
-    (left 0 without them)."""
+    ``rows``: the article's sentence features (``sentence_features``), for the ``a_*`` / ``b_*`` columns the
+    second stage was fit with."""
     order = sorted(cand, key=lambda i: (-scores[i], i))[:top_k]
     rank = {i: r for r, i in enumerate(order)}
     sets = {i: set(toks[i]) for i in order}
@@ -351,9 +351,9 @@ def candidate_summaries(scores: Sequence[float], toks: Sequence[Sequence[str]], 
             a, b = sorted((order[x], order[y]))
             if nwords[a] + nwords[b] <= max_words and _jacc(sets[a], sets[b]) <= 0.7:
                 combos.append((a, b))
-    sent_rows = rows
-    rows = np.zeros((len(combos), len(CANDIDATE_FEATURES)))
+    out = np.zeros((len(combos), len(CANDIDATE_FEATURES)))
     base = len(CANDIDATE_FEATURES) - 2 * len(_PAIR_COLS)
+    k = len(_PAIR_COLS)
     for r, c in enumerate(combos):
         a = c[0]
         b = c[1] if len(c) > 1 else None
@@ -367,18 +367,16 @@ def candidate_summaries(scores: Sequence[float], toks: Sequence[Sequence[str]], 
             red = _jacc(sets[a], sets[b])
         else:
             tc, red = cov[a], 0.0
-        rows[r, :base] = (
+        out[r, :base] = (
             len(c), wa + wb, math.log1p(wa + wb), wa, wb,
             sa, sb, smax, smin, sa + sb, top, top - smax,
             rank[a], rank[b] if b is not None else -1.0, a, b if b is not None else -1.0,
             (b - a) if b is not None else 0.0, float(a == min(cand)),
             red, tc, tc - max(cov[a], cov[b] if b is not None else 0.0), math.log1p(n), float(bool(tuni)),
         )
-        if sent_rows is not None:
-            k = len(_PAIR_COLS)
-            rows[r, base:base + k] = sent_rows[a, _PAIR_COLS]
-            rows[r, base + k:] = sent_rows[b, _PAIR_COLS] if b is not None else -1.0
-    return combos, rows
+        out[r, base:base + k] = rows[a, _PAIR_COLS]
+        out[r, base + k:] = rows[b, _PAIR_COLS] if b is not None else -1.0
+    return combos, out
 
 
 def _load_model(weights) -> tuple[str, dict, object]:

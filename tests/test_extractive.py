@@ -147,23 +147,19 @@ def test_candidate_summaries_are_singles_and_pairs_within_budget():
     toks = [["a"] * 3, ["b", "c"], ["a"] * 3, ["d", "e", "f"], ["g"]]
     nwords = [30, 20, 30, 50, 10]
     scores = [0.9, 0.8, 0.85, 0.5, 0.1]
-    combos, rows = candidate_summaries(scores, toks, nwords, [0, 1, 2, 3], "tiêu đề", max_words=60)
+    sent = np.arange(5 * len(FEATURES), dtype=float).reshape(5, len(FEATURES))
+    combos, rows = candidate_summaries(scores, toks, nwords, [0, 1, 2, 3], "tiêu đề", max_words=60, rows=sent)
     assert rows.shape == (len(combos), len(CANDIDATE_FEATURES))
     assert combos[:4] == [(0,), (2,), (1,), (3,)]  # the best sentences alone, best first
     pairs = combos[4:]
     assert all(a < b and nwords[a] + nwords[b] <= 60 for a, b in pairs)
     assert (0, 2) not in pairs  # near-duplicates are not a summary
     assert set(pairs) == {(0, 1), (1, 2)}
-    # with the sentence rows, each candidate also carries a few features of its first and second sentence
-    from models.extractive import PAIR_SENTENCE_FEATURES
-    sent = np.arange(5 * len(FEATURES), dtype=float).reshape(5, len(FEATURES))
-    combos2, rows2 = candidate_summaries(scores, toks, nwords, [0, 1, 2, 3], "tiêu đề", max_words=60, rows=sent)
-    assert combos2 == combos and np.array_equal(rows2[:, :-2 * len(PAIR_SENTENCE_FEATURES)],
-                                                 rows[:, :-2 * len(PAIR_SENTENCE_FEATURES)])
+    # each candidate also carries a few features of its first and second sentence
     j, ja, jb = FEATURES.index("title_cos"), CANDIDATE_FEATURES.index("a_title_cos"), CANDIDATE_FEATURES.index("b_title_cos")
-    r01 = combos2.index((0, 1))
-    assert rows2[r01, ja] == sent[0, j] and rows2[r01, jb] == sent[1, j]
-    assert rows2[combos2.index((3,)), jb] == -1.0  # a single has no second sentence
+    r01 = combos.index((0, 1))
+    assert rows[r01, ja] == sent[0, j] and rows[r01, jb] == sent[1, j]
+    assert rows[combos.index((3,)), jb] == -1.0  # a single has no second sentence
 
 
 def test_training_command_end_to_end(tmp_path):
