@@ -385,34 +385,15 @@
     return { source: "vi", target: "en" };
   }
 
-  // A job's progress as a percentage, or null: a fraction (0..1), a percentage, or {done, total}.
+  // A job's progress (the share of its items done, 0..1) as a percentage, or null.
   function percent(progress) {
-    if (progress == null) { return null; }
-    if (typeof progress === "object") {
-      if (progress.percent != null) { return percent(progress.percent / 100); }
-      if (progress.total) { return Math.max(0, Math.min(100, Math.round(100 * (progress.done || 0) / progress.total))); }
-      return null;
-    }
     var n = Number(progress);
-    if (!isFinite(n)) { return null; }
-    return Math.max(0, Math.min(100, Math.round(n <= 1 ? n * 100 : n)));
+    return progress == null || !isFinite(n) ? null : Math.max(0, Math.min(100, Math.round(n * 100)));
   }
 
-  // "report.docx" translated to English: "report.en.docx" (as the server names it; a finished job's
-  // filename is usually that already).
-  function translatedName(job) {
-    var name = job.filename || doc.name || "document";
-    var ext = extensionOf(name);
-    var stem = ext ? name.slice(0, -ext.length) : name;
-    if (!job.target || new RegExp("\\." + job.target + "$", "i").test(stem)) { return name; }
-    return stem + "." + job.target + ext;
-  }
-
+  // A failed job's reason, with its error code.
   function jobError(job) {
-    var e = job.error;
-    if (e && typeof e === "object") { return e.detail || e.message || e.title || ""; }
-    if (job.reason) { return job.reason + (e ? " (" + e + ")" : ""); }
-    return e ? String(e) : "";
+    return job.reason ? job.reason + (job.error ? " (" + job.error + ")" : "") : String(job.error || "");
   }
 
   function docBusy(on) {
@@ -443,7 +424,7 @@
     $("doc-result").hidden = !done;
     if (!done) { return; }
     var stats = job.stats || {};
-    $("doc-filename").textContent = translatedName(job);
+    $("doc-filename").textContent = job.filename;  // as the server names it: "report.en.docx"
     $("doc-stats").textContent = stats.translated != null
       ? fmtNumber(stats.translated) + " " + t("doc_segments") + (stats.format ? " · " + stats.format : "") : "";
     [["summary_vi", "vi"], ["summary_en", "en"]].forEach(function (pair) {
@@ -454,23 +435,17 @@
     });
   }
 
-  function linkOf(job, name) {
-    var links = job.links || {};
-    if (links[name]) { return links[name]; }
-    var base = "v1/documents/" + encodeURIComponent(job.job_id);
-    return name === "file" ? base + "/file" : base;
-  }
 
   // With an API key the file is fetched with its header and offered as a blob; without, a plain link.
   function offerDownload(job, run) {
     var link = $("doc-download");
-    var name = translatedName(job);
+    var name = job.filename;
     link.setAttribute("download", name);
     if (link.dataset.blob) { URL.revokeObjectURL(link.dataset.blob); delete link.dataset.blob; }
     var headers = apiHeaders(false);
-    if (!headers["X-API-Key"]) { link.href = linkOf(job, "file"); return Promise.resolve(); }
+    if (!headers["X-API-Key"]) { link.href = job.links.file; return Promise.resolve(); }
     link.removeAttribute("href");
-    return fetch(linkOf(job, "file"), { headers: headers }).then(function (resp) {
+    return fetch(job.links.file, { headers: headers }).then(function (resp) {
       if (!resp.ok) { return readJson(resp).then(function (r) { throw problem(r.resp, r.raw, r.data); }); }
       return resp.blob();
     }).then(function (blob) {
@@ -515,7 +490,7 @@
         doc.state = r.data.status;
         if (TERMINAL[r.data.status]) { finishDoc(run, r.data); return; }
         renderDoc();
-        setTimeout(function () { poll(run, linkOf(r.data, "self"), 0); }, POLL_MS);
+        setTimeout(function () { poll(run, r.data.links.self, 0); }, POLL_MS);
       })
       .catch(function () {
         if (run !== docRun) { return; }
@@ -554,7 +529,7 @@
         doc.state = r.data.status || "queued";
         renderDoc();
         if (TERMINAL[doc.state]) { finishDoc(run, doc.job); return; }
-        setTimeout(function () { poll(run, linkOf(r.data, "self"), 0); }, POLL_MS);
+        setTimeout(function () { poll(run, r.data.links.self, 0); }, POLL_MS);
       })
       .catch(function () {
         if (run !== docRun) { return; }
