@@ -419,9 +419,31 @@ def _period_claims(text: str, lang: str) -> set:
     return {("p", "H1")}
 
 
-def _date_facts(text: str, lang: str, mask: list[bool], fractions: list[Fact] | None = None) -> list[Fact]:
+# "1/3 thời gian cuối trận", "2/3 số dân": a fraction before a noun of quantity, not a day and month (unless a
+# day word comes before it: "ngày 1/3 thời gian …")
+_FRACTION_NOUN_RE = re.compile(r"\s+(?:số|thời gian|diện tích|dân số|lượng|tổng|quãng|chặng|cuối|đầu|sân|của|trong)\b",
+                               re.I)
+_DAY_WORD_BEFORE_RE = re.compile(r"(?:ngày|sáng|trưa|chiều|tối|đêm|hôm|từ|đến|tới|\()\s*$", re.I)
+
+
+def _fraction_facts(text: str, mask: list[bool]) -> list[Fact]:
+    """The fractions written like a day and month ("2/3 số dân"), as numbers worth d/n (and n, for "a third",
+    "two thirds"); their spans masked so that no date reads them."""
+    out = []
+    for m in _VI_DATE_PATTERNS[1].finditer(text):
+        d, n = int(m.group("d")), int(m.group("m"))
+        if m.group("y") or not d < n <= 10 or any(mask[m.start():m.end()]) \
+                or not _FRACTION_NOUN_RE.match(text[m.end():m.end() + 12]) \
+                or _DAY_WORD_BEFORE_RE.search(text[max(0, m.start() - 6):m.start()]):
+            continue
+        out.append(Fact("number", m.group(), frozenset({_round(d / n), float(n)}), start=m.start()))
+        for i in range(m.start(), m.end()):
+            mask[i] = True
+    return out
+
+
+def _date_facts(text: str, lang: str, mask: list[bool]) -> list[Fact]:
     facts: list[Fact] = []
-    fractions = [] if fractions is None else fractions
 
     def take(m, claims, kind="date"):
         if not claims:
@@ -438,16 +460,6 @@ def _date_facts(text: str, lang: str, mask: list[bool], fractions: list[Fact] | 
         for pattern in _VI_DATE_PATTERNS:
             for m in pattern.finditer(text):
                 g = m.groupdict()
-                if pattern is _VI_DATE_PATTERNS[1] and not g.get("y") and int(g["d"]) < int(g["m"]) <= 10 and \
-                        re.match(r"\s+(?:số|thời gian|diện tích|dân số|lượng|tổng|quãng|chặng|cuối|đầu|sân|của|trong)\b",
-                                 text[m.end():m.end() + 12], re.I) and not re.search(
-                        r"(?:ngày|sáng|trưa|chiều|tối|đêm|hôm|từ|đến|tới|\()\s*$", text[max(0, m.start() - 6):m.start()], re.I):
-                    if not any(mask[m.start():m.end()]):  # "1/3 thời gian cuối trận", "2/3 số dân": a fraction,
-                        d, n = int(g["d"]), int(g["m"])  # a number worth d/n, and n for "a third", "two thirds"
-                        fractions.append(Fact("number", m.group(), frozenset({_round(d / n), float(n)}), start=m.start()))
-                        for i in range(m.start(), m.end()):
-                            mask[i] = True
-                    continue
                 month = g.get("m")
                 if g.get("mw"):
                     month = VI_MONTH_WORDS.get(g["mw"].lower())
@@ -899,8 +911,8 @@ def extract_facts(text: str, lang: str = "vi") -> Facts:
     for fact in codes:
         for i in range(fact.start, fact.start + len(fact.text)):
             mask[i] = True
-    fractions: list[Fact] = []
-    facts.dates = _date_facts(text, lang, mask, fractions)
+    fractions = _fraction_facts(text, mask) if lang == "vi" else []
+    facts.dates = _date_facts(text, lang, mask)
     masked = "".join(" " if mask[i] else ch for i, ch in enumerate(text))
     facts.numbers = codes + fractions + _number_facts(text, masked, lang)
     facts.support = _spelled_numbers(text, lang)
