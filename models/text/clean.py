@@ -30,7 +30,7 @@ from typing import Literal
 from lxml import etree
 
 from . import budget
-from .segment import ENDS_SENTENCE_RE, split_paragraphs, split_sentences
+from .segment import ENDS_SENTENCE_RE, TRAILING_CLOSERS, split_paragraphs, split_sentences
 
 __all__ = [
     "detect_format",
@@ -193,7 +193,7 @@ def normalize_unicode(text: str) -> str:
 
 # Scraped pages lose inline tags (<a>, <strong>) as line breaks:
 # "Viết cho \nCẩm nang tuyển sinh\n của \nThanh Niên\n, ông …"
-_SENTENCE_END_RE = re.compile(r"[.!?…:][”\"’)\]]*$")
+_SENTENCE_END_RE = re.compile("[.!?…:]" + TRAILING_CLOSERS)
 # a line ending inside "(" opened at most this many characters before its end is continued by the next line
 # (of at most this many words): a parenthesised credit that a stripped tag broke over lines
 _MAX_OPEN_PAREN_CHARS = 40

@@ -54,10 +54,12 @@ ABBREVIATIONS: frozenset[str] = frozenset(
 )
 
 _TERMINAL_RE = re.compile(r"(?:\.{2,}|…|[.!?])+")
-# a line that ends like a sentence: its stop, then any closing quotes or brackets
-ENDS_SENTENCE_RE = re.compile(r"[.!?…][\"'”’»)\]]*$")
 # characters that close a quotation/bracket and stay with the sentence before
 _CLOSERS = "”’»)]"
+# what may close a line after its last mark: closing quotes (straight ones too) and brackets
+TRAILING_CLOSERS = "[" + re.escape("\"'" + _CLOSERS) + "]*$"
+# a line that ends like a sentence: its stop, then any closers
+ENDS_SENTENCE_RE = re.compile("[.!?…]" + TRAILING_CLOSERS)
 _OPENING_QUOTES = "“‘«\"'"
 _STRAIGHT_QUOTE = '"'
 # a sentence may start with these (besides upper-case letters and digits)
@@ -284,7 +286,7 @@ def _bracket_spans(line: str, opener: str = "(", closer: str = ")") -> list[tupl
 
 _HEADLINE_MAX_WORDS = 30
 # a headline ends on a word, a number, a quote, "?" or "!": never on a full stop, an ellipsis, a colon or a comma
-_HEADLINE_END_RE = re.compile(r"[.…:;,][\"'”’»)\]]*$")
+_HEADLINE_END_RE = re.compile("[.…:;,]" + TRAILING_CLOSERS)
 
 
 def leading_headline(paragraphs: list[list[str]]) -> str | None:
