@@ -225,6 +225,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         sqlite=(_documents_table("REAL", "BLOB"), *_DOCUMENT_INDEXES),
         postgresql=(_documents_table("DOUBLE PRECISION", "BYTEA"), *_DOCUMENT_INDEXES),
     ),
+    Migration(
+        4, "how far a running job item is (a document reports it batch by batch)",
+        sqlite=("ALTER TABLE job_items ADD COLUMN progress REAL",),
+        postgresql=("ALTER TABLE job_items ADD COLUMN IF NOT EXISTS progress DOUBLE PRECISION",),
+    ),
 )
 LATEST = MIGRATIONS[-1].version
 

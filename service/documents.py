@@ -335,9 +335,10 @@ def send(found: dict) -> Response:
 
 # -- the job worker's side ---------------------------------------------------------------------------------
 
-def process_claim(rt, database: str, claim, limit_bytes: int) -> dict:
+def process_claim(rt, database: str, claim, limit_bytes: int, progress=None) -> dict:
     """One document item → its result row (the translated file stored beside the upload). Bad input is an
-    error row; ``CapabilityUnavailable`` propagates (the job fails with the fix)."""
+    error row; ``CapabilityUnavailable`` propagates (the job fails with the fix). ``progress(fraction)``: told
+    how far the translation is, batch by batch (the worker shows it in the job's status)."""
     record, options = claim.record, claim.options
     files = DocumentStore(database)
     source = files.get(record["file"], claim.tenant)
@@ -348,7 +349,7 @@ def process_claim(rt, database: str, claim, limit_bytes: int) -> dict:
             rt, source["data"], source["filename"], source=options.get("source", "auto"),
             target=options.get("target"), glossary=glossary_from_dict(options.get("glossary")),
             summarize=options.get("summarize", False), allow_other_language=options.get("allow_other_language", False),
-            limits=DocumentLimits(max_bytes=limit_bytes))
+            limits=DocumentLimits(max_bytes=limit_bytes), progress=progress)
     except InputError as exc:
         return {"id": record.get("id"), "error": exc.code, "reason": str(exc)}
     file_id = files.save(claim.tenant, "translation", result.filename, result.media_type, result.data,

@@ -78,6 +78,7 @@ def _store_failed(exc: SQLAlchemyError):
 
 MAX_PAGE = 10_000
 POLL_S = 1.0
+PROGRESS_EVERY_S = 1.0  # a long item (a document) writes how far it is at most this often
 
 
 class JobOptions(Request):
@@ -166,6 +167,23 @@ class JobWorkers:
             except Exception:  # noqa: BLE001 - a locked or busy database must not kill the heartbeat
                 log.exception("job heartbeat failed")
 
+    def _reporter(self, claim, every_s: float = PROGRESS_EVERY_S):
+        """``progress(fraction)`` for a long item: written to the store at most every ``every_s`` (the item's
+        end is written by ``complete``); a store that fails to take it costs the item nothing."""
+        last = -every_s
+
+        def report(fraction: float) -> None:
+            nonlocal last
+            if fraction >= 1.0 or time.monotonic() - last < every_s:
+                return
+            last = time.monotonic()
+            try:
+                self.store.report_progress(claim, self.owner, fraction)
+            except SQLAlchemyError as exc:
+                log.warning("job %s item %d: progress not stored (%s)", claim.job_id, claim.seq, describe(exc))
+
+        return report
+
     def _work(self) -> None:
         name = threading.current_thread().name
         store = self.store
@@ -185,7 +203,8 @@ class JobWorkers:
                         with batcher.priority("background"), cache.scope(claim.tenant):  # interactive first
                             if claim.options.get("kind") == documents.KIND:  # a whole file (service/documents.py)
                                 row = documents.process_claim(self.runtime, self.settings.database, claim,
-                                                              self.settings.max_document_bytes)
+                                                              self.settings.max_document_bytes,
+                                                              progress=self._reporter(claim))
                             else:
                                 row = process_record(self.runtime, Record.from_dict(claim.record),
                                                      ArticleOptions.from_dict(claim.options))

@@ -235,10 +235,13 @@ class JobStore:
             if job is None:
                 return None
             counts = {status: 0 for status in ("queued", "running", "done", "failed", "cancelled")}
-            for status, n in db.execute(text("SELECT status, COUNT(*) FROM job_items WHERE job_id = :id "
-                                              "GROUP BY status"), {"id": job_id}):
+            partial = 0.0  # how far the running items are, where they say (report_progress)
+            for status, n, part in db.execute(text("SELECT status, COUNT(*), SUM(progress) FROM job_items "
+                                                    "WHERE job_id = :id GROUP BY status"), {"id": job_id}):
                 counts[status] = n
-        finished = counts["done"] + counts["failed"] + counts["cancelled"]
+                if status == "running":
+                    partial = float(part or 0.0)
+        finished = counts["done"] + counts["failed"] + counts["cancelled"] + partial
         total = job["total"]
         return {
             "job_id": job["id"],
@@ -285,7 +288,8 @@ class JobStore:
             for job_id, job_tenant, status, options in sorted(jobs, key=lambda j: self._served.get(j[1], 0.0))[:8]:
                 row = db.execute(text(
                     "UPDATE job_items SET status = 'running', owner = :owner, lease_until = :until, "
-                    "attempts = attempts + 1 WHERE status = 'queued' AND item_id = (SELECT item_id FROM job_items "
+                    "attempts = attempts + 1, progress = NULL "
+                    "WHERE status = 'queued' AND item_id = (SELECT item_id FROM job_items "
                     f"WHERE job_id = :job AND status = 'queued' ORDER BY item_id LIMIT 1{self.db.skip_locked}) "
                     "RETURNING item_id, job_id, seq, record, attempts"),
                     {"owner": owner, "until": now + self.lease_s, "job": job_id}).mappings().first()
@@ -327,6 +331,16 @@ class JobStore:
         db.execute(text("UPDATE jobs SET status = 'done', finished_at = :now WHERE id = :id AND status = 'running' "
                         "AND NOT EXISTS (SELECT 1 FROM job_items WHERE job_id = :id AND status IN ('queued', 'running'))"),
                    {"now": now, "id": job_id})
+
+    def report_progress(self, claim: Claim, owner: str, fraction: float) -> bool:
+        """How far ``owner`` is with its item (0..1), shown in the job's ``progress`` until the item ends; a
+        claim starts again at 0. False when the item is no longer ``owner``'s (nothing written)."""
+        fraction = min(1.0, max(0.0, float(fraction)))
+        with self.db.tx() as db:
+            self._no_flush(db)  # lost in a crash, the item is redone from 0 anyway
+            return db.execute(text("UPDATE job_items SET progress = :p WHERE item_id = :item AND status = 'running' "
+                                   "AND owner = :owner"), {"p": fraction, "item": claim.item_id, "owner": owner}
+                              ).rowcount == 1
 
     def release(self, claim: Claim, owner: str) -> None:
         """Give an item back to the queue (a worker stopping before it finished)."""

@@ -39,10 +39,10 @@ def store(url: str, **kw) -> JobStore:
 def test_migrations_create_the_schema_once_and_record_it(url):
     db = Database(url, migrate=False)
     assert db.version() == 0
-    assert db.upgrade() == [1, 2, 3] and db.version() == LATEST == 3
+    assert db.upgrade() == [1, 2, 3, 4] and db.version() == LATEST == 4
     assert Database(url, migrate=False).upgrade() == []  # another process: nothing to do
     with db.read() as conn:
-        assert [r[0] for r in conn.execute(text("SELECT version FROM schema_migrations ORDER BY version"))] == [1, 2, 3]
+        assert [r[0] for r in conn.execute(text("SELECT version FROM schema_migrations ORDER BY version"))] == [1, 2, 3, 4]
         for table in ("jobs", "job_items", "api_keys", "result_cache", "glossaries", "documents"):
             assert conn.execute(text(f"SELECT COUNT(*) FROM {table}")).scalar() == 0
 
@@ -61,7 +61,7 @@ def test_replicas_starting_together_migrate_once(url):
         t.start()
     for t in threads:
         t.join()
-    assert errors == [] and sorted(applied) == [1, 2, 3]  # each migration applied once, by one or another
+    assert errors == [] and sorted(applied) == [1, 2, 3, 4]  # each migration applied once, by one or another
 
 
 def test_a_database_from_a_newer_release_is_refused(url):

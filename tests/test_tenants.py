@@ -124,7 +124,7 @@ def old_store(path) -> None:
 def test_a_store_from_before_tenants_migrates_in_place(make_app, tmp_path):
     path = tmp_path / "jobs.sqlite3"
     old_store(path)
-    assert Database(str(path)).upgrade() == [1, 2, 3]  # migrates (the service does on its first statement)
+    assert Database(str(path)).upgrade() == [1, 2, 3, 4]  # migrates (the service does on its first statement)
     assert Database(str(path)).upgrade() == []  # and a second open (another process) finds nothing to do
     with sqlite3.connect(path) as db:
         assert db.execute("SELECT id, tenant FROM jobs ORDER BY id").fetchall() == [

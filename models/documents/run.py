@@ -7,6 +7,7 @@ so batching, cache, glossary guarantee and fact checks are the ones every transl
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .. import pipeline
@@ -17,6 +18,7 @@ from . import DocumentLimits, Format, open_document, translate_document
 from ._common import Document
 
 MOST_PROBLEMS = 50  # fact-check problems a document result lists (all are counted)
+TRANSLATION_SHARE = 0.9  # of the progress of a file also summarized: the summaries come after the translation
 
 
 @dataclass
@@ -37,10 +39,13 @@ def translate_file(
     runtime: Runtime, data: bytes, filename: str, *, source: str = "auto", target: str | None = None,
     glossary: Glossary | None = None, summarize: bool = False, allow_other_language: bool = False,
     limits: DocumentLimits = DocumentLimits(), opened: tuple[Format, Document] | None = None,
+    progress: Callable[[float], None] | None = None,
 ) -> FileResult:
     """Translate the file ``data`` named ``filename``; an :class:`~models.errors.InputError` (``field="file"``)
     for a corrupt, mislabelled, oversized or wrong-language file, raised before any model work. ``opened``:
-    ``open_document``'s answer for this file when the caller has it (the file is not parsed again)."""
+    ``open_document``'s answer for this file when the caller has it (the file is not parsed again).
+    ``progress(fraction)``: called after each batch of segments, 0 < fraction <= 1, and with 1.0 at the end
+    (a job shows it while the file is being translated)."""
     translator = runtime.translator()  # 503 before reading the file when there is no model
     opened = opened or open_document(data, filename, limits)  # opens and checks the file, once
     text = opened[1].text()
@@ -61,7 +66,14 @@ def translate_file(
             problems.extend(check.get("problems", []))
         return result.translations
 
-    translated = translate_document(data, filename, translate, limits=limits, target=target, opened=opened)
+    share = TRANSLATION_SHARE if summarize else 1.0
+
+    def advanced(done: int, total: int) -> None:
+        if progress is not None and total:
+            progress(share * done / total)
+
+    translated = translate_document(data, filename, translate, limits=limits, target=target, opened=opened,
+                                    progress=advanced)
     out = FileResult(translated.data, translated.media_type, translated.filename, source, target, translated.stats,
                      warnings=warnings)
     if (source, target) == ("vi", "en"):
@@ -69,6 +81,8 @@ def translate_file(
                                       "count": len(problems)}}
     if summarize:
         _summaries(runtime, out, text, translated.text, glossary)
+    if progress is not None:
+        progress(1.0)
     return out
 
 
