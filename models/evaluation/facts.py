@@ -1,4 +1,4 @@
-"""How well the fact checks of ``models/faithfulness.py`` work, measured without any model weights.
+"""How well the fact checks of ``models/faithfulness/`` work, measured without any model weights.
 
 * **False alarms**: human reference translations (NTREX-128 news, IWSLT'15 TED) and human reference
   summaries (VietNews leads against their articles) are faithful; the share the checker flags is its
@@ -25,9 +25,10 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from ..faithfulness import (
-    EN_MONTHS, EN_NUMBER_WORDS, _polar_phrases, _vi_negations, check_summary, check_translation, extract_facts, fold,
-)
+from ..faithfulness import check_summary, check_translation, extract_facts, fold
+from ..faithfulness.dates import EN_MONTHS
+from ..faithfulness.negation import _polar_phrases, _vi_negations
+from ..faithfulness.numbers import EN_NUMBER_WORDS
 from ._io import read_jsonl
 
 SEED = 20240722
@@ -334,7 +335,7 @@ def faithfulness_section(data_dir: Path) -> str:
     """The markdown section of docs/QUALITY.md on the fact checks (tables and the command)."""
     results = measure(Path(data_dir))
     lines = ["## Fact checks (`checks`)", "",
-             "Every neural output is checked against its source (`models/faithfulness.py`); these numbers need no "
+             "Every neural output is checked against its source (`models/faithfulness/`); these numbers need no "
              "model weights. References are human work, hence faithful: the share flagged is the false-alarm rate. "
              "Sets are split by document (sha1 of the id); the rules were written looking at the *tune* half only.",
              "", f"Command: `{COMMAND}`", "",
