@@ -74,7 +74,7 @@ class SummaryResult:
     model: str
     timings: dict[str, float]
     warnings: list[str] = field(default_factory=list)
-    # fact checks of the neural output (models/faithfulness.py): {"summary": {"ok", "problems"}};
+    # fact checks of the neural output (models/faithfulness/): {"summary": {"ok", "problems"}};
     # empty for an extractive summary (its sentences are the article's own)
     checks: dict[str, dict] = field(default_factory=dict)
 
@@ -322,7 +322,7 @@ def check_paragraphs(source: list[list[str]], translated: list[str], glossary: G
 
 
 def _check_paragraphs(source: list[list[str]], translated: list[str]) -> dict:
-    """The fact checks themselves (models/faithfulness.py), paragraph by paragraph where they were kept."""
+    """The fact checks themselves (models/faithfulness/), paragraph by paragraph where they were kept."""
     if len(source) != len(translated):  # paragraphs not kept one for one: check the whole text
         return check_translation(_joined(source), "\n\n".join(translated))
     problems = []
@@ -433,7 +433,7 @@ def translate(
     if target == "vi" and tone != "keep":
         out = [reader_tone(o or "", tone) for o in out]
     # deterministic and cheap: made again for a cached translation rather than stored with it. The fact
-    # checks (models/faithfulness.py) read a Vietnamese source and an English output: vi→en only
+    # checks (models/faithfulness/) read a Vietnamese source and an English output: vi→en only
     checks = [check_paragraphs(doc, (o or "").split("\n\n"), glossary) for doc, o in zip(docs, out)] \
         if (source, target) == ("vi", "en") else []
     clock.lap("check_ms")

@@ -103,7 +103,7 @@ class Metrics:
                                      ["reason"], registry=r)
         self.rate_limited = Counter("tomtat_rate_limited", "Requests refused by a rate limit or quota.", ["limit"],
                                     registry=r)
-        self.problems = Counter("tomtat_output_problems", "Fact-check problems of neural outputs (models/faithfulness.py), "
+        self.problems = Counter("tomtat_output_problems", "Fact-check problems of neural outputs (models/faithfulness/), "
                                 "by kind and output field.", ["kind", "field"], registry=r)
         self.providers: dict[str, Callable] = {}
         r.register(_Providers(self))

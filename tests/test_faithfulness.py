@@ -1,4 +1,4 @@
-"""Fact checks of neural outputs (models/faithfulness.py): every kind in both directions, Vietnamese and
+"""Fact checks of neural outputs (models/faithfulness/): every kind in both directions, Vietnamese and
 English forms, and the checks as the API, jobs, batch rows and metrics carry them (tiny random models:
 their outputs are junk, so every check fires)."""
 

@@ -90,7 +90,7 @@ def process_record(runtime: Runtime, record: Record, options: ArticleOptions) ->
     if options.translate in ("full", "both"):
         row["translation_en"] = result.translation_en
     row["models"] = result.models
-    row["checks"] = result.checks  # fact checks of the neural outputs (models/faithfulness.py)
+    row["checks"] = result.checks  # fact checks of the neural outputs (models/faithfulness/)
     if result.warnings:
         row["warnings"] = result.warnings
     return row | _extra(record, row.keys() | {"error", "reason", "checks", "warnings"})
