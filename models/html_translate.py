@@ -37,6 +37,7 @@ from . import pipeline
 from .pipeline import GenerationOverrides, TranslationResult, translate as pipeline_translate
 from .runtime import Runtime
 from .text import budget
+from .text.segment import worth_translating
 
 __all__ = ["HtmlDocument", "parse_html", "html_text", "translate_html", "translate_html_documents"]
 
@@ -45,8 +46,6 @@ VERBATIM_TAGS = frozenset("script style code pre kbd samp var textarea template 
 # Elements without an end tag (never pushed on the open-element stack).
 VOID_TAGS = frozenset("area base br col embed hr img input link meta param source track wbr".split())
 _NO_TRANSLATE_CLASSES = frozenset({"notranslate", "mention", "hashtag", "u-url", "invisible", "ellipsis"})
-_LETTER_RE = re.compile(r"[^\W\d_]")
-_URL_RE = re.compile(r"^(?:https?://|www\.)\S+$", re.IGNORECASE)
 _SPACE_RE = re.compile(r"\s+")
 _RAW_TEXT_TAGS = frozenset({"script", "style"})  # content is text up to the end tag, never markup
 _TAG_NAME_RE = re.compile(r"[^\s/>]*+")
@@ -109,11 +108,6 @@ def _edges(text: str) -> tuple[str, str]:
 
 def _core(text: str) -> str:
     return _SPACE_RE.sub(" ", text).strip()
-
-
-def _translatable(text: str) -> bool:
-    core = _core(text)
-    return bool(_LETTER_RE.search(core)) and not _URL_RE.match(core)
 
 
 class _Tokenizer:
@@ -243,7 +237,7 @@ class _Tokenizer:
         for tok in self.tokens:
             if tok.parts is not None:
                 tok.text = html.unescape("".join(tok.parts))
-                tok.translate = not tok.blocked and _translatable(tok.text)
+                tok.translate = not tok.blocked and worth_translating(tok.text)
                 tok.parts = None
         return self.tokens
 

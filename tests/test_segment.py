@@ -2,7 +2,7 @@
 
 import pytest
 
-from models.text.segment import split_paragraphs, split_sentences, split_text
+from models.text.segment import split_paragraphs, split_sentences, split_text, worth_translating
 
 CASES = [
     # --- plain splits
@@ -139,3 +139,13 @@ def test_as_excerpt_reads_as_one_text_in_the_articles_words():
                                   "Các em học sinh đã có lớp học mới.", "Kinh phí do nhãn hàng tài trợ"]
     kept = ["Ông Hùng nói: “Tôi sẽ về.”", "2.000 người tham dự buổi lễ.", "Q.3 có mưa lớn?", "A. Lincoln từng nói vậy…"]
     assert as_excerpt(kept) == kept  # a closing quote, a number, an abbreviation, an initial: all stay
+
+
+@pytest.mark.parametrize("unit, sent", [
+    ("Hà Nội", True), ("OK", True), ("Xem thêm tại https://vnexpress.net", True), ("  UBND\n TP.HCM ", True),
+    ("2024", False), ("♪ ♪", False), ("1.500.000 – 22/7", False), ("", False), ("https://vnexpress.net/a-b.html", False),
+    ("www.baomoi.com", False), ("mailto:toasoan@tuoitre.com.vn", False), ("  HTTPS://X.VN  ", False),
+])
+def test_what_goes_to_the_translator(unit, sent):
+    """One rule for documents and HTML text nodes: a unit with a letter that is not a bare link."""
+    assert worth_translating(unit) is sent

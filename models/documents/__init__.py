@@ -19,7 +19,8 @@ import os
 from dataclasses import dataclass, field
 from typing import Callable
 
-from ._common import Document, fail, translatable
+from ._common import Document, fail
+from ..text.segment import worth_translating
 
 __all__ = ["FORMATS", "DocumentLimits", "DocumentResult", "open_document", "document_text",
            "translate_document", "detect_format", "formats_listing"]
@@ -124,7 +125,7 @@ def translate_document(
     ``Document.text`` gives the source's.
     """
     fmt, document = opened or open_document(data, filename, limits)
-    todo = [i for i, s in enumerate(document.segments) if translatable(s)]
+    todo = [i for i, s in enumerate(document.segments) if worth_translating(s)]
     chars = sum(len(document.segments[i]) for i in todo)
     if len(todo) > limits.max_segments:
         raise fail(f"the document has {len(todo)} text segments, more than the {limits.max_segments} allowed",
@@ -152,7 +153,7 @@ def translate_document(
     stats = {"format": fmt.name, "segments": len(document.segments), "translated": len(todo) - kept,
              "kept": kept, "characters": chars, "bytes_in": len(data), "bytes_out": len(output),
              "structure": dict(document.structure)}
-    text = "\n\n".join(translations[i] for i in todo if translatable(translations[i]))
+    text = "\n\n".join(translations[i] for i in todo if worth_translating(translations[i]))
     return DocumentResult(output, fmt.media_type, f"{stem}.{target}{ext}", stats, text)
 
 

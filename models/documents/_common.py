@@ -10,10 +10,8 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from ..errors import InputError
+from ..text.segment import worth_translating
 
-_LETTER_RE = re.compile(r"[^\W\d_]")
-_URL_RE = re.compile(r"^(?:https?://|www\.|mailto:)\S+$", re.IGNORECASE)
-_SPACE_RE = re.compile(r"\s+")
 # control characters other than tab, newline, carriage return, form feed
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
@@ -22,12 +20,6 @@ FIELD = "file"
 
 def fail(message: str, code: str = "invalid_document", **extra) -> InputError:
     return InputError(message, field=FIELD, code=code, **extra)
-
-
-def translatable(text: str) -> bool:
-    """Worth sending to the translator: has a letter and is not a bare URL."""
-    core = _SPACE_RE.sub(" ", text).strip()
-    return bool(_LETTER_RE.search(core)) and not _URL_RE.match(core)
 
 
 @dataclass
@@ -45,7 +37,7 @@ class Document:
 
     def text(self) -> str:
         """The translatable text, one segment a paragraph (for summaries and the language check)."""
-        return "\n\n".join(s for s in self.segments if translatable(s))
+        return "\n\n".join(s for s in self.segments if worth_translating(s))
 
 
 def decode_text(data: bytes, kind: str) -> str:

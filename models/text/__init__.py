@@ -13,7 +13,7 @@ from .clean import (
     prepare_text,
     strip_debris,
 )
-from .segment import leading_headline, split_paragraphs, split_sentences, split_text
+from .segment import leading_headline, split_paragraphs, split_sentences, split_text, worth_translating
 from .tone import normalize_tone
 
 __all__ = [
@@ -30,4 +30,5 @@ __all__ = [
     "split_sentences",
     "split_text",
     "strip_debris",
+    "worth_translating",
 ]

@@ -36,7 +36,8 @@ import re
 
 from . import budget
 
-__all__ = ["as_excerpt", "leading_headline", "split_paragraphs", "split_sentences", "split_text"]
+__all__ = ["as_excerpt", "leading_headline", "split_paragraphs", "split_sentences", "split_text",
+           "worth_translating"]
 
 # Abbreviations whose trailing period never ends a sentence (case-sensitive,
 # compared with the whole token before the period or its last dotted part).
@@ -317,3 +318,14 @@ def as_excerpt(sentences: list[str]) -> list[str]:
             sentence += "."
         out.append(sentence)
     return out
+
+
+_LETTER_RE = re.compile(r"[^\W\d_]")
+_BARE_LINK_RE = re.compile(r"^(?:https?://|www\.|mailto:)\S+$", re.IGNORECASE)
+
+
+def worth_translating(text: str) -> bool:
+    """Whether a unit of a document (a paragraph, an HTML text node, a cue) goes to the translator: it has a
+    letter and is not a bare link. ``2024``, ``♪``, ``https://…``, ``mailto:…`` are kept as they are."""
+    core = " ".join(text.split())
+    return bool(_LETTER_RE.search(core)) and not _BARE_LINK_RE.match(core)
