@@ -120,6 +120,13 @@ def _boundaries(text: str) -> list[int]:
     return sorted(points)
 
 
+def rewrap(translation: str, lines: list[str]) -> list[str]:
+    """A translation wrapped again over as many lines as its source ``lines`` (a hard-wrapped paragraph, a
+    subtitle cue), sized like them and cut at word edges: one stripped piece per source line, empty where
+    the translation ran out of words (the caller drops those: an empty line would end the paragraph or cue)."""
+    return [piece.strip() for piece in distribute(translation.strip(), [len(line) + 1 for line in lines])]
+
+
 def distribute(translation: str, weights: list[int]) -> list[str]:
     """Cut ``translation`` into ``len(weights)`` consecutive pieces sized like the source pieces.
 

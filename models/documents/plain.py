@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from ._common import Document, decode_text, distribute, encode_text
+from ._common import Document, decode_text, encode_text, rewrap
 
 _MARKER_RE = re.compile(r"^(\s*(?:[-*+•–]|\d{1,3}[.)]|[a-zA-Z][.)])\s+)")
 _INDENT_RE = re.compile(r"^\s*")
@@ -51,9 +51,8 @@ def open_txt(data: bytes) -> Document:
             if len(group) == 1:
                 out.append(group[0][0] + translations[item].strip())
                 continue
-            pieces = distribute(translations[item].strip(), [len(body) + 1 for _, body in group])
-            kept = [(prefix, piece.strip()) for (prefix, _), piece in zip(group, pieces)]
-            out.extend(prefix + piece for prefix, piece in kept if piece)  # never an empty line: it would split
+            pieces = rewrap(translations[item], [body for _, body in group])
+            out.extend(prefix + piece for (prefix, _), piece in zip(group, pieces) if piece)
         return encode_text("\n".join(out), crlf)
 
     return Document(segments, render, {"paragraphs": len(groups), "lines": sum(map(len, groups))})

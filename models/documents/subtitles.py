@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import srt
 
-from ._common import Document, decode_text, distribute, encode_text, fail
+from ._common import Document, decode_text, encode_text, fail, rewrap
 
 
 def open_srt(data: bytes) -> Document:
@@ -35,8 +35,7 @@ def open_srt(data: bytes) -> Document:
     def render(translations: list[str]) -> bytes:
         out = []
         for cue, cue_lines, translation in zip(cues, lines, translations):
-            pieces = distribute(translation.strip(), [len(line) + 1 for line in cue_lines]) if cue_lines else []
-            content = "\n".join(piece.strip() for piece in pieces if piece.strip())
+            content = "\n".join(piece for piece in rewrap(translation, cue_lines) if piece) if cue_lines else ""
             out.append(srt.Subtitle(cue.index, cue.start, cue.end, content, cue.proprietary))
         return encode_text(srt.compose(out, reindex=False, strict=True), crlf)
 
