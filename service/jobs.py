@@ -79,6 +79,7 @@ def _store_failed(exc: SQLAlchemyError):
 MAX_PAGE = 10_000
 POLL_S = 1.0
 PROGRESS_EVERY_S = 1.0  # a long item (a document) writes how far it is at most this often
+PROGRESS_BACKOFF_S = 30.0  # and not for this long after the store failed to take it
 
 
 class JobOptions(Request):
@@ -169,18 +170,22 @@ class JobWorkers:
 
     def _reporter(self, claim, every_s: float = PROGRESS_EVERY_S):
         """``progress(fraction)`` for a long item: written to the store at most every ``every_s`` (the item's
-        end is written by ``complete``); a store that fails to take it costs the item nothing."""
-        last = -every_s
+        end is written by ``complete``). Progress is advisory: a store that fails to take it costs the item
+        nothing, and is not asked again for ``PROGRESS_BACKOFF_S`` (a database away would cost every batch
+        its connect timeout)."""
+        next_at = 0.0
 
         def report(fraction: float) -> None:
-            nonlocal last
-            if fraction >= 1.0 or time.monotonic() - last < every_s:
+            nonlocal next_at
+            if fraction >= 1.0 or time.monotonic() < next_at:
                 return
-            last = time.monotonic()
             try:
                 self.store.report_progress(claim, self.owner, fraction)
+                next_at = time.monotonic() + every_s
             except SQLAlchemyError as exc:
-                log.warning("job %s item %d: progress not stored (%s)", claim.job_id, claim.seq, describe(exc))
+                next_at = time.monotonic() + PROGRESS_BACKOFF_S
+                log.warning("job %s item %d: progress not stored (%s); next try in %.0f s", claim.job_id,
+                            claim.seq, describe(exc), PROGRESS_BACKOFF_S)
 
         return report
 

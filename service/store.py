@@ -241,13 +241,16 @@ class JobStore:
                 counts[status] = n
                 if status == "running":
                     partial = float(part or 0.0)
-        finished = counts["done"] + counts["failed"] + counts["cancelled"] + partial
+        finished = counts["done"] + counts["failed"] + counts["cancelled"]
         total = job["total"]
+        progress = round(finished / total, 4) if total else 1.0
+        if partial and finished < total:  # an unfinished job never shows 1.0
+            progress = min(round((finished + partial) / total, 4), 0.9999)
         return {
             "job_id": job["id"],
             "status": job["status"],
             "counts": {"total": total, **counts},
-            "progress": round(finished / total, 4) if total else 1.0,
+            "progress": progress,
             "options": json.loads(job["options"]),
             "error": job["error"],
             "created_at": iso(job["created_at"]),
@@ -338,8 +341,13 @@ class JobStore:
         fraction = min(1.0, max(0.0, float(fraction)))
         with self.db.tx() as db:
             self._no_flush(db)  # lost in a crash, the item is redone from 0 anyway
+            if self.db.dialect == "postgresql":  # advisory: never keep a worker waiting on a lock
+                db.execute(text("SET LOCAL lock_timeout = '1s'"))
+            # attempts: a claim of this item made after this one's lease ran out is another claim, even by
+            # another thread of the same process (same owner)
             return db.execute(text("UPDATE job_items SET progress = :p WHERE item_id = :item AND status = 'running' "
-                                   "AND owner = :owner"), {"p": fraction, "item": claim.item_id, "owner": owner}
+                                   "AND owner = :owner AND attempts = :attempts"),
+                              {"p": fraction, "item": claim.item_id, "owner": owner, "attempts": claim.attempts}
                               ).rowcount == 1
 
     def release(self, claim: Claim, owner: str) -> None:

@@ -236,7 +236,7 @@ def test_a_document_costs_the_characters_of_its_text(make_app, database):
 
 
 def test_a_retried_upload_returns_the_first_job(make_app, database, monkeypatch):
-    client = make_app().test_client()
+    client = make_app(job_workers=0).test_client()  # no worker: its translation would be a second save
     saved = []
     real_save = DocumentStore.save
     monkeypatch.setattr(DocumentStore, "save", lambda self, *a, **k: saved.append(a[2]) or real_save(self, *a, **k))
@@ -299,3 +299,51 @@ def test_a_summarized_document_keeps_progress_for_its_summaries(tiny_runtime):
     result = translate_file(tiny_runtime, data, "gia.txt", summarize=True, progress=told.append)
     assert result.summary_vi and told == sorted(told) and told[-1] == 1.0
     assert told[-2] == TRANSLATION_SHARE  # the translation's end: the summaries are the last part
+
+
+LONG_TXT = "\n\n".join(f"Đoạn {i}: giá điện tăng 3% từ ngày 1/7 ở TP.HCM." for i in range(150)).encode()
+
+
+def slow_batches(monkeypatch, seconds: float) -> None:
+    from models import pipeline
+
+    real = pipeline.translate
+
+    def slow(*args, **kwargs):
+        time.sleep(seconds)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "translate", slow)
+
+
+def test_the_worker_shows_a_document_s_progress_while_it_runs(make_app, monkeypatch):
+    slow_batches(monkeypatch, 1.2)  # three batches of at most 64 segments, each slower than a report interval
+    client = make_app().test_client()
+    job_id = upload(client, LONG_TXT, "dai.txt").get_json()["job_id"]
+    seen = []
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        body = client.get(f"/v1/documents/{job_id}").get_json()
+        seen.append(body["progress"])
+        if body["status"] in ("succeeded", "failed"):
+            break
+        time.sleep(0.05)
+    assert body["status"] == "succeeded" and seen[-1] == 1.0
+    assert seen == sorted(seen) and any(0 < p < 1 for p in seen), seen
+
+
+def test_a_store_that_refuses_progress_costs_the_document_nothing(make_app, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    calls = []
+
+    def refuse(self, *args):
+        calls.append(args)
+        raise OperationalError("UPDATE job_items", {}, Exception("the database went away"))
+
+    monkeypatch.setattr(JobStore, "report_progress", refuse)
+    app = make_app()
+    client = app.test_client()
+    status, data = translated(app, client, LONG_TXT, "dai.txt")
+    assert status["status"] == "succeeded" and len(data.decode().split("\n\n")) == 150
+    assert len(calls) == 1  # not asked again between batches after it failed (PROGRESS_BACKOFF_S)

@@ -162,6 +162,25 @@ def test_an_item_that_kills_every_worker_fails_after_max_attempts(url):
     assert json.loads(next(s.iter_results(job_id, 0, 1)))["error"] == "gave_up"
 
 
+def test_a_running_item_s_progress_counts_until_it_ends_and_a_redo_starts_from_0(url):
+    s = store(url, lease_s=0.2)
+    job_id, _ = s.create_job(records(2), {})
+    first = s.claim("w")
+    assert s.report_progress(first, "w", 0.5) and s.get_job(job_id)["progress"] == 0.25
+    assert not s.report_progress(first, "another-replica", 0.9)  # not its item
+    time.sleep(0.3)
+    assert s.requeue_expired() == 1
+    redo = s.claim("w")  # the same owner (another thread of the process) takes it again
+    assert redo.item_id == first.item_id and s.get_job(job_id)["progress"] == 0.0  # starts again from 0
+    assert not s.report_progress(first, "w", 0.9)  # the first claim's late report is not the redo's
+    assert s.report_progress(redo, "w", 0.6) and s.get_job(job_id)["progress"] == 0.3
+    assert s.complete(redo, "w", {"id": "a0"}) and s.get_job(job_id)["progress"] == 0.5
+    last = store(url).claim("w")
+    assert s.report_progress(last, "w", 0.99999) and s.get_job(job_id)["progress"] == 0.9999  # never 1.0 unfinished
+    assert s.report_progress(last, "w", 7) and s.get_job(job_id)["progress"] == 0.9999  # clamped to 0..1
+    assert s.complete(last, "w", {"id": "a1"}) and s.get_job(job_id)["progress"] == 1.0
+
+
 def test_release_gives_the_item_back(url):
     s = store(url)
     s.create_job(records(1), {})
