@@ -34,6 +34,7 @@ import socket
 import threading
 import time
 import uuid
+from collections import OrderedDict
 from typing import Literal
 
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request, url_for
@@ -55,7 +56,7 @@ from .glossaries import resolve
 from .schemas import Generation, Request, SummarySpec, glossary_field
 from .auth import tenant
 from .db import describe, redact
-from .store import IdempotencyConflict, JobStore
+from .store import OPTIONS_KEPT, IdempotencyConflict, JobStore
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +107,7 @@ class JobWorkers:
         self._wake = threading.Event()
         self._threads: list[threading.Thread] = []
         self._active: dict[str, object] = {}  # thread name -> its current claim
+        self._options: OrderedDict[str, ArticleOptions] = OrderedDict()  # job id -> its options, built
 
     @property
     def store(self) -> JobStore:
@@ -168,6 +170,19 @@ class JobWorkers:
             except Exception:  # noqa: BLE001 - a locked or busy database must not kill the heartbeat
                 log.exception("job heartbeat failed")
 
+    def _article_options(self, claim) -> ArticleOptions:
+        """The job's options as the pipeline takes them, built once per job (a glossary of thousands of
+        terms is not rebuilt, nor hashed, for each of its articles)."""
+        with self._lock:
+            found = self._options.get(claim.job_id)
+        if found is None:
+            found = ArticleOptions.from_dict(claim.options)
+            with self._lock:
+                self._options[claim.job_id] = found
+                while len(self._options) > OPTIONS_KEPT:
+                    self._options.popitem(last=False)
+        return found
+
     def _reporter(self, claim, every_s: float = PROGRESS_EVERY_S):
         """``progress(fraction)`` for a long item: written to the store at most every ``every_s`` (the item's
         end is written by ``complete``). Progress is advisory: a store that fails to take it costs the item
@@ -212,7 +227,7 @@ class JobWorkers:
                                                               progress=self._reporter(claim))
                             else:
                                 row = process_record(self.runtime, Record.from_dict(claim.record),
-                                                     ArticleOptions.from_dict(claim.options))
+                                                     self._article_options(claim))
                     except CapabilityUnavailable as exc:
                         store.fail_job(claim.job_id, f"{exc}. To fix: {exc.how_to_fix}")
                         continue

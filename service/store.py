@@ -41,8 +41,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -63,6 +65,7 @@ ANALYZE_AFTER = 5000  # items in one new job that make PostgreSQL re-read job_it
 NEXT_ORDER = ("SELECT COALESCE(MAX(done_order), 0) + 1 FROM job_items WHERE job_id = :job "
               "AND done_order IS NOT NULL")
 FINAL = ("done", "failed", "cancelled")
+OPTIONS_KEPT = 64  # jobs whose parsed options a store keeps (``JobStore._job_options``)
 
 
 class IdempotencyConflict(Exception):
@@ -112,6 +115,10 @@ class JobStore:
         self.max_attempts = max_attempts
         self.retention_s = retention_s  # 0: finished jobs are kept until deleted by hand
         self._served: dict[str, float] = {}  # tenant -> when this store last gave it an item (turns)
+        # job id -> its options, parsed (a job's options never change; with an inline glossary they are up to
+        # a few MB, read once per job instead of once per item and per live job at every claim)
+        self._options: OrderedDict[str, dict] = OrderedDict()
+        self._options_lock = threading.Lock()  # the worker threads of a process share their store
 
     def _lock_job(self, conn: Connection, job_id: str) -> None:
         """Take the job row's lock (PostgreSQL; SQLite's writers are serialized already)."""
@@ -284,11 +291,11 @@ class JobStore:
         with self.db.tx() as db:
             self._no_flush(db)
             jobs = db.execute(text(
-                "SELECT id, tenant, status, options FROM jobs WHERE finished_at IS NULL AND EXISTS "
+                "SELECT id, tenant, status FROM jobs WHERE finished_at IS NULL AND EXISTS "
                 "(SELECT 1 FROM job_items WHERE job_items.job_id = jobs.id AND job_items.status = 'queued') "
                 "ORDER BY created_at, id")).all()
             # sorted() is stable: among tenants served equally long ago, the oldest job first
-            for job_id, job_tenant, status, options in sorted(jobs, key=lambda j: self._served.get(j[1], 0.0))[:8]:
+            for job_id, job_tenant, status in sorted(jobs, key=lambda j: self._served.get(j[1], 0.0))[:8]:
                 row = db.execute(text(
                     "UPDATE job_items SET status = 'running', owner = :owner, lease_until = :until, "
                     "attempts = attempts + 1, progress = NULL "
@@ -300,13 +307,29 @@ class JobStore:
                     break
             else:
                 return None
+            options = self._job_options(db, job_id)
         self._served[job_tenant] = time.monotonic()
         if status == "queued":  # its own transaction: a claim holds no lock but its item's (no deadlocks)
             with self.db.tx() as db:
                 db.execute(text("UPDATE jobs SET status = 'running', started_at = COALESCE(started_at, :now), "
                                 "updated_at = :now WHERE id = :id AND status = 'queued'"), {"now": now, "id": job_id})
-        return Claim(row["item_id"], row["job_id"], row["seq"], json.loads(row["record"]), json.loads(options),
+        return Claim(row["item_id"], row["job_id"], row["seq"], json.loads(row["record"]), options,
                      row["attempts"], job_tenant)
+
+    def _job_options(self, db: Connection, job_id: str) -> dict:
+        """The job's options, parsed; read from the database once per job (``Claim.options`` of one job is
+        one dict: read it, do not change it)."""
+        with self._options_lock:
+            found = self._options.get(job_id)
+            if found is not None:
+                self._options.move_to_end(job_id)
+                return found
+        found = json.loads(db.execute(text("SELECT options FROM jobs WHERE id = :id"), {"id": job_id}).scalar_one())
+        with self._options_lock:
+            self._options[job_id] = found
+            while len(self._options) > OPTIONS_KEPT:
+                self._options.popitem(last=False)
+        return found
 
     def complete(self, claim: Claim, owner: str, result: dict) -> bool:
         """Store the item's result if ``owner`` still holds it → True (exactly once); else discard → False."""

@@ -181,6 +181,25 @@ def test_a_running_item_s_progress_counts_until_it_ends_and_a_redo_starts_from_0
     assert s.complete(last, "w", {"id": "a1"}) and s.get_job(job_id)["progress"] == 1.0
 
 
+def test_a_job_s_options_are_read_once_and_each_job_keeps_its_own(url, monkeypatch):
+    import service.store as store_module
+
+    monkeypatch.setattr(store_module, "OPTIONS_KEPT", 2)
+    s = store(url)
+    big = {"translate": "full", "glossary": {"source": "vi", "target": "en",
+                                            "entries": {f"Thuật ngữ {i}": f"Term {i}" for i in range(3000)}}}
+    jobs = [s.create_job(records(2, prefix=f"j{n}-"), big if n == 0 else {"translate": "none", "n": n})[0]
+            for n in range(4)]
+    claims = [s.claim("w") for _ in range(8)]  # two of each job, the jobs in turn
+    by_job = {}
+    for claim in claims:
+        by_job.setdefault(claim.job_id, []).append(claim)
+    assert set(by_job) == set(jobs) and all(len(c) == 2 for c in by_job.values())
+    assert by_job[jobs[0]][0].options == big and by_job[jobs[0]][0].options is by_job[jobs[0]][1].options
+    assert [by_job[j][0].options.get("n") for j in jobs[1:]] == [1, 2, 3]  # past the kept ones: read again, right
+    assert len(s._options) == 2
+
+
 def test_release_gives_the_item_back(url):
     s = store(url)
     s.create_job(records(1), {})
