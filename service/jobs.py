@@ -658,8 +658,19 @@ def is_job_post() -> bool:
 
 def _job_body(job: dict) -> dict:
     job_id = job["job_id"]
-    return job | {"links": {"self": url_for("jobs.get_job", job_id=job_id),
+    return job | {"options": _shown_options(job["options"]),
+                  "links": {"self": url_for("jobs.get_job", job_id=job_id),
                             "results": url_for("jobs.results", job_id=job_id)}}
+
+
+def _shown_options(options: dict) -> dict:
+    """A job's options as its status shows them: its glossary by languages and size, not its terms (the job
+    keeps and uses them; a status polled every second must not carry thousands of terms each time)."""
+    glossary = options.get("glossary")
+    if not glossary:
+        return options
+    return options | {"glossary": {"source": glossary.get("source"), "target": glossary.get("target"),
+                                   "size": len(glossary.get("entries") or {})}}
 
 
 @bp.post("")

@@ -350,6 +350,8 @@ def test_jobs_keep_a_copy_of_the_named_glossary(make_app, tiny_runtime):
                                             "translate": "summary", "summary": {"method": "extractive"},
                                             "glossary": "desk"})
     assert created.status_code == 202, created.get_data(as_text=True)
+    # the status names the glossary's languages and size; the terms stay with the job
+    assert created.get_json()["options"]["glossary"] == {"source": "vi", "target": "en", "size": 1}
     client.delete("/v1/glossaries/desk")  # the job took its terms when it was created
     jobs._workers(app).start()
     job_id = created.get_json()["job_id"]
