@@ -200,6 +200,16 @@ def summary_input(paragraphs: list[list[str]], title: str | None) -> tuple[list[
     return (sentences[1:] if headline else sentences), title or headline
 
 
+def read_article(runtime: Runtime, text: str, title: str | None, format: str | None, allow_other_language: bool
+                 ) -> tuple[list[list[str]], list[str], list[str], str | None]:
+    """A request's article, read once: its paragraphs (``clean_article``), the language warnings, and the
+    sentences and title its summary is made from (``summary_input``); one text budget for all of it."""
+    with text_budget(runtime.config.text_budget_s):
+        paragraphs = clean_article(text, title, format)
+        warnings = check_language(_joined(paragraphs), allow_other_language)
+    return (paragraphs, warnings, *summary_input(paragraphs, title))
+
+
 def _joined(paragraphs: list[list[str]]) -> str:
     return "\n\n".join(" ".join(p) for p in paragraphs)
 
@@ -347,10 +357,7 @@ def summarize(
 ) -> SummaryResult:
     clock = _Clock()
     with _announce_summary(runtime, options):
-        with text_budget(runtime.config.text_budget_s):  # one budget for the request's text work
-            paragraphs = clean_article(text, title, format)
-            warnings = check_language(_joined(paragraphs), allow_other_language)
-        sentences, title = summary_input(paragraphs, title)
+        _, warnings, sentences, title = read_article(runtime, text, title, format, allow_other_language)
         clock.lap("clean_ms")
         key, hit = _cache_get(runtime, "summarize", _summary_key(runtime, options), sentences, title, asdict(options))
         if hit is not None:
@@ -467,10 +474,8 @@ def process_article(
     else:
         glossary = None
     with _announce_summary(runtime, summary):
-        with text_budget(runtime.config.text_budget_s):  # one budget for the request's text work
-            paragraphs = clean_article(text, title, format)
-            warnings = check_language(_joined(paragraphs), allow_other_language)
-        sentences, summary_title = summary_input(paragraphs, title)
+        paragraphs, warnings, sentences, summary_title = read_article(runtime, text, title, format,
+                                                                      allow_other_language)
         clock.lap("clean_ms")
         key, hit = _cache_get(
             runtime, "article", _summary_key(runtime, summary),
