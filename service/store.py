@@ -237,10 +237,12 @@ class JobStore:
         """The job ``job_id`` of ``tenant`` (None for another tenant's job: the same as no job)."""
         visible, params = self._visible()
         with self.db.read() as db:
-            job = db.execute(text(f"SELECT * FROM jobs WHERE id = :id AND tenant = :tenant AND {visible}"),
+            job = db.execute(text("SELECT id, status, total, error, created_at, started_at, finished_at, updated_at "
+                                  f"FROM jobs WHERE id = :id AND tenant = :tenant AND {visible}"),
                              {"id": job_id, "tenant": tenant, **params}).mappings().first()
             if job is None:
                 return None
+            options = self._job_options(db, job_id)  # polled: not a few MB of glossary read and parsed each time
             counts = {status: 0 for status in ("queued", "running", "done", "failed", "cancelled")}
             partial = 0.0  # how far the running items are, where they say (report_progress)
             for status, n, part in db.execute(text("SELECT status, COUNT(*), SUM(progress) FROM job_items "
@@ -258,7 +260,7 @@ class JobStore:
             "status": job["status"],
             "counts": {"total": total, **counts},
             "progress": progress,
-            "options": json.loads(job["options"]),
+            "options": options,
             "error": job["error"],
             "created_at": iso(job["created_at"]),
             "started_at": iso(job["started_at"]),
@@ -317,8 +319,8 @@ class JobStore:
                      row["attempts"], job_tenant)
 
     def _job_options(self, db: Connection, job_id: str) -> dict:
-        """The job's options, parsed; read from the database once per job (``Claim.options`` of one job is
-        one dict: read it, do not change it)."""
+        """The job's options, parsed; read from the database once per job (the ``options`` of its claims and
+        of ``get_job`` are one dict: read it, do not change it)."""
         with self._options_lock:
             found = self._options.get(job_id)
             if found is not None:
