@@ -202,8 +202,8 @@ def body_limit() -> None:
 # -- routes ------------------------------------------------------------------------------------------------
 
 def _workers():
-    """The app's job store and workers (``service/jobs.py`` puts them in the app and runs this module's
-    :func:`process_claim` for document items)."""
+    """The app's job store and workers (``service/jobs.py`` puts them in the app; ``service/workers.py`` runs
+    this module's :func:`process_claim` for document items)."""
     return current_app.extensions["tomtat.jobs"]
 
 

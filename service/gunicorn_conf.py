@@ -36,9 +36,9 @@ def worker_exit(server, worker) -> None:
     app = getattr(worker, "wsgi", None)
     extensions = getattr(app, "extensions", None) or {}
     if "tomtat.jobs" in extensions:
-        from service import jobs
+        from service import workers
 
-        jobs.shutdown(app, timeout=max(1.0, worker.cfg.graceful_timeout / 2))
+        workers.shutdown(app, timeout=max(1.0, worker.cfg.graceful_timeout / 2))
     for hook in extensions.get("tomtat.on_shutdown", []):
         hook()
 

@@ -72,11 +72,11 @@ def text_chars() -> int:
     """Characters of text in this request's body (text, texts, title, LibreTranslate's q): JSON or a form;
     a document (POST /v1/documents, /translate_file) costs the characters of its text.
     A job (POST /v1/jobs) costs every character it stores: each article's id, text, title and extra fields,
-    counted while its body is read (``service.jobs.read_job_body``), not parsed again here."""
+    counted while its body is read (``service.job_body.read_job_body``), not parsed again here."""
     if "tomtat_chars" not in g:
         g.tomtat_chars = 0
         try:
-            from .jobs import is_job_post, job_body_chars
+            from .job_body import is_job_post, job_body_chars
 
             from .documents import DOCUMENT_ENDPOINTS, upload_chars
 

@@ -4,8 +4,8 @@ The same pieces serve three entry points:
 
 * ``tomtat batch`` (``service/commands/batch.py``) streams an archive through
   :func:`runner.run_local` (threads in one process) or :mod:`.ray_engine` (Ray Data);
-* the HTTP job workers (``service/jobs.py``) parse submitted articles with
-  :mod:`.records` and process each item with :func:`runner.process_record`.
+* the HTTP jobs: ``service/job_body.py`` parses submitted articles with :mod:`.records`
+  and the job workers (``service/workers.py``) process each item with :func:`runner.process_record`.
 
 Every article goes through ``models.pipeline.process_article``: one pipeline for
 the service, the CLI and the cluster.
