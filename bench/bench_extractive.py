@@ -62,12 +62,10 @@ def main() -> int:
             f"| p50 {lat['p50_ms']:.1f} ms | p95 {lat['p95_ms']:.1f} ms "
             f"| {lat['docs_per_s']:.0f} 1,000-word docs/s{rate}; load avg {os.getloadavg()[0]:.1f} |")
     print(line)
-    res = ROOT / "bench" / "RESULTS-extractive.md"
-    if not res.exists():
-        res.write_text("# Extractive summarizer latency\n\n| date | machine | model | input | p50 | p95 | note |\n"
-                       "|---|---|---|---|---:|---:|---|\n", encoding="utf-8")
-    with res.open("a", encoding="utf-8") as fh:
-        fh.write(line + "\n")
+    from run import append_result
+
+    append_result("RESULTS-extractive.md", "# Extractive summarizer latency\n\n| date | machine | model | input | p50 "
+                  "| p95 | note |\n|---|---|---|---|---:|---:|---|\n", line)
     return 0
 
 

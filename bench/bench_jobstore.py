@@ -84,15 +84,13 @@ def main() -> int:
     line = (f"| {time.strftime('%Y-%m-%d')} | {machine()} | {args.items} items | {'; '.join(cells)} "
             f"| {status:,} bytes | load avg {os.getloadavg()[0]:.1f} |")
     print(line)
-    res = ROOT / "bench" / "RESULTS-jobstore.md"
-    if not res.exists():
-        res.write_text("# Job store cost per article\n\n`python bench/bench_jobstore.py`. Per item: claim + complete, "
-                       f"for a job without a glossary / with an inline {TERMS:,}-term glossary / four such jobs of four "
-                       "keys live at once. Status: the JSON of a job with that glossary, as `GET /v1/jobs/{id}` "
-                       "shows it.\n\n| date | machine | job | claim + complete per item | status | note |\n"
-                       "|---|---|---|---|---:|---|\n", encoding="utf-8")
-    with res.open("a", encoding="utf-8") as fh:
-        fh.write(line + "\n")
+    from run import append_result
+
+    append_result("RESULTS-jobstore.md", "# Job store cost per article\n\n`python bench/bench_jobstore.py`. Per item: "
+                  f"claim + complete, for a job without a glossary / with an inline {TERMS:,}-term glossary / four "
+                  "such jobs of four keys live at once. Status: the JSON of a job with that glossary, as "
+                  "`GET /v1/jobs/{id}` shows it.\n\n| date | machine | job | claim + complete per item | status | "
+                  "note |\n|---|---|---|---|---:|---|\n", line)
     return 0
 
 

@@ -112,6 +112,15 @@ def loadavg() -> str:
         return "n/a"
 
 
+def append_result(name: str, header: str, line: str) -> None:
+    """Add ``line`` (a Markdown table row) to ``bench/<name>``, written with ``header`` the first time."""
+    path = Path(__file__).resolve().parent / name
+    if not path.exists():
+        path.write_text(header, encoding="utf-8")
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write(line + "\n")
+
+
 def machine(device: str) -> dict:
     import torch
 
