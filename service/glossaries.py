@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 
 from models.errors import InputError
 from models.glossary import LIMITS, Glossary, parse_table
+from models.glossary import built as built_glossary
 
 from .auth import tenant
 from .db import Database
@@ -187,7 +188,7 @@ def resolve(value: str | dict | None, field: str = "glossary") -> Glossary | Non
             raise InputError(f"no glossary named {value!r} for this key; GET /v1/glossaries lists yours, "
                              "or send the terms inline as an object", field=field, code="unknown-glossary")
         return found
-    return Glossary(value, None, None, field=field)
+    return built_glossary(value, None, None, field=field)  # the same inline terms again: not rebuilt
 
 
 # -- routes ---------------------------------------------------------------------------------------------

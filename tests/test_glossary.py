@@ -383,3 +383,17 @@ def test_batch_cli_glossary(tmp_path, replica):
     assert done.returncode == 0, done.stderr
     row = json.loads(out.read_text(encoding="utf-8").splitlines()[0])
     assert "People's Committee" in row["summary_en"] and "District 3" in row["summary_en"]
+
+
+def test_the_same_inline_terms_are_built_once_and_errors_are_never_kept():
+    from models.glossary import built
+
+    terms = {"UBND": "People's Committee", "Quận 3": "District 3"}
+    first = built(dict(terms), None, None)
+    again = built(dict(reversed(list(terms.items()))), None, None)  # another dict, another order: same terms
+    assert again is first and first.matches("UBND Quận 3 họp.")[0].target == "People's Committee"
+    assert built(terms, "vi", "en") is not first  # the direction is part of what was built
+    assert built({"UBND": "City Hall"}, None, None).entries == {"UBND": "City Hall"}
+    for _ in range(2):  # a bad glossary is an error every time, not a cached answer
+        with pytest.raises(InputError, match="no letter or digit"):
+            built({"UBND": "..."}, None, None)

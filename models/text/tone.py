@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Literal
 
 __all__ = ["normalize_tone"]
@@ -27,6 +28,9 @@ _TONE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323")
 _ONSET_RE = re.compile(r"(?:qu|gi|ngh|ng|nh|ch|gh|kh|ph|th|tr|[bcdđghklmnpqrstvx])?")
 _SHIFTED_RHYMES = frozenset({"oa", "oe", "uy"})
 _WORD_RE = re.compile(r"[^\W\d_]+")
+# The longest Vietnamese syllable ("nghiêng", "khuyếch") has 7 letters; a few more cover NFD input. Longer
+# words cannot be restyled and are not worth a cache entry (nor can they fill it: its entries stay short).
+_CACHED_LETTERS = 12
 
 
 def normalize_tone(text: str, style: Literal["nfc", "new", "old"] = "nfc") -> str:
@@ -38,7 +42,16 @@ def normalize_tone(text: str, style: Literal["nfc", "new", "old"] = "nfc") -> st
     text = unicodedata.normalize("NFC", text)
     if style == "nfc":
         return text
-    return _WORD_RE.sub(lambda m: _restyle_syllable(m.group(), style == "new"), text)
+    new = style == "new"
+    return _WORD_RE.sub(lambda m: _restyled(m.group(), new) if len(m.group()) <= _CACHED_LETTERS
+                        else _restyle_syllable(m.group(), new), text)
+
+
+@lru_cache(maxsize=1 << 15)
+def _restyled(word: str, new: bool) -> str:
+    """``_restyle_syllable``, remembered: a language has a few thousand syllables, and every request's
+    text, glossary match and fact check restyles the same ones again."""
+    return _restyle_syllable(word, new)
 
 
 def _restyle_syllable(word: str, new: bool) -> str:
