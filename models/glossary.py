@@ -27,6 +27,7 @@ import json
 import re
 import threading
 import unicodedata
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Callable, Iterable, Mapping, Sequence
 
@@ -191,9 +192,11 @@ def _renders_all(glossary: Glossary, output: str, matches: Sequence[Match]) -> b
     return all(glossary._holds(have, m.target) for m in matches)
 
 
-_BUILT: dict[str, Glossary] = {}
+_BUILT: OrderedDict[str, tuple[Glossary, int]] = OrderedDict()  # key -> (glossary, its characters)
 _BUILT_LOCK = threading.Lock()
-MOST_BUILT = 64  # glossaries a process keeps built
+# what a process keeps built, in characters of terms: four of the largest glossaries a request may send
+# (5,000 terms of 200 characters a side, some 25 MB each once built), or thousands of a newsroom's usual size
+MOST_BUILT_CHARS = 8_000_000
 
 
 def built(entries: Mapping[str, str], source: str | None = "vi", target: str | None = "en",
@@ -201,7 +204,8 @@ def built(entries: Mapping[str, str], source: str | None = "vi", target: str | N
     """``Glossary(entries, source, target)``, built once per process for the same terms: a 5,000-term
     glossary takes tens of milliseconds to build and a couple to recognise, and the same one comes back with
     every request of a newsroom that sends it inline, and with every item of a job. A glossary is never
-    changed once built, so one is shared by every thread."""
+    changed once built, so one is shared by every thread; the least recently used go past
+    ``MOST_BUILT_CHARS``."""
     try:
         key = hashlib.sha256(json.dumps([source, target, entries], sort_keys=True, ensure_ascii=False)
                              .encode()).hexdigest()
@@ -209,13 +213,16 @@ def built(entries: Mapping[str, str], source: str | None = "vi", target: str | N
         return Glossary(entries, source, target, field=field)
     with _BUILT_LOCK:
         found = _BUILT.get(key)
-    if found is None:
-        found = Glossary(entries, source, target, field=field)  # an error is raised, never kept
-        with _BUILT_LOCK:
-            if len(_BUILT) >= MOST_BUILT:
-                _BUILT.clear()
-            _BUILT[key] = found
-    return found
+        if found is not None:
+            _BUILT.move_to_end(key)
+            return found[0]
+    glossary = Glossary(entries, source, target, field=field)  # an error is raised, never kept
+    size = sum(len(a) + len(b) for a, b in glossary.entries.items())
+    with _BUILT_LOCK:
+        _BUILT[key] = (glossary, size)
+        while sum(n for _, n in _BUILT.values()) > MOST_BUILT_CHARS and len(_BUILT) > 1:
+            _BUILT.popitem(last=False)
+    return glossary
 
 
 def from_dict(data: Mapping | None) -> Glossary | None:

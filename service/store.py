@@ -65,7 +65,7 @@ ANALYZE_AFTER = 5000  # items in one new job that make PostgreSQL re-read job_it
 NEXT_ORDER = ("SELECT COALESCE(MAX(done_order), 0) + 1 FROM job_items WHERE job_id = :job "
               "AND done_order IS NOT NULL")
 FINAL = ("done", "failed", "cancelled")
-OPTIONS_KEPT = 64  # jobs whose parsed options a store keeps (``JobStore._job_options``)
+OPTIONS_KEPT = 16  # jobs whose parsed options a store keeps (``JobStore._job_options``; a few MB each at most)
 
 
 class IdempotencyConflict(Exception):
@@ -242,7 +242,9 @@ class JobStore:
                              {"id": job_id, "tenant": tenant, **params}).mappings().first()
             if job is None:
                 return None
-            options = self._job_options(db, job_id)  # polled: not a few MB of glossary read and parsed each time
+            options = self._job_options(db, job_id, keep=False)  # the workers' copy when they have one
+            if options is None:  # deleted (purged) since the row was read
+                return None
             counts = {status: 0 for status in ("queued", "running", "done", "failed", "cancelled")}
             partial = 0.0  # how far the running items are, where they say (report_progress)
             for status, n, part in db.execute(text("SELECT status, COUNT(*), SUM(progress) FROM job_items "
@@ -318,19 +320,24 @@ class JobStore:
         return Claim(row["item_id"], row["job_id"], row["seq"], json.loads(row["record"]), options,
                      row["attempts"], job_tenant)
 
-    def _job_options(self, db: Connection, job_id: str) -> dict:
-        """The job's options, parsed; read from the database once per job (the ``options`` of its claims and
-        of ``get_job`` are one dict: read it, do not change it)."""
+    def _job_options(self, db: Connection, job_id: str, keep: bool = True) -> dict | None:
+        """The job's options, parsed (None: no such job); read from the database once per job while it is
+        being claimed (``keep``; a status poll reads the kept copy, and does not push the claimed jobs' out).
+        The ``options`` of a job's claims are one dict: read it, do not change it."""
         with self._options_lock:
             found = self._options.get(job_id)
             if found is not None:
                 self._options.move_to_end(job_id)
                 return found
-        found = json.loads(db.execute(text("SELECT options FROM jobs WHERE id = :id"), {"id": job_id}).scalar_one())
-        with self._options_lock:
-            self._options[job_id] = found
-            while len(self._options) > OPTIONS_KEPT:
-                self._options.popitem(last=False)
+        raw = db.execute(text("SELECT options FROM jobs WHERE id = :id"), {"id": job_id}).scalar()
+        if raw is None:
+            return None
+        found = json.loads(raw)
+        if keep:
+            with self._options_lock:
+                self._options[job_id] = found
+                while len(self._options) > OPTIONS_KEPT:
+                    self._options.popitem(last=False)
         return found
 
     def complete(self, claim: Claim, owner: str, result: dict) -> bool:

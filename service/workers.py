@@ -118,12 +118,14 @@ class JobWorkers:
         terms is not rebuilt, nor hashed, for each of its articles)."""
         with self._lock:
             found = self._options.get(claim.job_id)
-        if found is None:
-            found = ArticleOptions.from_dict(claim.options)
-            with self._lock:
-                self._options[claim.job_id] = found
-                while len(self._options) > OPTIONS_KEPT:
-                    self._options.popitem(last=False)
+            if found is not None:
+                self._options.move_to_end(claim.job_id)
+                return found
+        found = ArticleOptions.from_dict(claim.options)
+        with self._lock:
+            self._options[claim.job_id] = found
+            while len(self._options) > OPTIONS_KEPT:
+                self._options.popitem(last=False)
         return found
 
     def _reporter(self, claim, every_s: float = PROGRESS_EVERY_S):

@@ -397,3 +397,15 @@ def test_the_same_inline_terms_are_built_once_and_errors_are_never_kept():
     for _ in range(2):  # a bad glossary is an error every time, not a cached answer
         with pytest.raises(InputError, match="no letter or digit"):
             built({"UBND": "..."}, None, None)
+
+
+def test_built_glossaries_are_kept_within_a_size(monkeypatch):
+    from models import glossary as module
+
+    monkeypatch.setattr(module, "MOST_BUILT_CHARS", 60)
+    monkeypatch.setattr(module, "_BUILT", module.OrderedDict())
+    first = module.built({"Ủy ban nhân dân": "People's Committee"}, None, None)  # 33 characters
+    assert module.built({"Ủy ban nhân dân": "People's Committee"}, None, None) is first
+    second = module.built({"Bộ Công an": "Ministry of Public Security"}, None, None)  # 37 more: past 60
+    assert list(module._BUILT.values())[0][0] is second and len(module._BUILT) == 1  # the older one went
+    assert module.built({"Ủy ban nhân dân": "People's Committee"}, None, None) is not first  # built again
