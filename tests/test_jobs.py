@@ -247,3 +247,22 @@ def test_on_unfaithful_in_the_query_string_reaches_the_job(make_app, seed_articl
                       data=json.dumps({"id": "q2", "text": seed_article}) + "\n",
                       headers={"Content-Type": "application/x-ndjson"})
     assert bad.status_code == 422 and "on_unfaithful" in bad.get_data(as_text=True)
+
+
+def test_workers_build_a_job_s_options_once_per_job(make_app):
+    app = make_app(job_workers=0)
+    client = app.test_client()
+    terms = {"UBND": "People's Committee"}
+    made = [client.post("/v1/jobs", json={"articles": [{"id": f"a{i}", "text": "UBND họp."} for i in range(2)],
+                                          "translate": "summary", "glossary": dict(terms, **{f"X{n}": f"Y{n}"})})
+            for n in range(2)]
+    assert all(r.status_code == 202 for r in made)
+    workers = jobs._workers(app)
+    claims = [workers.store.claim(workers.owner) for _ in range(4)]
+    built = {}
+    for claim in claims:
+        built.setdefault(claim.job_id, []).append(workers._article_options(claim))
+    assert len(built) == 2 and all(a is b for a, b in built.values())  # one ArticleOptions per job
+    first, second = (built[r.get_json()["job_id"]][0] for r in made)
+    assert first.glossary.entries == {"UBND": "People's Committee", "X0": "Y0"}  # each job its own terms
+    assert second.glossary.entries == {"UBND": "People's Committee", "X1": "Y1"}
