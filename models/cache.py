@@ -21,7 +21,7 @@ import threading
 from collections import OrderedDict
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from . import observe
 
@@ -55,28 +55,57 @@ def make_key(kind: str, *parts: Any) -> str:
     return f"{kind}:{hashlib.sha256(blob.encode('utf-8')).hexdigest()}"
 
 
+class Lru:
+    """A thread-safe map that keeps what was used last, within ``size``: each entry counts ``weigh(value)``
+    (1 without ``weigh``), the least recently used go first, and the newest entry stays even alone over
+    ``size``. The result cache, the job store's and the workers' options of a job, and built glossaries."""
+
+    def __init__(self, size: int, weigh: Callable[[Any], int] | None = None):
+        self.size = max(1, size)
+        self._weigh = weigh
+        self._data: OrderedDict[Any, tuple[Any, int]] = OrderedDict()
+        self._total = 0
+        self._lock = threading.Lock()
+
+    def get(self, key) -> Any | None:
+        with self._lock:
+            found = self._data.get(key)
+            if found is None:
+                return None
+            self._data.move_to_end(key)
+            return found[0]
+
+    def put(self, key, value) -> None:
+        weight = self._weigh(value) if self._weigh else 1
+        with self._lock:
+            old = self._data.pop(key, None)
+            self._total += weight - (old[1] if old else 0)
+            self._data[key] = (value, weight)
+            while self._total > self.size and len(self._data) > 1:
+                self._total -= self._data.popitem(last=False)[1][1]
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+            self._total = 0
+
+
 class MemoryCache:
     store = "memory"
 
     def __init__(self, size: int = 1024):
         self.size = max(1, size)
-        self._data: OrderedDict[str, str] = OrderedDict()
-        self._lock = threading.Lock()
+        self._entries = Lru(self.size)
         self.hits = self.misses = 0
 
     def _get(self, key: str) -> str | None:
-        with self._lock:
-            value = self._data.get(key)
-            if value is not None:
-                self._data.move_to_end(key)
-            return value
+        return self._entries.get(key)
 
     def _put(self, key: str, value: str) -> None:
-        with self._lock:
-            self._data[key] = value
-            self._data.move_to_end(key)
-            while len(self._data) > self.size:
-                self._data.popitem(last=False)
+        self._entries.put(key, value)
 
     def get(self, key: str) -> dict | None:
         raw = self._get(key)
@@ -91,11 +120,10 @@ class MemoryCache:
         self._put(key, json.dumps(value, ensure_ascii=False))
 
     def __len__(self) -> int:
-        return len(self._data)
+        return len(self._entries)
 
     def clear(self) -> None:
-        with self._lock:
-            self._data.clear()
+        self._entries.clear()
 
 
 ResultCache = MemoryCache

@@ -25,12 +25,11 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import threading
 import unicodedata
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Callable, Iterable, Mapping, Sequence
 
+from .cache import Lru
 from .errors import InputError
 from .text.tone import normalize_tone
 
@@ -192,11 +191,10 @@ def _renders_all(glossary: Glossary, output: str, matches: Sequence[Match]) -> b
     return all(glossary._holds(have, m.target) for m in matches)
 
 
-_BUILT: OrderedDict[str, tuple[Glossary, int]] = OrderedDict()  # key -> (glossary, its characters)
-_BUILT_LOCK = threading.Lock()
 # what a process keeps built, in characters of terms: four of the largest glossaries a request may send
 # (5,000 terms of 200 characters a side, some 25 MB each once built), or thousands of a newsroom's usual size
 MOST_BUILT_CHARS = 8_000_000
+_BUILT = Lru(MOST_BUILT_CHARS, weigh=lambda g: sum(len(a) + len(b) for a, b in g.entries.items()))
 
 
 def built(entries: Mapping[str, str], source: str | None = "vi", target: str | None = "en",
@@ -211,18 +209,11 @@ def built(entries: Mapping[str, str], source: str | None = "vi", target: str | N
                              .encode()).hexdigest()
     except (TypeError, ValueError):  # not JSON-like: not one a request sends; Glossary says what is wrong
         return Glossary(entries, source, target, field=field)
-    with _BUILT_LOCK:
-        found = _BUILT.get(key)
-        if found is not None:
-            _BUILT.move_to_end(key)
-            return found[0]
-    glossary = Glossary(entries, source, target, field=field)  # an error is raised, never kept
-    size = sum(len(a) + len(b) for a, b in glossary.entries.items())
-    with _BUILT_LOCK:
-        _BUILT[key] = (glossary, size)
-        while sum(n for _, n in _BUILT.values()) > MOST_BUILT_CHARS and len(_BUILT) > 1:
-            _BUILT.popitem(last=False)
-    return glossary
+    found = _BUILT.get(key)
+    if found is None:
+        found = Glossary(entries, source, target, field=field)  # an error is raised, never kept
+        _BUILT.put(key, found)
+    return found
 
 
 def from_dict(data: Mapping | None) -> Glossary | None:

@@ -41,10 +41,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 import time
 import uuid
-from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -52,6 +50,8 @@ from datetime import datetime, timezone
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
+
+from models.cache import Lru
 
 from .db import Database
 
@@ -117,8 +117,7 @@ class JobStore:
         self._served: dict[str, float] = {}  # tenant -> when this store last gave it an item (turns)
         # job id -> its options, parsed (a job's options never change; with an inline glossary they are up to
         # a few MB, read once per job instead of once per item and per live job at every claim)
-        self._options: OrderedDict[str, dict] = OrderedDict()
-        self._options_lock = threading.Lock()  # the worker threads of a process share their store
+        self._options = Lru(OPTIONS_KEPT)
 
     def _lock_job(self, conn: Connection, job_id: str) -> None:
         """Take the job row's lock (PostgreSQL; SQLite's writers are serialized already)."""
@@ -237,14 +236,14 @@ class JobStore:
         """The job ``job_id`` of ``tenant`` (None for another tenant's job: the same as no job)."""
         visible, params = self._visible()
         with self.db.read() as db:
-            job = db.execute(text("SELECT id, status, total, error, created_at, started_at, finished_at, updated_at "
-                                  f"FROM jobs WHERE id = :id AND tenant = :tenant AND {visible}"),
+            kept = self._options.get(job_id)  # a job being claimed: its options are not read again for each poll
+            job = db.execute(text("SELECT id, status, total, error, created_at, started_at, finished_at, updated_at"
+                                  f"{'' if kept is not None else ', options'} FROM jobs "
+                                  f"WHERE id = :id AND tenant = :tenant AND {visible}"),
                              {"id": job_id, "tenant": tenant, **params}).mappings().first()
             if job is None:
                 return None
-            options = self._job_options(db, job_id, keep=False)  # the workers' copy when they have one
-            if options is None:  # deleted (purged) since the row was read
-                return None
+            options = kept if kept is not None else json.loads(job["options"])
             counts = {status: 0 for status in ("queued", "running", "done", "failed", "cancelled")}
             partial = 0.0  # how far the running items are, where they say (report_progress)
             for status, n, part in db.execute(text("SELECT status, COUNT(*), SUM(progress) FROM job_items "
@@ -320,24 +319,13 @@ class JobStore:
         return Claim(row["item_id"], row["job_id"], row["seq"], json.loads(row["record"]), options,
                      row["attempts"], job_tenant)
 
-    def _job_options(self, db: Connection, job_id: str, keep: bool = True) -> dict | None:
-        """The job's options, parsed (None: no such job); read from the database once per job while it is
-        being claimed (``keep``; a status poll reads the kept copy, and does not push the claimed jobs' out).
+    def _job_options(self, db: Connection, job_id: str) -> dict:
+        """The options of a job being claimed, parsed; read from the database once per job while it is claimed.
         The ``options`` of a job's claims are one dict: read it, do not change it."""
-        with self._options_lock:
-            found = self._options.get(job_id)
-            if found is not None:
-                self._options.move_to_end(job_id)
-                return found
-        raw = db.execute(text("SELECT options FROM jobs WHERE id = :id"), {"id": job_id}).scalar()
-        if raw is None:
-            return None
-        found = json.loads(raw)
-        if keep:
-            with self._options_lock:
-                self._options[job_id] = found
-                while len(self._options) > OPTIONS_KEPT:
-                    self._options.popitem(last=False)
+        found = self._options.get(job_id)
+        if found is None:
+            found = json.loads(db.execute(text("SELECT options FROM jobs WHERE id = :id"), {"id": job_id}).scalar_one())
+            self._options.put(job_id, found)
         return found
 
     def complete(self, claim: Claim, owner: str, result: dict) -> bool:

@@ -12,7 +12,6 @@ import socket
 import threading
 import time
 import uuid
-from collections import OrderedDict
 
 from flask import Flask, current_app
 from sqlalchemy.exc import SQLAlchemyError
@@ -50,7 +49,7 @@ class JobWorkers:
         self._wake = threading.Event()
         self._threads: list[threading.Thread] = []
         self._active: dict[str, object] = {}  # thread name -> its current claim
-        self._options: OrderedDict[str, ArticleOptions] = OrderedDict()  # job id -> its options, built
+        self._options = cache.Lru(OPTIONS_KEPT)  # job id -> its ArticleOptions, built
 
     @property
     def store(self) -> JobStore:
@@ -116,16 +115,10 @@ class JobWorkers:
     def _article_options(self, claim) -> ArticleOptions:
         """The job's options as the pipeline takes them, built once per job (a glossary of thousands of
         terms is not rebuilt, nor hashed, for each of its articles)."""
-        with self._lock:
-            found = self._options.get(claim.job_id)
-            if found is not None:
-                self._options.move_to_end(claim.job_id)
-                return found
-        found = ArticleOptions.from_dict(claim.options)
-        with self._lock:
-            self._options[claim.job_id] = found
-            while len(self._options) > OPTIONS_KEPT:
-                self._options.popitem(last=False)
+        found = self._options.get(claim.job_id)
+        if found is None:
+            found = ArticleOptions.from_dict(claim.options)
+            self._options.put(claim.job_id, found)
         return found
 
     def _reporter(self, claim, every_s: float = PROGRESS_EVERY_S):

@@ -96,3 +96,18 @@ def test_cache_events_reach_observers():
 def test_unknown_mode_is_an_error():
     with pytest.raises(ValueError):
         make_cache("redis", 10)
+
+
+def test_lru_keeps_what_was_used_last_within_its_size():
+    from models.cache import Lru
+
+    lru = Lru(10, weigh=len)
+    lru.put("a", "xxxx")
+    lru.put("b", "xxxx")
+    assert lru.get("a") == "xxxx"  # used: now the newest
+    lru.put("c", "xxxx")  # 12 > 10: the least recently used ("b") goes
+    assert lru.get("b") is None and lru.get("a") == lru.get("c") == "xxxx" and len(lru) == 2
+    lru.put("a", "x")  # replaced: its weight is the new one (5 in all), nothing else goes
+    assert len(lru) == 2 and lru.get("c") == "xxxx"
+    lru.put("big", "x" * 50)  # over the size alone: kept, everything older goes
+    assert lru.get("big") and len(lru) == 1

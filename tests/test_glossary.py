@@ -401,11 +401,12 @@ def test_the_same_inline_terms_are_built_once_and_errors_are_never_kept():
 
 def test_built_glossaries_are_kept_within_a_size(monkeypatch):
     from models import glossary as module
+    from models.cache import Lru
 
-    monkeypatch.setattr(module, "MOST_BUILT_CHARS", 60)
-    monkeypatch.setattr(module, "_BUILT", module.OrderedDict())
+    kept = Lru(60, weigh=module._BUILT._weigh)  # 60 characters of terms
+    monkeypatch.setattr(module, "_BUILT", kept)
     first = module.built({"Ủy ban nhân dân": "People's Committee"}, None, None)  # 33 characters
     assert module.built({"Ủy ban nhân dân": "People's Committee"}, None, None) is first
     second = module.built({"Bộ Công an": "Ministry of Public Security"}, None, None)  # 37 more: past 60
-    assert list(module._BUILT.values())[0][0] is second and len(module._BUILT) == 1  # the older one went
-    assert module.built({"Ủy ban nhân dân": "People's Committee"}, None, None) is not first  # built again
+    assert len(kept) == 1 and module.built({"Bộ Công an": "Ministry of Public Security"}, None, None) is second
+    assert module.built({"Ủy ban nhân dân": "People's Committee"}, None, None) is not first  # the older went
