@@ -271,3 +271,8 @@ def test_html_that_breaks_html_parser_is_handled():
 def test_html_markup_cut_off_at_the_end_is_kept_as_text():
     assert html_to_text("<p>Tin nóng</p> giá <!giảm mạnh") == "Tin nóng\n\ngiá <!giảm mạnh"
     assert html_to_text("<p>a</p><a <a <a ") == "a\n\n<a <a <a"
+
+
+def test_the_longest_word_that_can_move_its_tone_mark_still_does():
+    # a 3-letter onset and "oa" / "oe" / "uy": 5 letters, the most normalize_tone looks at
+    assert normalize_tone("NGHÒA nghỏe", "new") == "NGHOÀ nghoẻ" and normalize_tone("nghoà", "old") == "nghòa"

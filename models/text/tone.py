@@ -28,9 +28,8 @@ _TONE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323")
 _ONSET_RE = re.compile(r"(?:qu|gi|ngh|ng|nh|ch|gh|kh|ph|th|tr|[bcdđghklmnpqrstvx])?")
 _SHIFTED_RHYMES = frozenset({"oa", "oe", "uy"})
 _WORD_RE = re.compile(r"[^\W\d_]+")
-# The longest Vietnamese syllable ("nghiêng", "khuyếch") has 7 letters; a few more cover NFD input. Longer
-# words cannot be restyled and are not worth a cache entry (nor can they fill it: its entries stay short).
-_CACHED_LETTERS = 12
+# only an onset (at most 3 letters: "ngh") and an open "oa"/"oe"/"uy" are restyled: a longer word never changes
+_MOST_RESTYLED_LETTERS = 5
 
 
 def normalize_tone(text: str, style: Literal["nfc", "new", "old"] = "nfc") -> str:
@@ -43,17 +42,11 @@ def normalize_tone(text: str, style: Literal["nfc", "new", "old"] = "nfc") -> st
     if style == "nfc":
         return text
     new = style == "new"
-    return _WORD_RE.sub(lambda m: _restyled(m.group(), new) if len(m.group()) <= _CACHED_LETTERS
+    return _WORD_RE.sub(lambda m: m.group() if len(m.group()) > _MOST_RESTYLED_LETTERS
                         else _restyle_syllable(m.group(), new), text)
 
 
-@lru_cache(maxsize=1 << 15)
-def _restyled(word: str, new: bool) -> str:
-    """``_restyle_syllable``, remembered: a language has a few thousand syllables, and every request's
-    text, glossary match and fact check restyles the same ones again."""
-    return _restyle_syllable(word, new)
-
-
+@lru_cache(maxsize=1 << 14)  # words of at most 5 letters: every request's text, glossary and checks repeat them
 def _restyle_syllable(word: str, new: bool) -> str:
     letters = _decompose(word)
     if letters is None:
