@@ -253,44 +253,6 @@ def test_a_retried_upload_returns_the_first_job(make_app, database, monkeypatch)
     assert saved == ["bai.txt"]  # a replay or a reused key is answered before its file is stored
 
 
-def test_a_long_document_shows_its_progress_batch_by_batch(tiny_runtime, database):
-    """A document job is one item: its status moves batch by batch while the file is translated (what the
-    worker reports reaches GET /v1/documents/{id}), and a redo of the item starts again from 0."""
-    from service import documents
-
-    paragraphs = [f"Đoạn {i}: UBND TP.HCM họp về giao thông ở Q.3 ngày 22/7." for i in range(150)]
-    data = "\n\n".join(paragraphs).encode()
-    with app_factory(tiny_runtime, database_url=database, job_workers=0) as make:  # this test is the worker
-        app = make()
-        client = app.test_client()
-        created = upload(client, data, "dai.txt")
-        assert created.status_code == 202, created.get_data(as_text=True)
-        job_id = created.get_json()["job_id"]
-        workers = app.extensions["tomtat.jobs"]
-        claim = workers.store.claim(workers.owner)
-        report = workers._reporter(claim, every_s=0.0)
-        shown, told = [], []
-
-        def progress(fraction: float) -> None:
-            told.append(fraction)
-            report(fraction)
-            shown.append(client.get(f"/v1/documents/{job_id}").get_json()["progress"])
-
-        row = documents.process_claim(tiny_runtime, database, claim, 10 << 20, progress=progress)
-        assert told == sorted(told) and told[-1] == 1.0 and len(told) >= 3  # 150 segments in batches of 64
-        partial = [round(f, 4) for f in told if f < 1]
-        assert len(partial) >= 2 and 0 < partial[0] < partial[-1] < 1
-        assert shown[:len(partial)] == partial
-        assert set(shown[len(partial):]) == {partial[-1]}  # the end is written by complete(), with the result
-        assert not workers.store.report_progress(claim, "another-replica", 0.99)  # not its item: ignored
-        workers.store.release(claim, workers.owner)  # the worker stops; the item goes back to the queue
-        again = workers.store.claim(workers.owner)
-        assert client.get(f"/v1/documents/{job_id}").get_json()["progress"] == 0.0  # a redo starts from 0
-        assert workers.store.complete(again, workers.owner, row)
-        status = client.get(f"/v1/documents/{job_id}").get_json()
-        assert status["status"] == "succeeded" and status["progress"] == 1.0
-
-
 def test_a_summarized_document_keeps_progress_for_its_summaries(tiny_runtime):
     from models.documents.run import TRANSLATION_SHARE, translate_file
 
