@@ -58,11 +58,19 @@ def looks_vietnamese(word: str) -> bool:
     return bool(_SYLLABLE_RE.fullmatch(w))
 
 
-def _split_sentences(text: str) -> list[tuple[int, int]]:
-    """Rough sentence spans for fact location (the pipeline's own splitter is not needed here)."""
+def _spans_between(pattern: re.Pattern, text: str) -> list[tuple[int, int]]:
+    """The (start, end) spans of ``text`` between the matches of ``pattern`` (empty ones too)."""
     spans, start = [], 0
-    for m in re.finditer(r"(?<=[.!?…])[\"”’»)]*\s+|\n+", text):
+    for m in pattern.finditer(text):
         spans.append((start, m.start()))
         start = m.end()
     spans.append((start, len(text)))
-    return [(a, b) for a, b in spans if b > a]
+    return spans
+
+
+_SENTENCE_GAP_RE = re.compile(r"(?<=[.!?…])[\"”’»)]*\s+|\n+")
+
+
+def _split_sentences(text: str) -> list[tuple[int, int]]:
+    """Rough sentence spans for fact location (the pipeline's own splitter is not needed here)."""
+    return [(a, b) for a, b in _spans_between(_SENTENCE_GAP_RE, text) if b > a]

@@ -9,7 +9,7 @@ import re
 
 from ..text.tone import normalize_tone
 from ._result import _problem
-from ._text import _split_sentences
+from ._text import _spans_between, _split_sentences
 
 # compiled once: the re module's own cache is churned by the per-name patterns and would recompile them
 _WORD_BEFORE_RE = re.compile(r"[^\W\d_]\s*$")
@@ -54,13 +54,11 @@ EN_STRICT_NEGATION_RE = re.compile(r"\b(?:not|never|neither|nor|nobody|nothing|n
                                    re.I)
 
 
+_CLAUSE_GAP_RE = re.compile(r"[.!?…;:,\n]+|\s[-–—]\s|\b(?:nhưng|song|tuy nhiên|trong khi|mà còn)\b")
+
+
 def _clauses(text: str) -> list[tuple[int, int]]:
-    spans, start = [], 0
-    for m in re.finditer(r"[.!?…;:,\n]+|\s[-–—]\s|\b(?:nhưng|song|tuy nhiên|trong khi|mà còn)\b", text):
-        spans.append((start, m.start()))
-        start = m.end()
-    spans.append((start, len(text)))
-    return [(a, b) for a, b in spans if text[a:b].strip()]
+    return [(a, b) for a, b in _spans_between(_CLAUSE_GAP_RE, text) if text[a:b].strip()]
 
 
 def _vi_negations(text: str) -> list[tuple[int, str]]:
