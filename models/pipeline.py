@@ -37,7 +37,7 @@ LANGUAGE_SAMPLE = 3000  # characters the language check reads
 LANGUAGE_NAMES = {"vi": "Vietnamese", "en": "English"}
 # how each source language's text is cut into sentences (paragraphs kept)
 SPLITTERS = {"en": split_english_text}
-CACHE_VERSION = 4  # bump when the pipeline's output for the same input changes
+CACHE_VERSION = 5  # bump when the pipeline's output for the same input changes
 # Wall-clock seconds the text work (cleaning, sentences, language check) of a call made outside a
 # request may take; a request's budget is RuntimeConfig.text_budget_s (TOMTAT_TEXT_BUDGET).
 TEXT_BUDGET_S: float | None = DEFAULT_TEXT_BUDGET_S
@@ -75,7 +75,7 @@ class SummaryResult:
     timings: dict[str, float]
     warnings: list[str] = field(default_factory=list)
     # fact checks of the neural output (models/faithfulness/): {"summary": {"ok", "problems"}};
-    # empty for an extractive summary (its sentences are the article's own)
+    # empty for an extractive summary (its words are the article's own)
     checks: dict[str, dict] = field(default_factory=dict)
 
 

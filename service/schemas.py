@@ -151,7 +151,7 @@ class Check(BaseModel):
 CHECKS_DESCRIPTION = (
     "Fact checks of each neural output against its source, by output field. A summary may leave facts out but must "
     "not state one its article lacks; a translation must carry every number, date, name, quotation and negation "
-    "across. Extractive summaries are not checked (their sentences are the article's own): no key for them.")
+    "across. Extractive summaries are not checked (their words are the article's own): no key for them.")
 
 
 class Timings(BaseModel):

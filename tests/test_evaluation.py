@@ -155,3 +155,20 @@ def test_cli_eval_summarize_lead(tmp_path, capsys):
     args = parser.parse_args(["eval", "quality", "--data-dir", str(tmp_path / "missing"),
                               "--output", str(tmp_path / "Q.md")])
     assert args.func(args) == 2
+
+
+def test_the_extractive_score_is_of_the_summary_the_service_returns():
+    """The evaluation renders the chosen sentences the way the pipeline does (``as_excerpt``): an opener that
+    pointed outside the sentence is not scored, since no user gets it."""
+    from models.extractive import ExtractiveSummarizer
+    from models.text.segment import as_excerpt
+
+    rec = {"id": "o1", "title": "Giá xăng giảm mạnh",
+           "article": "Chiều 16-5 , giá xăng giảm mạnh theo quyết định của liên Bộ Công Thương - Tài chính .\n"
+                      "Tuy nhiên , nhiều cây xăng vẫn bán theo giá cũ trong buổi chiều .",
+           "summary": "Giá xăng giảm mạnh theo quyết định của liên Bộ ."}
+    sentences = rec["article"].split("\n")
+    picked = [sentences[i] for i in ExtractiveSummarizer().summarize(sentences, rec["title"])]
+    summary = extractive_fn()(rec)
+    assert summary == " ".join(as_excerpt(picked))
+    assert summary.startswith("Giá xăng giảm mạnh") and "Chiều 16-5" not in summary and "Tuy nhiên" not in summary

@@ -141,6 +141,53 @@ def test_as_excerpt_reads_as_one_text_in_the_articles_words():
     assert as_excerpt(kept) == kept  # a closing quote, a number, an abbreviation, an initial: all stay
 
 
+@pytest.mark.parametrize("sentence, trimmed", [
+    # a connective that answered the sentence before, in both the natural and the VietNews token style
+    ("Tuy nhiên, giá xăng vẫn giảm mạnh từ chiều nay.", "Giá xăng vẫn giảm mạnh từ chiều nay."),
+    ("Trong khi đó , nhiều người dân đổ xô đi mua xăng .", "Nhiều người dân đổ xô đi mua xăng ."),
+    # a day and month without a year, with the part of the day, the clock time and what goes with them
+    ("Chiều 16-5 , một lãnh đạo Phòng Cảnh sát kinh tế cho biết đã nhận văn bản .",
+     "Một lãnh đạo Phòng Cảnh sát kinh tế cho biết đã nhận văn bản ."),
+    ("Khoảng 10h ngày 12/3 vừa qua, một vụ cháy lớn xảy ra tại chung cư Carina.",
+     "Một vụ cháy lớn xảy ra tại chung cư Carina."),
+    ("Tối 22/7 (giờ địa phương), Tổng thống Mỹ phát biểu tại Nhà Trắng về thuế.",
+     "Tổng thống Mỹ phát biểu tại Nhà Trắng về thuế."),
+    ("Ngày 20 tháng 11, ông Nguyễn Văn A được bổ nhiệm làm giám đốc sở.",
+     "Ông Nguyễn Văn A được bổ nhiệm làm giám đốc sở."),
+    ("Sáng nay (16/7), áp thấp nhiệt đới đã mạnh lên thành bão số 3.", "Áp thấp nhiệt đới đã mạnh lên thành bão số 3."),
+    ("Mới đây, đội tuyển U23 Việt Nam đã có mặt tại Thường Châu.", "Đội tuyển U23 Việt Nam đã có mặt tại Thường Châu."),
+    # a connective goes even before what is to come; the date of it stays
+    ("Tuy nhiên, ngày 27-4, hai bên sẽ tổ chức giao lưu.", "Ngày 27-4, hai bên sẽ tổ chức giao lưu."),
+    # one after the other; the first letter after a quotation mark is the one upper-cased
+    ("Tuy nhiên, sáng 7/8, “chúng tôi không lùi bước”, ông Hùng nói với báo chí.",
+     "“Chúng tôi không lùi bước”, ông Hùng nói với báo chí."),
+])
+def test_an_excerpt_drops_openers_that_point_outside_it(sentence, trimmed):
+    from models.text.openers import trim_opener
+    from models.text.segment import as_excerpt
+
+    assert trim_opener(sentence) == trimmed
+    assert as_excerpt(["Giá vàng tăng.", sentence]) == ["Giá vàng tăng.", trimmed]
+
+
+@pytest.mark.parametrize("sentence", [
+    "Ngày 12/3/2019, Bộ Y tế công bố năm ca mắc mới tại Hà Nội.",  # a date with its year is a fact
+    "Ngày 20 tháng 11 năm 2018, ông A được bổ nhiệm làm giám đốc sở.",
+    "Ngày 12/3 Bộ Y tế công bố 5 ca mắc mới, nâng tổng số lên 30 ca.",  # no opener: the clause is the sentence
+    "Theo Reuters, Mỹ sẽ rút quân khỏi Syria trong tháng tới.",  # an attribution: the claim stays someone's
+    "Tại Hà Nội, giá xăng giảm mạnh từ chiều nay.",  # a place
+    "Tuy nhiên, đây là lần đầu.",  # what would be left is too short to stand alone
+    "Tuy nhiên giá xăng vẫn giảm mạnh từ chiều nay.",  # no comma: not an opener
+    "Ngày 16-5-2019 , một lãnh đạo Phòng Cảnh sát kinh tế cho biết đã nhận văn bản .",
+    "Ngày 27-4 , hai bên sẽ tổ chức các chương trình giao lưu văn hoá .",  # when it will happen is the news
+    "Sáng mai, đoàn đại biểu dự kiến đến thăm tỉnh Quảng Bình.",
+])
+def test_an_excerpt_keeps_what_states_a_fact(sentence):
+    from models.text.openers import trim_opener
+
+    assert trim_opener(sentence) == sentence
+
+
 @pytest.mark.parametrize("unit, sent", [
     ("Hà Nội", True), ("OK", True), ("Xem thêm tại https://vnexpress.net", True), ("  UBND\n TP.HCM ", True),
     ("2024", False), ("♪ ♪", False), ("1.500.000 – 22/7", False), ("", False), ("https://vnexpress.net/a-b.html", False),

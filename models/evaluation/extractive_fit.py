@@ -51,6 +51,7 @@ import numpy as np
 
 from models.extractive import (CANDIDATE_FEATURES, DEFAULT_SELECTION, FEATURES, MODEL_PATH, RERANK_TOP_K,
                                ExtractiveSummarizer, Trees, candidate_summaries, junk_flags, sentence_features)
+from models.text.segment import as_excerpt
 
 from .rouge import aggregate_scores, rouge_tokens, tokenize
 
@@ -287,15 +288,22 @@ def _choose(summ: ExtractiveSummarizer, doc: dict, scores=None) -> list[int]:
                                 scores=scores)
 
 
-def score_prepared(summ: ExtractiveSummarizer, prepared: Sequence[dict], scores: Sequence | None = None) -> dict:
-    """Mean ROUGE (with bootstrap intervals) and mean words of ``summ``'s summaries of prepared articles."""
+def score_prepared(summ: ExtractiveSummarizer, prepared: Sequence[dict], scores: Sequence | None = None,
+                   served: bool = False) -> dict:
+    """Mean ROUGE (with bootstrap intervals) and mean words of ``summ``'s summaries of prepared articles: the
+    chosen sentences as they are, or (``served``) as the service returns them, through ``as_excerpt``."""
     per: dict[str, list] = {"rouge1": [], "rouge2": [], "rougeL": []}
     words = []
     for k, doc in enumerate(prepared):
         chosen = _choose(summ, doc, None if scores is None else scores[k])
-        for m, v in rouge_tokens([t for j in chosen for t in doc["toks"][j]], doc["ref"]).items():
+        if served:
+            text = " ".join(as_excerpt([doc["sentences"][j] for j in chosen]))
+            toks, n = tokenize(text), len(text.split())
+        else:
+            toks, n = [t for j in chosen for t in doc["toks"][j]], sum(doc["nwords"][j] for j in chosen)
+        for m, v in rouge_tokens(toks, doc["ref"]).items():
             per[m].append(v)
-        words.append(sum(doc["nwords"][j] for j in chosen))
+        words.append(n)
     out = aggregate_scores(per)
     out["mean_words"] = float(np.mean(words)) if words else 0.0
     return out
@@ -328,8 +336,11 @@ def tune_selection(model: dict, prepared: Sequence[dict], grid: dict | None = No
 
 
 def evaluate(model: dict | str | Path | None, records: Sequence[dict]) -> dict:
-    """ROUGE of a model (default: the shipped one) on VietNews-style records, e.g. the whole dev file."""
-    return score_prepared(ExtractiveSummarizer(model), prepare(records))
+    """ROUGE of a model (default: the shipped one) on VietNews-style records, e.g. the whole dev file: its
+    chosen sentences as they are, and as the service returns them (openers that point outside a sentence
+    trimmed, ``models/text/openers.py``)."""
+    summ, prepared = ExtractiveSummarizer(model), prepare(records, features=True)
+    return {"as chosen": score_prepared(summ, prepared), "as served": score_prepared(summ, prepared, served=True)}
 
 
 def cross_validate(records: Sequence[dict], folds: int = 5, learner: str = "linear", seed: int = 0,
@@ -551,7 +562,10 @@ def main(argv: list[str] | None = None) -> int:
     tr.add_argument("--threads", type=int, default=2)
     tr.add_argument("--no-cache", action="store_true")
     ev = sub.add_parser("evaluate", help="ROUGE of a model on a VietNews-style JSONL (e.g. the whole dev file)")
-    ev.add_argument("--data", required=True)
+    ev.add_argument("--data", help="a VietNews-style JSONL (e.g. the dev file)")
+    ev.add_argument("--held-out", action="store_true",
+                    help="the held-out part of the training sample in --data-dir instead (where choices are made)")
+    ev.add_argument("--data-dir", default=str(REPO_ROOT.parent / "shared" / "data"))
     ev.add_argument("--model", default=str(MODEL_PATH))
     cv = sub.add_parser("cv", help="k-fold cross-validated ROUGE by article on a small file")
     cv.add_argument("--data", required=True)
@@ -561,10 +575,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.cmd == "train":
         train(args.data_dir, args.out, args.learner, args.limit, args.threads, cache=not args.no_cache)
         return 0
-    recs = read_records(args.data)
-    res = evaluate(args.model, recs) if args.cmd == "evaluate" else cross_validate(recs, args.folds, args.learner)
-    print(json.dumps({m: res[m] if not isinstance(res[m], dict) else
-                      {k: v for k, v in res[m].items() if k != "f_ci95"} for m in res}, indent=1))
+    if args.cmd == "cv":
+        res = cross_validate(read_records(args.data), args.folds, args.learner)
+        print(json.dumps({m: res[m] if not isinstance(res[m], dict) else
+                          {k: v for k, v in res[m].items() if k != "f_ci95"} for m in res}, indent=1))
+        return 0
+    if bool(args.data) == args.held_out:
+        ap.error("evaluate: give --data FILE or --held-out")
+    recs = _split(read_records(Path(args.data_dir) / TRAIN_FILE))[1] if args.held_out else read_records(args.data)
+    for what, res in evaluate(args.model, recs).items():
+        print(f"{what}: " + " / ".join(f"{100 * res[m]['f']:.2f}" for m in ("rouge1", "rouge2", "rougeL"))
+              + f" (ROUGE-1/2/L F1, {len(recs)} articles, {res['mean_words']:.1f} words)")
     return 0
 
 

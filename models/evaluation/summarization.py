@@ -54,16 +54,30 @@ def lead_fn(k: int) -> Callable[[dict], str]:
     return fn
 
 
-def extractive_fn(summarizer=None, use_title: bool = True, **kwargs) -> Callable[[dict], str]:
+def extractive_fn(summarizer=None, use_title: bool = True, served: bool = True, **kwargs) -> Callable[[dict], str]:
+    """The extractive summary of a record: as the service returns it (``served``: through ``as_excerpt``, as
+    ``models.pipeline`` does), or the chosen sentences as they stand in the article."""
     if summarizer is None:
         from models.extractive import ExtractiveSummarizer
 
         summarizer = ExtractiveSummarizer()
 
+    from models.text.segment import as_excerpt
+
     def fn(record: dict) -> str:
         sents = article_sentences(record)
-        idx = summarizer.summarize(sents, record.get("title") if use_title else None, **kwargs)
-        return " ".join(sents[i] for i in idx)
+        picked = [sents[i] for i in summarizer.summarize(sents, record.get("title") if use_title else None, **kwargs)]
+        return " ".join(as_excerpt(picked) if served else picked)
+    return fn
+
+
+def lead_excerpt_fn(k: int) -> Callable[[dict], str]:
+    """LEAD-k rendered the way the service renders an excerpt (openers trimmed): what the trimming alone gives."""
+    from models.text.segment import as_excerpt
+
+    def fn(record: dict) -> str:
+        return " ".join(as_excerpt(article_sentences(record)[:k]))
+    fn.__name__ = f"lead_{k}_excerpt"
     return fn
 
 

@@ -35,6 +35,7 @@ from __future__ import annotations
 import re
 
 from . import budget
+from .openers import trim_opener
 
 __all__ = ["as_excerpt", "leading_headline", "split_paragraphs", "split_sentences", "split_text",
            "worth_translating"]
@@ -308,12 +309,13 @@ _OPENING_MARKER_RE = re.compile(rf"^(?:{_LIST_MARKER_RE.pattern}[.)]|[-–—•
 
 def as_excerpt(sentences: list[str]) -> list[str]:
     """Sentences picked out of an article, made to read as one text: a list marker opening one ("2. ", "b) ",
-    "• ") goes (it numbered the article's list, not the excerpt), and one that ended at a line break without
-    its stop (a subheading, a caption: "…tỉnh Bình Thuận") gets a full stop, so that it does not run into the
-    next one. The words are the article's own."""
+    "• ") goes (it numbered the article's list, not the excerpt), so does an opener that pointed outside the
+    sentence ("Tuy nhiên,", "Chiều 16-5,": :func:`models.text.openers.trim_opener`), and one that ended at a
+    line break without its stop (a subheading, a caption: "…tỉnh Bình Thuận") gets a full stop, so that it
+    does not run into the next one. The words are the article's own."""
     out = []
     for i, sentence in enumerate(sentences):
-        sentence = _OPENING_MARKER_RE.sub("", sentence.strip())
+        sentence = trim_opener(_OPENING_MARKER_RE.sub("", sentence.strip()))
         if i < len(sentences) - 1 and sentence and not ENDS_SENTENCE_RE.search(sentence):
             sentence += "."
         out.append(sentence)
