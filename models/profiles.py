@@ -56,13 +56,27 @@ class ModelProfile:
     target: str = "vi"
     generation: GenerationOptions = field(default_factory=GenerationOptions)
     default: bool = False
-    # the pairs a translation model serves, first = the one ``input_prefix``/``output_prefix``/``source``/
-    # ``target`` above describe; empty: that one pair only
+    # the pairs a translation model serves; the first sets ``source``, ``target``, ``input_prefix`` and
+    # ``output_prefix`` above (state them here only); empty: those fields describe its one pair
     directions: tuple[Direction, ...] = ()
     # a local directory whose config.json names only its architecture family is served under this profile
     # when it is the only such profile of the family; the en→vi profiles say False, so a bare Marian or
     # mBART directory keeps meaning the vi→en model it meant before they existed
     infer_from_family: bool = True
+
+    def __post_init__(self):
+        # a model of several directions states them once, in ``directions``: the first is its default pair,
+        # and a profile turned toward another (``toward``) names one of them
+        if not self.directions:
+            return
+        mine = (self.source, self.target, self.input_prefix, self.output_prefix)
+        if mine == ("vi", "vi", "", ""):
+            first = self.directions[0]
+            for name in ("source", "target", "input_prefix", "output_prefix"):
+                object.__setattr__(self, name, getattr(first, name))
+        elif mine not in {(d.source, d.target, d.input_prefix, d.output_prefix) for d in self.directions}:
+            raise ValueError(f"{self.id}: source, target and prefixes {mine} are none of its directions; "
+                             "state the pairs in `directions` only")
 
     @property
     def pairs(self) -> tuple[Direction, ...]:
@@ -118,11 +132,8 @@ PROFILES: dict[str, ModelProfile] = {
             license="OpenRAIL",
             description="EnViT5 (T5 v1.1, untied) vi<->en; input 'vi: ' (output starts 'en: ') or 'en: ' "
                         "(output starts 'vi: ').",
-            input_prefix="vi: ",
-            output_prefix="en: ",
             window=128,  # trained on inputs of at most 128 tokens: feed sentences
-            target="en",
-            # the same weights both ways: the input's prefix names its language
+            # the same weights both ways: the input's prefix names its language; the first is the default
             directions=(Direction("vi", "en", "vi: ", "en: "), Direction("en", "vi", "en: ", "vi: ")),
             generation=GenerationOptions(num_beams=4, max_new_tokens=256),
             default=True,
@@ -159,8 +170,6 @@ PROFILES: dict[str, ModelProfile] = {
             tgt_lang="vi_VN",
             target_token="decoder_start",
             window=1024,
-            source="en",
-            target="vi",
             directions=(Direction("en", "vi", output_tone="new"),),
             infer_from_family=False,
             generation=GenerationOptions(num_beams=4, max_new_tokens=256),

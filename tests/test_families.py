@@ -271,3 +271,18 @@ def test_english_sentences(text, expected):
     from models.text.english import split_english_sentences
 
     assert split_english_sentences(text) == expected
+
+
+def test_a_profile_of_several_directions_states_them_once():
+    """The first direction is the profile's default pair; a stated pair that is none of them is refused at
+    definition, not found out at the first request."""
+    from models.profiles import PROFILES, Direction, ModelProfile
+
+    envit5 = PROFILES["VietAI/envit5-translation"]
+    assert (envit5.source, envit5.target, envit5.input_prefix, envit5.output_prefix) == ("vi", "en", "vi: ", "en: ")
+    toward = envit5.toward("en", "vi")
+    assert (toward.source, toward.target, toward.input_prefix, toward.output_prefix) == ("en", "vi", "en: ", "vi: ")
+    both = (Direction("vi", "en", "vi: ", "en: "), Direction("en", "vi", "en: ", "vi: "))
+    with pytest.raises(ValueError, match="none of its directions"):
+        ModelProfile(id="x/y", family="t5", task="translation", license="MIT", description="", target="en",
+                     input_prefix="vi: ", output_prefix="vi: ", directions=both)
