@@ -33,13 +33,16 @@ from dataclasses import dataclass
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
 log = logging.getLogger(__name__)
 
 DEFAULT_SQLITE = "var/tomtat.sqlite3"
 _LOCK_ID = 0x746F6D74  # "tomt": the advisory lock migrations hold on PostgreSQL
+# on PostgreSQL, how long a migration waits for a table's lock, and how many times it tries (Database.upgrade)
+MIGRATION_LOCK_TIMEOUT_S = 5.0
+MIGRATION_LOCK_TRIES = 4
 
 
 class SchemaTooNew(RuntimeError):
@@ -364,7 +367,12 @@ class Database:
         return conn.execute(text(sql), {"name": name}).first() is not None
 
     def upgrade(self) -> list[int]:
-        """Apply the migrations this database lacks, each in its own transaction → the versions applied."""
+        """Apply the migrations this database lacks, each in its own transaction → the versions applied.
+
+        On PostgreSQL a migration waits at most :data:`MIGRATION_LOCK_TIMEOUT_S` for a table's lock (an
+        ``ALTER TABLE`` queued behind a long transaction would otherwise stall every query of that table
+        behind it), and is tried again :data:`MIGRATION_LOCK_TRIES` times in all before the lock error is
+        raised: the service then starts without the database and migrates at its next use."""
         applied: list[int] = []
         with self.engine.connect() as conn:
             raw = conn.connection.dbapi_connection  # PRAGMA foreign_keys is a no-op inside a transaction
@@ -372,39 +380,64 @@ class Database:
                 raw.execute("PRAGMA foreign_keys=OFF")  # a table rebuild must not cascade to its rows
             conn.execution_options(tomtat_write=True)
             try:
+                tries = 0
                 while True:
-                    with conn.begin():
-                        if self.dialect == "postgresql":
-                            conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _LOCK_ID})
-                        conn.exec_driver_sql(
-                            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
-                            "description TEXT NOT NULL, applied_at TEXT NOT NULL)")
-                        current = conn.execute(text("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")) \
-                            .scalar() or 0
-                        if current > LATEST:
-                            raise SchemaTooNew(
-                                f"the database {self.display_url} is at schema version {current}, newer than this "
-                                f"tomtat knows ({LATEST}); run the tomtat release that migrated it, or a newer one")
-                        pending = [m for m in MIGRATIONS if m.version > current]
-                        if not pending:
-                            break
-                        migration = pending[0]
-                        if self.dialect == "sqlite" and migration.before_sqlite:
-                            migration.before_sqlite(conn)
-                        for statement in getattr(migration, self.dialect):
-                            conn.exec_driver_sql(statement)
-                        conn.execute(text("INSERT INTO schema_migrations (version, description, applied_at) "
-                                          "VALUES (:v, :d, :t)"),
-                                     {"v": migration.version, "d": migration.description,
-                                      "t": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
-                        applied.append(migration.version)
-                        log.info("database %s: migrated to schema version %d (%s)", self.display_url,
-                                 migration.version, migration.description)
+                    try:
+                        version = self._apply_next(conn)
+                    except OperationalError as exc:
+                        tries += 1
+                        if not _lock_timed_out(exc) or tries >= MIGRATION_LOCK_TRIES:
+                            raise
+                        log.warning("database %s: a migration waited %.0f s for a table lock that a running "
+                                    "transaction holds; trying again (%d of %d)", self.display_url,
+                                    MIGRATION_LOCK_TIMEOUT_S, tries + 1, MIGRATION_LOCK_TRIES)
+                        time.sleep(min(MIGRATION_LOCK_TIMEOUT_S, 0.5 * 2 ** tries))
+                        continue
+                    if version is None:
+                        break
+                    applied.append(version)
+                    tries = 0
             finally:
                 if self.dialect == "sqlite":
                     raw.execute("PRAGMA foreign_keys=ON")
         self._migrated = True
         return applied
+
+    def _apply_next(self, conn: Connection) -> int | None:
+        """The first migration this database lacks, in one transaction with its version row → its version;
+        None when there is none."""
+        with conn.begin():
+            if self.dialect == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _LOCK_ID})  # waits for a replica
+                conn.execute(text(f"SET LOCAL lock_timeout = '{int(MIGRATION_LOCK_TIMEOUT_S * 1000)}ms'"))
+            conn.exec_driver_sql(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+                "description TEXT NOT NULL, applied_at TEXT NOT NULL)")
+            current = conn.execute(text("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")).scalar() or 0
+            if current > LATEST:
+                raise SchemaTooNew(
+                    f"the database {self.display_url} is at schema version {current}, newer than this "
+                    f"tomtat knows ({LATEST}); run the tomtat release that migrated it, or a newer one")
+            pending = [m for m in MIGRATIONS if m.version > current]
+            if not pending:
+                return None
+            migration = pending[0]
+            if self.dialect == "sqlite" and migration.before_sqlite:
+                migration.before_sqlite(conn)
+            for statement in getattr(migration, self.dialect):
+                conn.exec_driver_sql(statement)
+            conn.execute(text("INSERT INTO schema_migrations (version, description, applied_at) "
+                              "VALUES (:v, :d, :t)"),
+                         {"v": migration.version, "d": migration.description,
+                          "t": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
+        log.info("database %s: migrated to schema version %d (%s)", self.display_url, migration.version,
+                 migration.description)
+        return migration.version
+
+
+def _lock_timed_out(exc: OperationalError) -> bool:
+    """PostgreSQL's lock_not_available (55P03): a statement's wait for a lock ran past lock_timeout."""
+    return getattr(getattr(exc, "orig", None), "sqlstate", None) == "55P03"
 
 
 def _wal(cursor, seconds: float = 30.0) -> None:

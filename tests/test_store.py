@@ -311,6 +311,69 @@ def test_postgres_connections_dropped_by_the_server_are_replaced():
         assert s.get_job(job_id)["status"] == "queued"
 
 
+def _at_version_3(pg: str) -> None:
+    """The database as the release before migration 4 left it."""
+    db = Database(pg)
+    with db.tx() as conn:
+        conn.execute(text("ALTER TABLE job_items DROP COLUMN progress"))
+        conn.execute(text("DELETE FROM schema_migrations WHERE version = 4"))
+    db.engine.dispose()
+
+
+def test_a_postgres_migration_behind_a_long_transaction_gives_up_without_stalling_the_table(monkeypatch):
+    """ALTER TABLE waits for every open transaction on the table, and every later query waits behind it. A
+    migration that cannot have the lock soon gives up (lock_timeout), so a replica's SELECT is not stalled
+    for long, and the next try, once the transaction ends, migrates."""
+    import psycopg
+
+    import service.db as dbmod
+
+    monkeypatch.setattr(dbmod, "MIGRATION_LOCK_TIMEOUT_S", 0.3)
+    monkeypatch.setattr(dbmod, "MIGRATION_LOCK_TRIES", 2)
+    with fresh_postgres() as pg:
+        _at_version_3(pg)
+        with psycopg.connect(pg) as holder:  # a long transaction that has read job_items
+            holder.execute("SELECT COUNT(*) FROM job_items").fetchone()
+            guard = threading.Timer(15, holder.close)  # a migration that would wait for ever fails, not hangs
+            guard.start()
+            waited = []
+
+            def replica_reads():  # while the migration tries: a query of the table queued behind it
+                time.sleep(0.1)
+                with psycopg.connect(pg, autocommit=True) as other:
+                    t0 = time.monotonic()
+                    other.execute("SELECT COUNT(*) FROM job_items").fetchone()
+                    waited.append(time.monotonic() - t0)
+
+            reader = threading.Thread(target=replica_reads)
+            reader.start()
+            t0 = time.monotonic()
+            with pytest.raises(OperationalError, match="lock timeout"):
+                Database(pg, migrate=False).upgrade()
+            gave_up_after = time.monotonic() - t0
+            reader.join()
+            assert gave_up_after < 5  # two tries of 0.3 s and a pause, not the transaction's length
+            assert waited and waited[0] < 1.5
+            assert Database(pg, migrate=False).version() == 3  # nothing half done
+            guard.cancel()
+        assert Database(pg, migrate=False).upgrade() == [4]  # the transaction ended: the next try migrates
+
+
+def test_a_postgres_migration_waits_out_a_short_transaction(monkeypatch):
+    import psycopg
+
+    import service.db as dbmod
+
+    monkeypatch.setattr(dbmod, "MIGRATION_LOCK_TIMEOUT_S", 0.3)
+    monkeypatch.setattr(dbmod, "MIGRATION_LOCK_TRIES", 6)
+    with fresh_postgres() as pg:
+        _at_version_3(pg)
+        holder = psycopg.connect(pg)
+        holder.execute("SELECT COUNT(*) FROM job_items").fetchone()
+        threading.Timer(0.8, holder.close).start()  # the transaction ends while the migration retries
+        assert Database(pg, migrate=False).upgrade() == [4]
+
+
 def test_a_database_that_goes_away_fails_calls_and_comes_back_by_itself():
     with fresh_postgres() as pg:
         cut = Cut(*host_port(pg, 5432))
