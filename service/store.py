@@ -441,8 +441,9 @@ class JobStore:
         return moved
 
     def purge_expired(self, batch: int = 50) -> int:
-        """Delete the finished jobs (and their items, results and idempotency keys) older than the retention
-        → how many jobs; a few jobs per transaction, so that workers and writers are not held up."""
+        """Delete the finished jobs (and their items, results, idempotency keys and document files) older than
+        the retention → how many jobs; a few jobs per transaction, so that workers and writers are not held up.
+        (``DocumentStore.purge`` still removes a file whose job went some other way.)"""
         if self.retention_s <= 0:
             return 0
         cutoff = time.time() - self.retention_s
@@ -457,6 +458,7 @@ class JobStore:
                 params = {f"j{n}": job_id for n, job_id in enumerate(ids)}
                 marks = ", ".join(f":{name}" for name in params)
                 db.execute(text(f"DELETE FROM job_items WHERE job_id IN ({marks})"), params)
+                db.execute(text(f"DELETE FROM documents WHERE job_id IN ({marks})"), params)
                 db.execute(text(f"DELETE FROM jobs WHERE id IN ({marks})"), params)
             purged += len(ids)
 
