@@ -255,6 +255,7 @@ class Database:
         self.skip_locked = " FOR UPDATE SKIP LOCKED" if pg else ""
         self._migrated = not migrate  # else migrated before the first statement (see _ensure_migrated)
         self._migrate_lock = threading.Lock()
+        self._blocked: tuple[float, OperationalError] | None = None  # the last lock timeout of a migration
 
     @classmethod
     def shared(cls, url: str) -> "Database":
@@ -312,11 +313,22 @@ class Database:
     # -- transactions --------------------------------------------------------------------------------------
     def _ensure_migrated(self) -> None:
         """Migrate before the first use, not when opened: a service whose database is down starts, answers
-        503 for what needs the database, and migrates once the server answers (the next call tries again)."""
+        503 for what needs the database, and migrates once the server answers (the next call tries again).
+        A call is no place to wait out a table lock: it tries once, and for :data:`MIGRATION_LOCK_TIMEOUT_S`
+        after a lock timeout the calls behind it fail at once rather than queue for the lock one by one."""
         if not self._migrated:
             with self._migrate_lock:
-                if not self._migrated:
-                    self.upgrade()
+                if self._migrated:
+                    return
+                blocked = self._blocked
+                if blocked is not None and time.monotonic() - blocked[0] < MIGRATION_LOCK_TIMEOUT_S:
+                    raise blocked[1]
+                try:
+                    self.upgrade(tries=1)
+                except OperationalError as exc:
+                    self._blocked = (time.monotonic(), exc) if _lock_timed_out(exc) else None
+                    raise
+                self._blocked = None
 
     @contextmanager
     def tx(self) -> Iterator[Connection]:
@@ -366,13 +378,14 @@ class Database:
             sql = "SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = :name"
         return conn.execute(text(sql), {"name": name}).first() is not None
 
-    def upgrade(self) -> list[int]:
+    def upgrade(self, tries: int | None = None) -> list[int]:
         """Apply the migrations this database lacks, each in its own transaction → the versions applied.
 
         On PostgreSQL a migration waits at most :data:`MIGRATION_LOCK_TIMEOUT_S` for a table's lock (an
         ``ALTER TABLE`` queued behind a long transaction would otherwise stall every query of that table
-        behind it), and is tried again :data:`MIGRATION_LOCK_TRIES` times in all before the lock error is
-        raised: the service then starts without the database and migrates at its next use."""
+        behind it), and is tried ``tries`` times in all (:data:`MIGRATION_LOCK_TRIES`) before the lock error
+        is raised: the service then starts without the database and migrates at a later use."""
+        most = MIGRATION_LOCK_TRIES if tries is None else tries
         applied: list[int] = []
         with self.engine.connect() as conn:
             raw = conn.connection.dbapi_connection  # PRAGMA foreign_keys is a no-op inside a transaction
@@ -380,23 +393,27 @@ class Database:
                 raw.execute("PRAGMA foreign_keys=OFF")  # a table rebuild must not cascade to its rows
             conn.execution_options(tomtat_write=True)
             try:
-                tries = 0
+                failed = 0  # lock timeouts in a row
                 while True:
                     try:
                         version = self._apply_next(conn)
                     except OperationalError as exc:
-                        tries += 1
-                        if not _lock_timed_out(exc) or tries >= MIGRATION_LOCK_TRIES:
+                        failed += 1
+                        if not _lock_timed_out(exc) or failed >= most:
+                            if _lock_timed_out(exc):
+                                log.error("database %s: a migration waited %.1f s for a table lock %d time(s); "
+                                          "a long transaction holds it (see pg_stat_activity)", self.display_url,
+                                          MIGRATION_LOCK_TIMEOUT_S, failed)
                             raise
-                        log.warning("database %s: a migration waited %.0f s for a table lock that a running "
+                        log.warning("database %s: a migration waited %.1f s for a table lock that a running "
                                     "transaction holds; trying again (%d of %d)", self.display_url,
-                                    MIGRATION_LOCK_TIMEOUT_S, tries + 1, MIGRATION_LOCK_TRIES)
-                        time.sleep(min(MIGRATION_LOCK_TIMEOUT_S, 0.5 * 2 ** tries))
+                                    MIGRATION_LOCK_TIMEOUT_S, failed + 1, most)
+                        time.sleep(min(MIGRATION_LOCK_TIMEOUT_S, 0.5 * 2 ** failed))
                         continue
                     if version is None:
                         break
                     applied.append(version)
-                    tries = 0
+                    failed = 0
             finally:
                 if self.dialect == "sqlite":
                     raw.execute("PRAGMA foreign_keys=ON")

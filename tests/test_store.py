@@ -359,6 +359,35 @@ def test_a_postgres_migration_behind_a_long_transaction_gives_up_without_stallin
         assert Database(pg, migrate=False).upgrade() == [4]  # the transaction ended: the next try migrates
 
 
+def test_a_call_that_finds_the_migration_blocked_fails_fast_and_a_later_one_migrates(monkeypatch):
+    """At the first use (the service started without its database) a blocked migration is tried once: the
+    call fails (503 upstream), the calls right behind it fail at once instead of each waiting for the lock,
+    and once the transaction ends and the pause is over a call migrates and is served."""
+    import psycopg
+
+    import service.db as dbmod
+
+    monkeypatch.setattr(dbmod, "MIGRATION_LOCK_TIMEOUT_S", 0.3)
+    with fresh_postgres() as pg:
+        _at_version_3(pg)
+        db = Database(pg)  # migrates before its first statement
+        with psycopg.connect(pg) as holder:
+            holder.execute("SELECT COUNT(*) FROM job_items").fetchone()
+            guard = threading.Timer(15, holder.close)
+            guard.start()
+            t0 = time.monotonic()
+            with pytest.raises(OperationalError, match="lock timeout"):
+                db.scalar("SELECT COUNT(*) FROM jobs")
+            first = time.monotonic() - t0
+            t0 = time.monotonic()
+            with pytest.raises(OperationalError, match="lock timeout"):
+                db.scalar("SELECT COUNT(*) FROM jobs")
+            assert time.monotonic() - t0 < 0.1 < first < 3  # one try, then no queueing behind the lock
+            guard.cancel()
+        time.sleep(0.35)
+        assert db.scalar("SELECT COUNT(*) FROM jobs") == 0 and db.version() == LATEST
+
+
 def test_a_postgres_migration_waits_out_a_short_transaction(monkeypatch):
     import psycopg
 
