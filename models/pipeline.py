@@ -307,7 +307,7 @@ def _extractive(runtime: Runtime, sentences: list[str], title: str | None, optio
         sentences, title=title, max_sentences=options.max_sentences,
         max_words=options.max_words or (10_000 if options.max_sentences else None),
     )
-    return as_excerpt([sentences[i] for i in chosen])
+    return as_excerpt([sentences[i] for i in chosen], list(chosen))
 
 
 def describe(checks: dict, most: int = 3) -> str:

@@ -1,5 +1,7 @@
 """Vietnamese sentence segmentation: hand-written expectations."""
 
+import unicodedata
+
 import pytest
 
 from models.text.segment import split_paragraphs, split_sentences, split_text, worth_translating
@@ -145,22 +147,31 @@ def test_as_excerpt_reads_as_one_text_in_the_articles_words():
     # a connective that answered the sentence before, in both the natural and the VietNews token style
     ("Tuy nhiên, giá xăng vẫn giảm mạnh từ chiều nay.", "Giá xăng vẫn giảm mạnh từ chiều nay."),
     ("Trong khi đó , nhiều người dân đổ xô đi mua xăng .", "Nhiều người dân đổ xô đi mua xăng ."),
-    # a day and month without a year, with the part of the day, the clock time and what goes with them
+    ("Chính vì vậy, nhiều hộ dân đã bỏ ruộng đi làm công nhân.", "Nhiều hộ dân đã bỏ ruộng đi làm công nhân."),
+    ("Chiều cùng ngày, lực lượng cứu hộ đã tìm thấy thi thể nạn nhân.",
+     "Lực lượng cứu hộ đã tìm thấy thi thể nạn nhân."),  # the day of a sentence the excerpt lacks
+    # a day and month without a year, with the part of the day and the weekday
     ("Chiều 16-5 , một lãnh đạo Phòng Cảnh sát kinh tế cho biết đã nhận văn bản .",
      "Một lãnh đạo Phòng Cảnh sát kinh tế cho biết đã nhận văn bản ."),
-    ("Khoảng 10h ngày 12/3 vừa qua, một vụ cháy lớn xảy ra tại chung cư Carina.",
-     "Một vụ cháy lớn xảy ra tại chung cư Carina."),
+    ("Tối ngày 16/5 , Công an huyện Hải Hà đã bắt giữ hai đối tượng .",
+     "Công an huyện Hải Hà đã bắt giữ hai đối tượng ."),
+    ("Sáng thứ Hai (6/2), Thủ tướng đã làm việc với lãnh đạo tỉnh Bình Dương.",
+     "Thủ tướng đã làm việc với lãnh đạo tỉnh Bình Dương."),
     ("Tối 22/7 (giờ địa phương), Tổng thống Mỹ phát biểu tại Nhà Trắng về thuế.",
      "Tổng thống Mỹ phát biểu tại Nhà Trắng về thuế."),
+    ("Hôm 26-12 ( giờ địa phương ) , quân đội Israel không kích dải Gaza .", "Quân đội Israel không kích dải Gaza ."),
     ("Ngày 20 tháng 11, ông Nguyễn Văn A được bổ nhiệm làm giám đốc sở.",
      "Ông Nguyễn Văn A được bổ nhiệm làm giám đốc sở."),
-    ("Sáng nay (16/7), áp thấp nhiệt đới đã mạnh lên thành bão số 3.", "Áp thấp nhiệt đới đã mạnh lên thành bão số 3."),
+    ("Sáng nay ( 10/12 ) , áp thấp nhiệt đới đã mạnh lên thành bão số 3 .",
+     "Áp thấp nhiệt đới đã mạnh lên thành bão số 3 ."),
     ("Mới đây, đội tuyển U23 Việt Nam đã có mặt tại Thường Châu.", "Đội tuyển U23 Việt Nam đã có mặt tại Thường Châu."),
-    # a connective goes even before what is to come; the date of it stays
-    ("Tuy nhiên, ngày 27-4, hai bên sẽ tổ chức giao lưu.", "Ngày 27-4, hai bên sẽ tổ chức giao lưu."),
-    # one after the other; the first letter after a quotation mark is the one upper-cased
+    # one after the other; the first letter after a quotation mark is the one upper-cased, a word cased
+    # inside is left as written
     ("Tuy nhiên, sáng 7/8, “chúng tôi không lùi bước”, ông Hùng nói với báo chí.",
      "“Chúng tôi không lùi bước”, ông Hùng nói với báo chí."),
+    ("Do đó, iPad 2 được bán với giá thấp hơn nhiều so với trước.", "iPad 2 được bán với giá thấp hơn nhiều so với trước."),
+    # a connective goes even before what is to come; the date of it stays
+    ("Tuy nhiên, ngày 27-4, hai bên sẽ tổ chức giao lưu.", "Ngày 27-4, hai bên sẽ tổ chức giao lưu."),
 ])
 def test_an_excerpt_drops_openers_that_point_outside_it(sentence, trimmed):
     from models.text.openers import trim_opener
@@ -168,24 +179,52 @@ def test_an_excerpt_drops_openers_that_point_outside_it(sentence, trimmed):
 
     assert trim_opener(sentence) == trimmed
     assert as_excerpt(["Giá vàng tăng.", sentence]) == ["Giá vàng tăng.", trimmed]
+    assert trim_opener(unicodedata.normalize("NFD", sentence)) == trimmed  # NFC, as past ingress
 
 
 @pytest.mark.parametrize("sentence", [
     "Ngày 12/3/2019, Bộ Y tế công bố năm ca mắc mới tại Hà Nội.",  # a date with its year is a fact
     "Ngày 20 tháng 11 năm 2018, ông A được bổ nhiệm làm giám đốc sở.",
+    "Ngày 16-5-2019 , một lãnh đạo Phòng Cảnh sát kinh tế cho biết đã nhận văn bản .",
+    "Khoảng 2h20 ngày 12/1, một xe khách lao xuống vực khiến 3 người chết.",  # the hour of a crash is a fact
     "Ngày 12/3 Bộ Y tế công bố 5 ca mắc mới, nâng tổng số lên 30 ca.",  # no opener: the clause is the sentence
+    # what is still to come: when it will happen is the news
+    "Ngày 27-4 , hai bên sẽ tổ chức các chương trình giao lưu văn hoá .",
+    "Sáng mai, đoàn đại biểu dự kiến đến thăm tỉnh Quảng Bình.",
+    "Ngày 1/7 tới, Luật Đất đai sửa đổi chính thức có hiệu lực thi hành.",
+    "Ngày mai, Quốc hội thảo luận về dự án Luật Đất đai sửa đổi.",
+    "Tối nay, trận chung kết diễn ra trên sân Mỹ Đình.",
+    "Ngày nay, với sự tiến bộ của y học, tỷ lệ tử vong đã giảm.",  # nowadays: a stance, not a date
     "Theo Reuters, Mỹ sẽ rút quân khỏi Syria trong tháng tới.",  # an attribution: the claim stays someone's
+    "Được biết, nghi phạm từng có hai tiền án về tội trộm cắp.",  # a hedge, likewise
     "Tại Hà Nội, giá xăng giảm mạnh từ chiều nay.",  # a place
+    "Tuy nhiên , con số chênh lệch không đáng kể \" – Quốc khai .",  # inside a quotation: someone's words
+    "Tuy nhiên, con số chênh lệch không đáng kể” – ông Quốc khai với cơ quan điều tra.",
+    # the opener does the sentence's work
+    "Ngày 31/10, tiếp tục có thêm nhiều nước tuyên bố ủng hộ nghị quyết.",
+    "Ngày 16/5, tức 2 ngày sau vụ cháy, cơ quan điều tra đã khởi tố vụ án.",
+    "Ngày 4-3, thượng tá A cho biết vào sáng cùng ngày đã bắt giữ hai đối tượng.",
+    # no word says it is a day: a fraction, a score
+    "1/3, số người được hỏi cho biết họ không hài lòng với dịch vụ.",
+    "2-1, Việt Nam vượt qua Thái Lan để giành quyền vào chung kết.",
     "Tuy nhiên, đây là lần đầu.",  # what would be left is too short to stand alone
     "Tuy nhiên giá xăng vẫn giảm mạnh từ chiều nay.",  # no comma: not an opener
-    "Ngày 16-5-2019 , một lãnh đạo Phòng Cảnh sát kinh tế cho biết đã nhận văn bản .",
-    "Ngày 27-4 , hai bên sẽ tổ chức các chương trình giao lưu văn hoá .",  # when it will happen is the news
-    "Sáng mai, đoàn đại biểu dự kiến đến thăm tỉnh Quảng Bình.",
 ])
 def test_an_excerpt_keeps_what_states_a_fact(sentence):
     from models.text.openers import trim_opener
 
     assert trim_opener(sentence) == sentence
+
+
+def test_a_connective_stays_when_the_excerpt_holds_the_sentence_it_answers():
+    from models.text.segment import as_excerpt
+
+    first = "Trước đây, Tiến Minh đã ba lần thắng tay vợt này."
+    second = "Tuy nhiên, trong lần gặp thứ tư, Tiến Minh đã để thua sau ba ván."
+    assert as_excerpt([first, second], [3, 4])[1] == second  # its article predecessor is in the excerpt
+    assert as_excerpt([first, second], [1, 4])[1] == "Trong lần gặp thứ tư, Tiến Minh đã để thua sau ba ván."
+    dated = "Sáng 7/8, Tiến Minh đã để thua tay vợt người Nhật sau ba ván đấu."
+    assert as_excerpt([first, dated], [3, 4])[1].startswith("Tiến Minh")  # a date without a year goes either way
 
 
 @pytest.mark.parametrize("unit, sent", [

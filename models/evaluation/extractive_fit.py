@@ -297,7 +297,7 @@ def score_prepared(summ: ExtractiveSummarizer, prepared: Sequence[dict], scores:
     for k, doc in enumerate(prepared):
         chosen = _choose(summ, doc, None if scores is None else scores[k])
         if served:
-            text = " ".join(as_excerpt([doc["sentences"][j] for j in chosen]))
+            text = " ".join(as_excerpt([doc["sentences"][j] for j in chosen], list(chosen)))
             toks, n = tokenize(text), len(text.split())
         else:
             toks, n = [t for j in chosen for t in doc["toks"][j]], sum(doc["nwords"][j] for j in chosen)

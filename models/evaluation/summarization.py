@@ -66,8 +66,9 @@ def extractive_fn(summarizer=None, use_title: bool = True, served: bool = True, 
 
     def fn(record: dict) -> str:
         sents = article_sentences(record)
-        picked = [sents[i] for i in summarizer.summarize(sents, record.get("title") if use_title else None, **kwargs)]
-        return " ".join(as_excerpt(picked) if served else picked)
+        chosen = list(summarizer.summarize(sents, record.get("title") if use_title else None, **kwargs))
+        picked = [sents[i] for i in chosen]
+        return " ".join(as_excerpt(picked, chosen) if served else picked)
     return fn
 
 
@@ -76,7 +77,8 @@ def lead_excerpt_fn(k: int) -> Callable[[dict], str]:
     from models.text.segment import as_excerpt
 
     def fn(record: dict) -> str:
-        return " ".join(as_excerpt(article_sentences(record)[:k]))
+        lead = article_sentences(record)[:k]
+        return " ".join(as_excerpt(lead, list(range(len(lead)))))
     fn.__name__ = f"lead_{k}_excerpt"
     return fn
 

@@ -307,15 +307,17 @@ def leading_headline(paragraphs: list[list[str]]) -> str | None:
 _OPENING_MARKER_RE = re.compile(rf"^(?:{_LIST_MARKER_RE.pattern}[.)]|[-–—•*+])\s+(?=\S)")
 
 
-def as_excerpt(sentences: list[str]) -> list[str]:
+def as_excerpt(sentences: list[str], positions: list[int] | None = None) -> list[str]:
     """Sentences picked out of an article, made to read as one text: a list marker opening one ("2. ", "b) ",
     "• ") goes (it numbered the article's list, not the excerpt), so does an opener that pointed outside the
     sentence ("Tuy nhiên,", "Chiều 16-5,": :func:`models.text.openers.trim_opener`), and one that ended at a
     line break without its stop (a subheading, a caption: "…tỉnh Bình Thuận") gets a full stop, so that it
-    does not run into the next one. The words are the article's own."""
+    does not run into the next one. The words are the article's own. ``positions``: the sentences' places in
+    the article; a sentence right after its article predecessor keeps the connective that answers it."""
     out = []
     for i, sentence in enumerate(sentences):
-        sentence = trim_opener(_OPENING_MARKER_RE.sub("", sentence.strip()))
+        follows = positions is not None and i > 0 and positions[i] == positions[i - 1] + 1
+        sentence = trim_opener(_OPENING_MARKER_RE.sub("", sentence.strip()), follows=follows)
         if i < len(sentences) - 1 and sentence and not ENDS_SENTENCE_RE.search(sentence):
             sentence += "."
         out.append(sentence)
