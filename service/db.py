@@ -40,9 +40,12 @@ log = logging.getLogger(__name__)
 
 DEFAULT_SQLITE = "var/tomtat.sqlite3"
 _LOCK_ID = 0x746F6D74  # "tomt": the advisory lock migrations hold on PostgreSQL
-# on PostgreSQL, how long a migration waits for a table's lock, and how many times it tries (Database.upgrade)
-MIGRATION_LOCK_TIMEOUT_S = 5.0
-MIGRATION_LOCK_TRIES = 4
+# on PostgreSQL, how long a migration waits for a table's lock (each wait stalls the table's other queries,
+# queued behind it), how many times start-up tries (Database.upgrade), and the longest pause between the
+# tries of calls (Database._ensure_migrated)
+MIGRATION_LOCK_TIMEOUT_S = 2.0
+MIGRATION_LOCK_TRIES = 5
+MIGRATION_PAUSE_MAX_S = 60.0
 
 
 class SchemaTooNew(RuntimeError):
@@ -255,7 +258,8 @@ class Database:
         self.skip_locked = " FOR UPDATE SKIP LOCKED" if pg else ""
         self._migrated = not migrate  # else migrated before the first statement (see _ensure_migrated)
         self._migrate_lock = threading.Lock()
-        self._blocked: tuple[float, OperationalError] | None = None  # the last lock timeout of a migration
+        # after a migration's lock timeout: (until when calls fail at once, timeouts in a row, statement, error)
+        self._blocked: tuple[float, int, str | None, BaseException | None] | None = None
 
     @classmethod
     def shared(cls, url: str) -> "Database":
@@ -314,21 +318,33 @@ class Database:
     def _ensure_migrated(self) -> None:
         """Migrate before the first use, not when opened: a service whose database is down starts, answers
         503 for what needs the database, and migrates once the server answers (the next call tries again).
-        A call is no place to wait out a table lock: it tries once, and for :data:`MIGRATION_LOCK_TIMEOUT_S`
-        after a lock timeout the calls behind it fail at once rather than queue for the lock one by one."""
-        if not self._migrated:
-            with self._migrate_lock:
-                if self._migrated:
-                    return
-                blocked = self._blocked
-                if blocked is not None and time.monotonic() - blocked[0] < MIGRATION_LOCK_TIMEOUT_S:
-                    raise blocked[1]
-                try:
-                    self.upgrade(tries=1)
-                except OperationalError as exc:
-                    self._blocked = (time.monotonic(), exc) if _lock_timed_out(exc) else None
-                    raise
-                self._blocked = None
+        A call is no place to wait out a table lock: it tries once, and after a lock timeout every call fails
+        at once (a fresh error each) until a pause is over; each timeout in a row doubles the pause
+        (:data:`MIGRATION_LOCK_TIMEOUT_S` up to :data:`MIGRATION_PAUSE_MAX_S`), so a long transaction does not
+        have the table stalled behind a queued migration every few seconds."""
+        if self._migrated:
+            return
+        self._raise_if_paused()
+        with self._migrate_lock:
+            if self._migrated:
+                return
+            self._raise_if_paused()
+            try:
+                self.upgrade(tries=1)
+            except OperationalError as exc:
+                if lock_timed_out(exc):
+                    streak = self._blocked[1] + 1 if self._blocked else 1
+                    pause = min(MIGRATION_PAUSE_MAX_S, MIGRATION_LOCK_TIMEOUT_S * 2 ** (streak - 1))
+                    self._blocked = (time.monotonic() + pause, streak, exc.statement, exc.orig)
+                else:
+                    self._blocked = None
+                raise
+            self._blocked = None
+
+    def _raise_if_paused(self) -> None:
+        blocked = self._blocked
+        if blocked is not None and time.monotonic() < blocked[0]:
+            raise OperationalError(blocked[2], None, blocked[3]) from None
 
     @contextmanager
     def tx(self) -> Iterator[Connection]:
@@ -399,16 +415,15 @@ class Database:
                         version = self._apply_next(conn)
                     except OperationalError as exc:
                         failed += 1
-                        if not _lock_timed_out(exc) or failed >= most:
-                            if _lock_timed_out(exc):
-                                log.error("database %s: a migration waited %.1f s for a table lock %d time(s); "
-                                          "a long transaction holds it (see pg_stat_activity)", self.display_url,
-                                          MIGRATION_LOCK_TIMEOUT_S, failed)
+                        if not lock_timed_out(exc) or failed >= most:
+                            if lock_timed_out(exc):
+                                log.error("database %s: a migration gave up after %d lock timeout(s) (%s); a "
+                                          "long transaction holds the lock (see pg_stat_activity)",
+                                          self.display_url, failed, _what_waited(exc))
                             raise
-                        log.warning("database %s: a migration waited %.1f s for a table lock that a running "
-                                    "transaction holds; trying again (%d of %d)", self.display_url,
-                                    MIGRATION_LOCK_TIMEOUT_S, failed + 1, most)
-                        time.sleep(min(MIGRATION_LOCK_TIMEOUT_S, 0.5 * 2 ** failed))
+                        log.warning("database %s: a migration's lock wait timed out (%s); trying again (%d of %d)",
+                                    self.display_url, _what_waited(exc), failed + 1, most)
+                        time.sleep(min(8.0, 0.5 * 2 ** failed))
                         continue
                     if version is None:
                         break
@@ -452,9 +467,18 @@ class Database:
         return migration.version
 
 
-def _lock_timed_out(exc: OperationalError) -> bool:
-    """PostgreSQL's lock_not_available (55P03): a statement's wait for a lock ran past lock_timeout."""
+def lock_timed_out(exc: BaseException) -> bool:
+    """PostgreSQL's lock_not_available (55P03): a statement's wait for a lock ran past lock_timeout (the
+    database answers; a long transaction holds what a migration needs)."""
     return getattr(getattr(exc, "orig", None), "sqlstate", None) == "55P03"
+
+
+def _what_waited(exc: OperationalError) -> str:
+    """Which lock a timed-out migration waited for: another replica's (the advisory lock, under a
+    lock_timeout the role or database sets) or a table's (ours: MIGRATION_LOCK_TIMEOUT_S)."""
+    if "pg_advisory" in (exc.statement or ""):
+        return "for the migration lock another replica holds, under the role's or database's lock_timeout"
+    return f"{MIGRATION_LOCK_TIMEOUT_S:.1f} s for a table lock"
 
 
 def _wal(cursor, seconds: float = 30.0) -> None:

@@ -336,11 +336,16 @@ def test_a_postgres_migration_behind_a_long_transaction_gives_up_without_stallin
             holder.execute("SELECT COUNT(*) FROM job_items").fetchone()
             guard = threading.Timer(15, holder.close)  # a migration that would wait for ever fails, not hangs
             guard.start()
-            waited = []
+            waited, saw_alter_waiting = [], []
 
-            def replica_reads():  # while the migration tries: a query of the table queued behind it
-                time.sleep(0.1)
+            def replica_reads():  # once the migration's ALTER waits for its lock: a query queued behind it
                 with psycopg.connect(pg, autocommit=True) as other:
+                    deadline = time.monotonic() + 5
+                    while time.monotonic() < deadline and not other.execute(
+                            "SELECT COUNT(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+                            "WHERE c.relname = 'job_items' AND NOT l.granted").fetchone()[0]:
+                        time.sleep(0.01)
+                    saw_alter_waiting.append(time.monotonic() < deadline)
                     t0 = time.monotonic()
                     other.execute("SELECT COUNT(*) FROM job_items").fetchone()
                     waited.append(time.monotonic() - t0)
@@ -353,7 +358,7 @@ def test_a_postgres_migration_behind_a_long_transaction_gives_up_without_stallin
             gave_up_after = time.monotonic() - t0
             reader.join()
             assert gave_up_after < 5  # two tries of 0.3 s and a pause, not the transaction's length
-            assert waited and waited[0] < 1.5
+            assert saw_alter_waiting == [True] and waited[0] < 1.5  # queued behind the ALTER, not for long
             assert Database(pg, migrate=False).version() == 3  # nothing half done
             guard.cancel()
         assert Database(pg, migrate=False).upgrade() == [4]  # the transaction ended: the next try migrates
@@ -362,7 +367,8 @@ def test_a_postgres_migration_behind_a_long_transaction_gives_up_without_stallin
 def test_a_call_that_finds_the_migration_blocked_fails_fast_and_a_later_one_migrates(monkeypatch):
     """At the first use (the service started without its database) a blocked migration is tried once: the
     call fails (503 upstream), the calls right behind it fail at once instead of each waiting for the lock,
-    and once the transaction ends and the pause is over a call migrates and is served."""
+    the pause doubles with each timeout in a row, and once the transaction ends and the pause is over a call
+    migrates and is served."""
     import psycopg
 
     import service.db as dbmod
@@ -375,16 +381,22 @@ def test_a_call_that_finds_the_migration_blocked_fails_fast_and_a_later_one_migr
             holder.execute("SELECT COUNT(*) FROM job_items").fetchone()
             guard = threading.Timer(15, holder.close)
             guard.start()
-            t0 = time.monotonic()
-            with pytest.raises(OperationalError, match="lock timeout"):
-                db.scalar("SELECT COUNT(*) FROM jobs")
-            first = time.monotonic() - t0
-            t0 = time.monotonic()
-            with pytest.raises(OperationalError, match="lock timeout"):
-                db.scalar("SELECT COUNT(*) FROM jobs")
-            assert time.monotonic() - t0 < 0.1 < first < 3  # one try, then no queueing behind the lock
+            def timed_failure() -> tuple[float, BaseException]:
+                t0 = time.monotonic()
+                with pytest.raises(OperationalError, match="lock timeout") as failed:
+                    db.scalar("SELECT COUNT(*) FROM jobs")
+                return time.monotonic() - t0, failed.value
+
+            first, error = timed_failure()
+            fast, again = timed_failure()
+            assert fast < 0.1 < first < 1.2  # one try (two are 0.6 s + a 1 s pause), then none
+            assert again is not error  # each call its own error, not one traceback grown by every raise
+            time.sleep(0.35)  # the first pause (MIGRATION_LOCK_TIMEOUT_S) is over: the next call tries …
+            assert timed_failure()[0] > 0.25
+            time.sleep(0.35)  # … and the pause after a second timeout in a row is twice as long
+            assert timed_failure()[0] < 0.1
             guard.cancel()
-        time.sleep(0.35)
+        time.sleep(0.3)
         assert db.scalar("SELECT COUNT(*) FROM jobs") == 0 and db.version() == LATEST
 
 
