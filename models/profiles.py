@@ -63,6 +63,8 @@ class ModelProfile:
     # when it is the only such profile of the family; the en→vi profiles say False, so a bare Marian or
     # mBART directory keeps meaning the vi→en model it meant before they existed
     infer_from_family: bool = True
+    # set by ``toward``: the fields above name the direction it was turned to, even when they are defaults
+    _turned: bool = field(default=False, repr=False, compare=False)
 
     def __post_init__(self):
         # a model of several directions states them once, in ``directions``: the first is its default pair,
@@ -70,11 +72,12 @@ class ModelProfile:
         if not self.directions:
             return
         mine = (self.source, self.target, self.input_prefix, self.output_prefix)
-        if mine == ("vi", "vi", "", ""):
+        served = {(d.source, d.target, d.input_prefix, d.output_prefix) for d in self.directions}
+        if mine == ("vi", "vi", "", "") and not self._turned:
             first = self.directions[0]
             for name in ("source", "target", "input_prefix", "output_prefix"):
                 object.__setattr__(self, name, getattr(first, name))
-        elif mine not in {(d.source, d.target, d.input_prefix, d.output_prefix) for d in self.directions}:
+        elif mine not in served:
             raise ValueError(f"{self.id}: source, target and prefixes {mine} are none of its directions; "
                              "state the pairs in `directions` only")
 
@@ -91,7 +94,7 @@ class ModelProfile:
                         (self.source, self.target, self.input_prefix, self.output_prefix):
                     return self
                 return replace(self, source=d.source, target=d.target, input_prefix=d.input_prefix,
-                               output_prefix=d.output_prefix)
+                               output_prefix=d.output_prefix, _turned=True)
         served = ", ".join(f"{d.source}→{d.target}" for d in self.pairs)
         raise ProfileError(f"{self.id} does not translate {source}→{target}; it serves {served}")
 

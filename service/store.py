@@ -171,6 +171,7 @@ class JobStore:
                                              {"id": row["id"], **params}).first() is None:
                 # the key's job is past its retention, purged or not yet: it is gone, the key is free again
                 db.execute(text("DELETE FROM job_items WHERE job_id = :id"), {"id": row["id"]})
+                db.execute(text("DELETE FROM documents WHERE job_id = :id"), {"id": row["id"]})
                 db.execute(text("DELETE FROM jobs WHERE id = :id"), {"id": row["id"]})
                 return None
             if req_hash and row["request_hash"] and row["request_hash"] != req_hash:

@@ -283,6 +283,10 @@ def test_a_profile_of_several_directions_states_them_once():
     toward = envit5.toward("en", "vi")
     assert (toward.source, toward.target, toward.input_prefix, toward.output_prefix) == ("en", "vi", "en: ", "vi: ")
     both = (Direction("vi", "en", "vi: ", "en: "), Direction("en", "vi", "en: ", "vi: "))
+    # a direction that is the fields' defaults (vi→vi, no prefixes) is not mistaken for "unset"
+    normalizer = ModelProfile(id="x/n", family="t5", task="translation", license="MIT", description="",
+                              directions=(Direction("vi", "en", "vi: ", "en: "), Direction("vi", "vi")))
+    assert normalizer.toward("vi", "vi").target == "vi" and normalizer.target == "en"
     with pytest.raises(ValueError, match="none of its directions"):
         ModelProfile(id="x/y", family="t5", task="translation", license="MIT", description="", target="en",
                      input_prefix="vi: ", output_prefix="vi: ", directions=both)
