@@ -269,6 +269,28 @@ def test_finished_jobs_are_purged_after_their_retention(url):
     assert s.create_job(records(1), {}, idempotency_key="K")[1] is True
 
 
+def test_a_job_that_goes_takes_its_document_files_with_it(url):
+    """Purged, or replaced when its expired idempotency key is posted again: the job's files go in the same
+    transaction (no orphan left for the next scan)."""
+    from service.documents import DocumentStore
+
+    s, files = store(url, retention_s=0.2), DocumentStore(url)
+
+    def finished_job_with_a_file(key: str) -> tuple[str, str]:
+        job_id, _ = s.create_job(records(1, key), {}, idempotency_key=key)
+        file_id = files.save("anonymous", "source", "bai.txt", "text/plain", b"Bai bao.", job_id=job_id)
+        assert s.complete(s.claim("w"), "w", {"id": f"{key}0"})
+        return job_id, file_id
+
+    purged, purged_file = finished_job_with_a_file("P")
+    replaced, replaced_file = finished_job_with_a_file("R")
+    time.sleep(0.3)
+    assert s.create_job(records(1), {}, idempotency_key="R")[1] is True  # the expired key's job is replaced
+    assert files.get(replaced_file) is None and files.get(purged_file) is not None
+    assert s.purge_expired() == 1
+    assert files.get(purged_file) is None and files.purge() == 0
+
+
 def test_tenants_take_turns(url):
     s = store(url)
     s.create_job(records(5, "big"), {}, tenant="key:big")
