@@ -66,6 +66,7 @@ NEXT_ORDER = ("SELECT COALESCE(MAX(done_order), 0) + 1 FROM job_items WHERE job_
               "AND done_order IS NOT NULL")
 FINAL = ("done", "failed", "cancelled")
 OPTIONS_KEPT = 16  # jobs whose parsed options a store keeps (``JobStore._job_options``; a few MB each at most)
+PURGE_MOST_BYTES = 64 * 2**20  # document files one purge transaction deletes at most (beyond one job's own)
 
 
 class IdempotencyConflict(Exception):
@@ -441,10 +442,11 @@ class JobStore:
                 moved += cur.rowcount
         return moved
 
-    def purge_expired(self, batch: int = 50) -> int:
+    def purge_expired(self, batch: int = 50, most_bytes: int = PURGE_MOST_BYTES) -> int:
         """Delete the finished jobs (and their items, results, idempotency keys and document files) older than
-        the retention → how many jobs; a few jobs per transaction, so that workers and writers are not held up.
-        (``DocumentStore.purge`` still removes a file whose job went some other way.)"""
+        the retention → how many jobs; a few jobs per transaction, and files of at most ``most_bytes`` (one
+        job's, however large, at least), so that workers and writers are not held up. (``DocumentStore.purge``
+        still removes a file whose job went some other way.)"""
         if self.retention_s <= 0:
             return 0
         cutoff = time.time() - self.retention_s
@@ -456,12 +458,28 @@ class JobStore:
                     "('done', 'failed', 'cancelled') LIMIT :n"), {"cutoff": cutoff, "n": batch})]
                 if not ids:
                     return purged
+                ids = self._within_bytes(db, ids, most_bytes)
                 params = {f"j{n}": job_id for n, job_id in enumerate(ids)}
                 marks = ", ".join(f":{name}" for name in params)
                 db.execute(text(f"DELETE FROM job_items WHERE job_id IN ({marks})"), params)
                 db.execute(text(f"DELETE FROM documents WHERE job_id IN ({marks})"), params)
                 db.execute(text(f"DELETE FROM jobs WHERE id IN ({marks})"), params)
             purged += len(ids)
+
+    @staticmethod
+    def _within_bytes(db, ids: list[str], most_bytes: int) -> list[str]:
+        """The first of ``ids`` whose document files add up to at most ``most_bytes`` (the first job always)."""
+        params = {f"j{n}": job_id for n, job_id in enumerate(ids)}
+        marks = ", ".join(f":{name}" for name in params)
+        sizes = dict(db.execute(text(f"SELECT job_id, SUM(size) FROM documents WHERE job_id IN ({marks}) "
+                                     "GROUP BY job_id"), params).all())
+        kept, total = [], 0
+        for job_id in ids:
+            total += int(sizes.get(job_id) or 0)
+            if kept and total > most_bytes:
+                break
+            kept.append(job_id)
+        return kept
 
     def has_work(self) -> bool:
         with self.db.read() as db:

@@ -291,6 +291,34 @@ def test_a_job_that_goes_takes_its_document_files_with_it(url):
     assert files.get(purged_file) is None and files.purge() == 0
 
 
+def test_a_purge_deletes_a_bounded_size_of_files_per_transaction(url):
+    """Document jobs hold megabytes each: one purge transaction takes as many jobs as fit the byte budget
+    (one job at least, however large), so the writers it holds up wait for a bounded delete."""
+    from service.documents import DocumentStore
+
+    s, files = store(url, retention_s=0.2), DocumentStore(url)
+    sizes = [3000, 500, 500, 2500, 100]
+    for n, size in enumerate(sizes):
+        job_id, _ = s.create_job(records(1, f"d{n}"), {})
+        files.save("anonymous", "source", "bai.txt", "text/plain", b"x" * size, job_id=job_id)
+        assert s.complete(s.claim("w"), "w", {"id": f"d{n}0"})
+    time.sleep(0.3)
+    transactions = []
+    real_tx = s.db.tx
+
+    def counted_tx():
+        transactions.append(1)
+        return real_tx()
+
+    s.db.tx = counted_tx
+    assert s.purge_expired(most_bytes=1000) == len(sizes)  # every job purged …
+    # … in whatever order the SELECT gives: 3000 and 2500 each alone, the three small ones (1100) in two,
+    # and one that finds nothing left; without the budget it is one and the empty one
+    assert len(transactions) >= 5
+    with s.db.read() as conn:
+        assert conn.execute(text("SELECT COUNT(*) FROM documents")).scalar() == 0
+
+
 def test_tenants_take_turns(url):
     s = store(url)
     s.create_job(records(5, "big"), {}, tenant="key:big")
