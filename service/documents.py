@@ -87,13 +87,19 @@ class DocumentStore:
         out["data"] = bytes(out["data"])  # memoryview on PostgreSQL
         return out
 
-    def purge(self) -> int:
-        """Remove expired files and the files of purged jobs → how many."""
-        with self.db.tx() as conn:
-            gone = conn.execute(text("DELETE FROM documents WHERE expires_at IS NOT NULL AND expires_at < :now"),
-                                {"now": time.time()}).rowcount
-            gone += conn.execute(text("DELETE FROM documents WHERE job_id IS NOT NULL AND NOT EXISTS "
-                                      "(SELECT 1 FROM jobs WHERE jobs.id = documents.job_id)")).rowcount
+    def purge(self, batch: int = 16) -> int:
+        """Remove expired files and the files of jobs gone without them → how many; ``batch`` files per
+        transaction (each up to the upload limit), so that writers wait for a bounded delete, not a scan's."""
+        now, gone = time.time(), 0
+        for where in ("d.expires_at IS NOT NULL AND d.expires_at < :now",
+                      "d.job_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM jobs WHERE jobs.id = d.job_id)"):
+            while True:
+                with self.db.tx() as conn:
+                    n = conn.execute(text(f"DELETE FROM documents WHERE id IN (SELECT d.id FROM documents d "
+                                          f"WHERE {where} LIMIT :n)"), {"now": now, "n": batch}).rowcount
+                gone += n
+                if n < batch:
+                    break
         return gone
 
 

@@ -319,6 +319,29 @@ def test_a_purge_deletes_a_bounded_size_of_files_per_transaction(url):
         assert conn.execute(text("SELECT COUNT(*) FROM documents")).scalar() == 0
 
 
+def test_expired_and_orphaned_files_are_removed_a_few_per_transaction(url):
+    from service.documents import DocumentStore
+
+    files = DocumentStore(url)
+    past = time.time() - 1
+    expired = [files.save("anonymous", "translation", f"b{n}.txt", "text/plain", b"x", expires_at=past)
+               for n in range(5)]
+    kept = files.save("anonymous", "translation", "new.txt", "text/plain", b"x", expires_at=time.time() + 3600)
+    orphans = [files.save("anonymous", "source", f"o{n}.txt", "text/plain", b"x", job_id=f"gone-{n}")
+               for n in range(3)]
+    transactions = []
+    real_tx = files.db.tx
+
+    def counted_tx():
+        transactions.append(1)
+        return real_tx()
+
+    files.db.tx = counted_tx
+    assert files.purge(batch=2) == 8
+    assert len(transactions) == 5  # 2 + 2 + 1 expired, 2 + 1 orphans: never all eight at once
+    assert all(files.get(f) is None for f in expired + orphans) and files.get(kept) is not None
+
+
 def test_tenants_take_turns(url):
     s = store(url)
     s.create_job(records(5, "big"), {}, tenant="key:big")
