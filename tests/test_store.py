@@ -27,6 +27,19 @@ def url(database):
     return database
 
 
+def count_transactions(db: Database) -> list[int]:
+    """A list that grows by one at each ``db.tx()`` from now on."""
+    opened: list[int] = []
+    real_tx = db.tx
+
+    def counted():
+        opened.append(1)
+        return real_tx()
+
+    db.tx = counted
+    return opened
+
+
 def records(n: int, prefix: str = "a") -> list[tuple[str, str]]:
     return [(f"{prefix}{i}", json.dumps({"id": f"{prefix}{i}", "text": f"Bài {i}."})) for i in range(n)]
 
@@ -303,14 +316,7 @@ def test_a_purge_deletes_a_bounded_size_of_files_per_transaction(url):
         files.save("anonymous", "source", "bai.txt", "text/plain", b"x" * size, job_id=job_id)
         assert s.complete(s.claim("w"), "w", {"id": f"d{n}0"})
     time.sleep(0.3)
-    transactions = []
-    real_tx = s.db.tx
-
-    def counted_tx():
-        transactions.append(1)
-        return real_tx()
-
-    s.db.tx = counted_tx
+    transactions = count_transactions(s.db)
     assert s.purge_expired(most_bytes=1000) == len(sizes)  # every job purged …
     # … in whatever order the SELECT gives: 3000 and 2500 each alone, the three small ones (1100) in two,
     # and one that finds nothing left; without the budget it is one and the empty one
@@ -329,14 +335,7 @@ def test_expired_and_orphaned_files_are_removed_a_few_per_transaction(url):
     kept = files.save("anonymous", "translation", "new.txt", "text/plain", b"x", expires_at=time.time() + 3600)
     orphans = [files.save("anonymous", "source", f"o{n}.txt", "text/plain", b"x", job_id=f"gone-{n}")
                for n in range(3)]
-    transactions = []
-    real_tx = files.db.tx
-
-    def counted_tx():
-        transactions.append(1)
-        return real_tx()
-
-    files.db.tx = counted_tx
+    transactions = count_transactions(files.db)
     assert files.purge(batch=2) == 8
     assert len(transactions) == 5  # 2 + 2 + 1 expired, 2 + 1 orphans: never all eight at once
     assert all(files.get(f) is None for f in expired + orphans) and files.get(kept) is not None
