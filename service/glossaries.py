@@ -14,7 +14,6 @@ import csv
 import io
 import json
 import re
-import threading
 import time
 from dataclasses import dataclass
 
@@ -24,7 +23,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from models.errors import InputError
-from models.glossary import LIMITS, Glossary, parse_table
+from models.cache import Lru
+from models.glossary import LIMITS, MOST_BUILT_CHARS, Glossary, built_chars, parse_table
 from models.glossary import built as built_glossary
 
 from .auth import tenant
@@ -92,8 +92,8 @@ class GlossaryStore:
 
     def __init__(self, database: str | Database):
         self.db = database if isinstance(database, Database) else Database.shared(str(database))
-        self._built: dict[tuple[str, str, float], Glossary] = {}
-        self._lock = threading.Lock()
+        # (tenant, name, version) -> the glossary built for matching, bounded by its terms' characters
+        self._built = Lru(MOST_BUILT_CHARS, weigh=built_chars)
 
     @staticmethod
     def _record(row) -> StoredGlossary:
@@ -154,19 +154,13 @@ class GlossaryStore:
                                    {"t": owner, "n": name}).scalar()
         if version is None:
             return None
-        key = (owner, name, version)
-        with self._lock:
-            built = self._built.get(key)
+        built = self._built.get((owner, name, version))
         if built is None:
             stored = self.get(owner, name)
             if stored is None:  # deleted in between
                 return None
-            key = (owner, name, stored.updated_at)
             built = Glossary(stored.entries, stored.source, stored.target)
-            with self._lock:
-                if len(self._built) > 256:
-                    self._built.clear()
-                self._built[key] = built
+            self._built.put((owner, name, stored.updated_at), built)
         return built
 
 
