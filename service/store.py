@@ -106,6 +106,12 @@ def request_hash(*parts: bytes | str) -> str:
     return digest.hexdigest()
 
 
+def _in(values, prefix: str = "v") -> tuple[str, dict]:
+    """``IN (…)``'s placeholders for ``values`` and their parameters: ``(":v0, :v1", {"v0": …, "v1": …})``."""
+    params = {f"{prefix}{n}": value for n, value in enumerate(values)}
+    return ", ".join(f":{name}" for name in params), params
+
+
 class JobStore:
     """Jobs and items in ``database`` (a URL, a SQLite path, or an open :class:`Database`)."""
 
@@ -171,9 +177,7 @@ class JobStore:
             if self.retention_s > 0 and db.execute(text(f"SELECT 1 FROM jobs WHERE id = :id AND {visible}"),
                                              {"id": row["id"], **params}).first() is None:
                 # the key's job is past its retention, purged or not yet: it is gone, the key is free again
-                db.execute(text("DELETE FROM job_items WHERE job_id = :id"), {"id": row["id"]})
-                db.execute(text("DELETE FROM documents WHERE job_id = :id"), {"id": row["id"]})
-                db.execute(text("DELETE FROM jobs WHERE id = :id"), {"id": row["id"]})
+                self._delete_jobs(db, [row["id"]])
                 return None
             if req_hash and row["request_hash"] and row["request_hash"] != req_hash:
                 raise IdempotencyConflict(row["id"])
@@ -238,14 +242,17 @@ class JobStore:
         """The job ``job_id`` of ``tenant`` (None for another tenant's job: the same as no job)."""
         visible, params = self._visible()
         with self.db.read() as db:
-            kept = self._options.get(job_id)  # a job being claimed: its options are not read again for each poll
+            kept = self._options.get(job_id)  # a job's options never change: read and parsed once
             job = db.execute(text("SELECT id, status, total, error, created_at, started_at, finished_at, updated_at"
                                   f"{'' if kept is not None else ', options'} FROM jobs "
                                   f"WHERE id = :id AND tenant = :tenant AND {visible}"),
                              {"id": job_id, "tenant": tenant, **params}).mappings().first()
             if job is None:
                 return None
-            options = kept if kept is not None else json.loads(job["options"])
+            options = kept
+            if options is None:  # kept from now on: a status polled every second parses it once
+                options = json.loads(job["options"])
+                self._options.put(job_id, options)
             counts = {status: 0 for status in ("queued", "running", "done", "failed", "cancelled")}
             partial = 0.0  # how far the running items are, where they say (report_progress)
             for status, n, part in db.execute(text("SELECT status, COUNT(*), SUM(progress) FROM job_items "
@@ -407,9 +414,9 @@ class JobStore:
         if item_ids is not None:
             if not item_ids:
                 return 0
-            marks = ", ".join(f":i{n}" for n in range(len(item_ids)))
+            marks, ids = _in(item_ids, "i")
             sql += f" AND item_id IN ({marks})"
-            params |= {f"i{n}": item_id for n, item_id in enumerate(item_ids)}
+            params |= ids
         with self.db.tx() as db:
             self._no_flush(db)
             return db.execute(text(sql), params).rowcount
@@ -459,18 +466,22 @@ class JobStore:
                 if not ids:
                     return purged
                 ids = self._within_bytes(db, ids, most_bytes)
-                params = {f"j{n}": job_id for n, job_id in enumerate(ids)}
-                marks = ", ".join(f":{name}" for name in params)
-                db.execute(text(f"DELETE FROM job_items WHERE job_id IN ({marks})"), params)
-                db.execute(text(f"DELETE FROM documents WHERE job_id IN ({marks})"), params)
-                db.execute(text(f"DELETE FROM jobs WHERE id IN ({marks})"), params)
+                self._delete_jobs(db, ids)
             purged += len(ids)
 
     @staticmethod
-    def _within_bytes(db, ids: list[str], most_bytes: int) -> list[str]:
+    def _delete_jobs(db: Connection, ids: list[str]) -> None:
+        """Jobs and all that is theirs: items (with their results and progress), document files, the row
+        (and with it the idempotency key)."""
+        marks, params = _in(ids, "j")
+        db.execute(text(f"DELETE FROM job_items WHERE job_id IN ({marks})"), params)
+        db.execute(text(f"DELETE FROM documents WHERE job_id IN ({marks})"), params)
+        db.execute(text(f"DELETE FROM jobs WHERE id IN ({marks})"), params)
+
+    @staticmethod
+    def _within_bytes(db: Connection, ids: list[str], most_bytes: int) -> list[str]:
         """The first of ``ids`` whose document files add up to at most ``most_bytes`` (the first job always)."""
-        params = {f"j{n}": job_id for n, job_id in enumerate(ids)}
-        marks = ", ".join(f":{name}" for name in params)
+        marks, params = _in(ids, "j")
         sizes = dict(db.execute(text(f"SELECT job_id, SUM(size) FROM documents WHERE job_id IN ({marks}) "
                                      "GROUP BY job_id"), params).all())
         kept, total = [], 0

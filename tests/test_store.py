@@ -213,6 +213,8 @@ def test_a_job_s_options_are_read_once_and_each_job_keeps_its_own(url, monkeypat
     assert len(s._options) == 2
     # a status shows the options whether the store keeps them (a job being claimed) or reads them
     assert [s.get_job(j)["options"].get("n") for j in jobs] == [None, 1, 2, 3] and s.get_job(jobs[0])["options"] == big
+    polls = [s.get_job(jobs[1])["options"] for _ in range(3)]  # one that no claim keeps now
+    assert polls[0] is polls[2] and polls[0]["n"] == 1  # a polled job's options are parsed once, then kept
 
 
 def test_release_gives_the_item_back(url):
