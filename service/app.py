@@ -50,20 +50,15 @@ def migrate_at_start(settings: Settings) -> None:
     migrated at its first use. A database migrated by a newer release stops the start with what to do."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from .db import BadDatabaseURL, Database, SchemaTooNew, describe, lock_timed_out, redact
+    from .db import BadDatabaseURL, Database, SchemaTooNew, describe, redact
 
     try:
         Database.shared(settings.database).upgrade()
     except (SchemaTooNew, BadDatabaseURL) as exc:
         raise SystemExit(f"tomtat: {exc}") from None
-    except SQLAlchemyError as exc:
-        if lock_timed_out(exc):
-            logging.getLogger(__name__).warning(
-                "database %s: its migration could not have a lock that a long transaction holds; serving "
-                "without the database, and migrating at a later call", redact(settings.database))
-        else:
-            logging.getLogger(__name__).warning("database %s unavailable at start-up (%s); serving without it "
-                                                "until it answers", redact(settings.database), describe(exc))
+    except SQLAlchemyError as exc:  # down, or its migration given up on a lock (db.py logged which)
+        logging.getLogger(__name__).warning("database %s not ready at start-up (%s); serving without it, and "
+                                            "trying again at a later call", redact(settings.database), describe(exc))
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> Flask:

@@ -258,8 +258,8 @@ class Database:
         self.skip_locked = " FOR UPDATE SKIP LOCKED" if pg else ""
         self._migrated = not migrate  # else migrated before the first statement (see _ensure_migrated)
         self._migrate_lock = threading.Lock()
-        # after a migration's lock timeout: (until when calls fail at once, timeouts in a row, statement, error)
-        self._blocked: tuple[float, int, str | None, BaseException | None] | None = None
+        # after a migration's lock timeout: (until when calls fail at once, timeouts in a row, the error)
+        self._blocked: tuple[float, int, OperationalError] | None = None
 
     @classmethod
     def shared(cls, url: str) -> "Database":
@@ -332,10 +332,10 @@ class Database:
             try:
                 self.upgrade(tries=1)
             except OperationalError as exc:
-                if lock_timed_out(exc):
+                if _lock_timed_out(exc):
                     streak = self._blocked[1] + 1 if self._blocked else 1
-                    pause = min(MIGRATION_PAUSE_MAX_S, MIGRATION_LOCK_TIMEOUT_S * 2 ** (streak - 1))
-                    self._blocked = (time.monotonic() + pause, streak, exc.statement, exc.orig)
+                    pause = _backoff(streak, MIGRATION_LOCK_TIMEOUT_S, MIGRATION_PAUSE_MAX_S)
+                    self._blocked = (time.monotonic() + pause, streak, exc)
                 else:
                     self._blocked = None
                 raise
@@ -344,7 +344,7 @@ class Database:
     def _raise_if_paused(self) -> None:
         blocked = self._blocked
         if blocked is not None and time.monotonic() < blocked[0]:
-            raise OperationalError(blocked[2], None, blocked[3]) from None
+            raise OperationalError(blocked[2].statement, None, blocked[2].orig) from None  # a fresh one each
 
     @contextmanager
     def tx(self) -> Iterator[Connection]:
@@ -415,15 +415,15 @@ class Database:
                         version = self._apply_next(conn)
                     except OperationalError as exc:
                         failed += 1
-                        if not lock_timed_out(exc) or failed >= most:
-                            if lock_timed_out(exc):
+                        if not _lock_timed_out(exc) or failed >= most:
+                            if _lock_timed_out(exc):
                                 log.error("database %s: a migration gave up after %d lock timeout(s) (%s); a "
                                           "long transaction holds the lock (see pg_stat_activity)",
                                           self.display_url, failed, _what_waited(exc))
                             raise
                         log.warning("database %s: a migration's lock wait timed out (%s); trying again (%d of %d)",
                                     self.display_url, _what_waited(exc), failed + 1, most)
-                        time.sleep(min(8.0, 0.5 * 2 ** failed))
+                        time.sleep(_backoff(failed, 1.0, 8.0))
                         continue
                     if version is None:
                         break
@@ -467,7 +467,12 @@ class Database:
         return migration.version
 
 
-def lock_timed_out(exc: BaseException) -> bool:
+def _backoff(streak: int, first: float, most: float) -> float:
+    """The wait after ``streak`` failures in a row: ``first``, doubling, at most ``most``."""
+    return min(most, first * 2 ** (streak - 1))
+
+
+def _lock_timed_out(exc: BaseException) -> bool:
     """PostgreSQL's lock_not_available (55P03): a statement's wait for a lock ran past lock_timeout (the
     database answers; a long transaction holds what a migration needs)."""
     return getattr(getattr(exc, "orig", None), "sqlstate", None) == "55P03"
