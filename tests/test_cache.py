@@ -109,5 +109,7 @@ def test_lru_keeps_what_was_used_last_within_its_size():
     assert lru.get("b") is None and lru.get("a") == lru.get("c") == "xxxx" and len(lru) == 2
     lru.put("a", "x")  # replaced: its weight is the new one (5 in all), nothing else goes
     assert len(lru) == 2 and lru.get("c") == "xxxx"
+    lru.put("d", "xxxx")  # 9 in all: fits only if "a" weighs 1 now, not 1 + its old 4
+    assert len(lru) == 3 and lru.get("a") == "x"
     lru.put("big", "x" * 50)  # over the size alone: kept, everything older goes
     assert lru.get("big") and len(lru) == 1

@@ -158,18 +158,33 @@ def test_cli_eval_summarize_lead(tmp_path, capsys):
 
 
 def test_the_extractive_score_is_of_the_summary_the_service_returns():
-    """The evaluation renders the chosen sentences the way the pipeline does (``as_excerpt``): an opener that
-    pointed outside the sentence is not scored, since no user gets it."""
-    from models.extractive import ExtractiveSummarizer
-    from models.text.segment import as_excerpt
+    """The evaluation scores what the pipeline returns for the same sentences: an opener that pointed outside
+    the sentence is not scored, since no user gets it; the sentences as chosen are the other rendering."""
+    from models.pipeline import SummaryOptions, _extractive
+    from models.runtime import Runtime
 
     rec = {"id": "o1", "title": "Giá xăng giảm mạnh",
            "article": "Chiều 16-5 , giá xăng giảm mạnh theo quyết định của liên Bộ Công Thương - Tài chính .\n"
                       "Tuy nhiên , nhiều cây xăng vẫn bán theo giá cũ trong buổi chiều .",
            "summary": "Giá xăng giảm mạnh theo quyết định của liên Bộ ."}
     sentences = rec["article"].split("\n")
-    chosen = ExtractiveSummarizer().summarize(sentences, rec["title"])
     summary = extractive_fn()(rec)
-    assert summary == " ".join(as_excerpt([sentences[i] for i in chosen], chosen))
+    served = _extractive(Runtime(), sentences, rec["title"], SummaryOptions(method="extractive"))
+    assert summary == " ".join(served)  # what the service returns for the same sentences
     assert summary.startswith("Giá xăng giảm mạnh") and "Chiều 16-5" not in summary
     assert extractive_fn(served=False)(rec).startswith("Chiều 16-5")  # the sentences as they stand
+
+
+def test_extractive_fit_evaluate_scores_both_renderings():
+    """``python -m models.evaluation.extractive_fit evaluate``: the chosen sentences as they stand, and as the
+    service returns them; a trimmed date opener makes the served summary shorter and closer to the lead."""
+    from models.evaluation.extractive_fit import evaluate
+
+    rec = {"id": "e1", "title": "Giá xăng giảm mạnh",
+           "article": "Chiều 16-5 , giá xăng giảm mạnh theo quyết định của liên Bộ Công Thương - Tài chính .\n"
+                      "Nhiều cây xăng vẫn bán theo giá cũ trong buổi chiều .",
+           "summary": "Giá xăng giảm mạnh theo quyết định của liên Bộ Công Thương - Tài chính ."}
+    res = evaluate(None, [rec])
+    chosen, served = res["as chosen"], res["as served"]
+    assert served["mean_words"] < chosen["mean_words"]
+    assert served["rouge1"]["f"] > chosen["rouge1"]["f"] and served["rougeL"]["f"] > chosen["rougeL"]["f"]

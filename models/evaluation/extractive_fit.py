@@ -289,13 +289,14 @@ def _choose(summ: ExtractiveSummarizer, doc: dict, scores=None) -> list[int]:
 
 
 def score_prepared(summ: ExtractiveSummarizer, prepared: Sequence[dict], scores: Sequence | None = None,
-                   served: bool = False) -> dict:
+                   served: bool = False, choices: Sequence[list[int]] | None = None) -> dict:
     """Mean ROUGE (with bootstrap intervals) and mean words of ``summ``'s summaries of prepared articles: the
-    chosen sentences as they are, or (``served``) as the service returns them, through ``as_excerpt``."""
+    chosen sentences as they are, or (``served``) as the service returns them, through ``as_excerpt``.
+    ``choices``: the sentences already chosen for each article (not chosen again)."""
     per: dict[str, list] = {"rouge1": [], "rouge2": [], "rougeL": []}
     words = []
     for k, doc in enumerate(prepared):
-        chosen = _choose(summ, doc, None if scores is None else scores[k])
+        chosen = choices[k] if choices is not None else _choose(summ, doc, None if scores is None else scores[k])
         if served:
             text = " ".join(as_excerpt([doc["sentences"][j] for j in chosen], list(chosen)))
             toks, n = tokenize(text), len(text.split())
@@ -339,8 +340,10 @@ def evaluate(model: dict | str | Path | None, records: Sequence[dict]) -> dict:
     """ROUGE of a model (default: the shipped one) on VietNews-style records, e.g. the whole dev file: its
     chosen sentences as they are, and as the service returns them (openers that point outside a sentence
     trimmed, ``models/text/openers.py``)."""
-    summ, prepared = ExtractiveSummarizer(model), prepare(records, features=True)
-    return {"as chosen": score_prepared(summ, prepared), "as served": score_prepared(summ, prepared, served=True)}
+    summ, prepared = ExtractiveSummarizer(model), prepare(records)
+    choices = [_choose(summ, doc) for doc in prepared]  # once: both renderings score the same choice
+    return {"as chosen": score_prepared(summ, prepared, choices=choices),
+            "as served": score_prepared(summ, prepared, served=True, choices=choices)}
 
 
 def cross_validate(records: Sequence[dict], folds: int = 5, learner: str = "linear", seed: int = 0,

@@ -47,10 +47,15 @@ def article_sentences(record: dict) -> list[str]:
     return [s for s in split_sentences(article) if s.strip()]
 
 
-def lead_fn(k: int) -> Callable[[dict], str]:
+def lead_fn(k: int, served: bool = False) -> Callable[[dict], str]:
+    """LEAD-k: the first ``k`` sentences as they are (the standard baseline), or (``served``) rendered the
+    way the service renders an excerpt (``as_excerpt``: openers trimmed), to show what the rendering alone gives."""
+    from models.text.segment import as_excerpt
+
     def fn(record: dict) -> str:
-        return " ".join(article_sentences(record)[:k])
-    fn.__name__ = f"lead_{k}"
+        lead = article_sentences(record)[:k]
+        return " ".join(as_excerpt(lead, list(range(len(lead)))) if served else lead)
+    fn.__name__ = f"lead_{k}" + ("_served" if served else "")
     return fn
 
 
@@ -69,17 +74,6 @@ def extractive_fn(summarizer=None, use_title: bool = True, served: bool = True, 
         chosen = list(summarizer.summarize(sents, record.get("title") if use_title else None, **kwargs))
         picked = [sents[i] for i in chosen]
         return " ".join(as_excerpt(picked, chosen) if served else picked)
-    return fn
-
-
-def lead_excerpt_fn(k: int) -> Callable[[dict], str]:
-    """LEAD-k rendered the way the service renders an excerpt (openers trimmed): what the trimming alone gives."""
-    from models.text.segment import as_excerpt
-
-    def fn(record: dict) -> str:
-        lead = article_sentences(record)[:k]
-        return " ".join(as_excerpt(lead, list(range(len(lead)))))
-    fn.__name__ = f"lead_{k}_excerpt"
     return fn
 
 

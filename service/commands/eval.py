@@ -194,7 +194,7 @@ def _abstractive_rows(args, recs) -> tuple[dict | None, str]:
 def cmd_quality(args) -> int:
     from models.evaluation.debris import evaluate_debris
     from models.evaluation.extractive_fit import latency, thousand_word_docs
-    from models.evaluation.summarization import evaluate_summarization, extractive_fn, lead_excerpt_fn, published_cell
+    from models.evaluation.summarization import evaluate_summarization, extractive_fn, lead_fn, published_cell
     from models.extractive import MODEL_PATH, ExtractiveSummarizer
 
     data_dir = Path(args.data_dir)
@@ -210,7 +210,7 @@ def cmd_quality(args) -> int:
                                      baselines=(), progress_bar=False)
     as_chosen = evaluate_summarization(recs, extractive_fn(summarizer, served=False), name="extractive, as chosen",
                                        baselines=(), progress_bar=False)
-    lead2_trimmed = evaluate_summarization(recs, lead_excerpt_fn(2), name="LEAD-2, openers trimmed", baselines=(),
+    lead2_trimmed = evaluate_summarization(recs, lead_fn(2, served=True), name="LEAD-2, openers trimmed", baselines=(),
                                            progress_bar=False)
     abstractive, why_not = _abstractive_rows(args, recs)
     model = json.loads(MODEL_PATH.read_text(encoding="utf-8")) if MODEL_PATH.exists() else {}
