@@ -208,9 +208,11 @@ def body_limit() -> None:
 # -- routes ------------------------------------------------------------------------------------------------
 
 def _workers():
-    """The app's job store and workers (``service/jobs.py`` puts them in the app; ``service/workers.py`` runs
-    this module's :func:`process_claim` for document items)."""
-    return current_app.extensions["tomtat.jobs"]
+    """The app's job store and workers (``service/workers.py``, which runs this module's
+    :func:`process_claim` for document items, and so is imported here, not at the top)."""
+    from .workers import workers_of
+
+    return workers_of()
 
 
 @bp.before_request

@@ -37,7 +37,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from .batch.runner import ArticleOptions
 from .errors import ApiError, problem_response
 from .http import accepted, idempotency_key, key_reused, runtime, settings
-from .job_body import CHUNK, read_job_body
+from .job_body import read_job_body
 from .openapi import API_ERRORS, ARTICLE_EXAMPLE, READ_ERRORS, REF, operation
 from .priority import Priority
 from . import documents
@@ -48,8 +48,8 @@ from .db import describe, redact
 from .store import IdempotencyConflict
 from .workers import JobWorkers, shutdown, start_workers, workers_of as _workers
 
-# what callers and tests take from here: jobs.start_workers(app), jobs.shutdown(app), jobs.CHUNK
-__all__ = ["CHUNK", "JobOptions", "bp", "init_app", "shutdown", "start_workers"]
+# what callers and tests take from here: jobs.start_workers(app), jobs.shutdown(app)
+__all__ = ["JobOptions", "bp", "init_app", "shutdown", "start_workers"]
 
 log = logging.getLogger(__name__)
 

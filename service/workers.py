@@ -133,8 +133,9 @@ class JobWorkers:
             if fraction >= 1.0 or time.monotonic() < next_at:
                 return
             try:
-                self.store.report_progress(claim, self.owner, fraction)
-                next_at = time.monotonic() + every_s
+                # refused: the claim is no longer this worker's (expired, redone elsewhere); nothing to report
+                next_at = time.monotonic() + every_s if self.store.report_progress(claim, self.owner, fraction) \
+                    else float("inf")
             except SQLAlchemyError as exc:
                 next_at = time.monotonic() + PROGRESS_BACKOFF_S
                 log.warning("job %s item %d: progress not stored (%s); next try in %.0f s", claim.job_id,

@@ -11,7 +11,7 @@ import tracemalloc
 
 import pytest
 
-from service import jobs
+from service.job_body import CHUNK
 from service.store import request_hash
 from tests.helpers import app_factory, problem
 
@@ -96,13 +96,13 @@ def test_too_many_articles_is_refused_before_the_body_is_read(make_app):
     finally:
         tracemalloc.stop()
     assert problem(resp, 413)["limit"] == 1000 and "TOMTAT_MAX_JOB_ARTICLES" in resp.get_json()["detail"]
-    assert stream.read_bytes <= 2 * jobs.CHUNK  # stopped in the first chunks of 48 MiB
-    assert peak < 8 * jobs.CHUNK  # a few chunks and 1,000 error rows, whatever the size of the body
+    assert stream.read_bytes <= 2 * CHUNK  # stopped in the first chunks of 48 MiB
+    assert peak < 8 * CHUNK  # a few chunks and 1,000 error rows, whatever the size of the body
 
     lines = b'{"text": "x"}\n' * (4 * 1024 * 1024)  # 56 MiB of JSONL
     stream = CountingStream(lines)
     resp = client.post("/v1/jobs" + FAST, input_stream=stream, content_type=NDJSON)
-    assert problem(resp, 413)["limit"] == 1000 and stream.read_bytes <= 2 * jobs.CHUNK
+    assert problem(resp, 413)["limit"] == 1000 and stream.read_bytes <= 2 * CHUNK
 
 
 def test_an_article_over_its_byte_cap_is_not_built(make_app):

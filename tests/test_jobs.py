@@ -266,3 +266,25 @@ def test_workers_build_a_job_s_options_once_per_job(make_app):
     first, second = (built[r.get_json()["job_id"]][0] for r in made)
     assert first.glossary.entries == {"UBND": "People's Committee", "X0": "Y0"}  # each job its own terms
     assert second.glossary.entries == {"UBND": "People's Committee", "X1": "Y1"}
+
+
+def test_a_worker_reports_progress_at_most_every_so_often_and_stops_once_refused(make_app):
+    app = make_app(job_workers=0)
+    workers = jobs._workers(app)
+    asked: list[float] = []
+    answer = [True]
+
+    class Store:  # only what the reporter calls; the real store's side is tested in tests/test_store.py
+        def report_progress(self, claim, owner, fraction):
+            asked.append(fraction)
+            return answer[0]
+
+    workers._store = Store()
+    claim = type("Claim", (), {"job_id": "j", "seq": 0})()
+    report = workers._reporter(claim, every_s=60)
+    report(0.1), report(0.2), report(1.0)  # within the minute: one write; the end is complete()'s to write
+    assert asked == [0.1]
+    answer[0] = False
+    refused = workers._reporter(claim, every_s=0)
+    refused(0.3), refused(0.4)  # the claim is no longer this worker's: asked once, then never again
+    assert asked == [0.1, 0.3]
