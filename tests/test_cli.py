@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from service.db import LATEST
 from tests.conftest import SUMMARY_PROFILE, TRANSLATION_PROFILE
 from tests.helpers import free_port, wait_healthy
 
@@ -179,9 +180,9 @@ def test_db_status_and_upgrade_on_sqlite_and_postgresql(tmp_path):
         for url in (f"sqlite:///{tmp_path / 'cli.sqlite3'}", pg):
             env = {"TOMTAT_DATABASE_URL": url}
             before = json.loads(tomtat("db", "status", "--json", env=env).stdout)
-            assert before["version"] == 0 and before["pending"] == [1, 2, 3, 4]
+            assert before["version"] == 0 and before["pending"] == list(range(1, LATEST + 1))
             done = tomtat("db", "upgrade", env=env)
-            assert done.returncode == 0 and "migrated to schema version 4" in done.stdout
+            assert done.returncode == 0 and f"migrated to schema version {LATEST}" in done.stdout
             assert "nothing to do" in tomtat("db", "upgrade", env=env).stdout
             assert "up to date" in tomtat("db", "status", env=env).stdout
             assert tomtat("keys", "create", "--name", "desk", env=env).returncode == 0

@@ -12,7 +12,7 @@ from sqlalchemy import text
 from service import jobs
 from service.app import create_app
 from service.config import Settings
-from service.db import Database
+from service.db import LATEST, Database
 from service.keys import KeyStore
 from service.store import JobStore
 from tests.helpers import app_factory, problem
@@ -124,7 +124,7 @@ def old_store(path) -> None:
 def test_a_store_from_before_tenants_migrates_in_place(make_app, tmp_path):
     path = tmp_path / "jobs.sqlite3"
     old_store(path)
-    assert Database(str(path)).upgrade() == [1, 2, 3, 4]  # migrates (the service does on its first statement)
+    assert Database(str(path)).upgrade() == list(range(1, LATEST + 1))  # migrates (the service does on its first statement)
     assert Database(str(path)).upgrade() == []  # and a second open (another process) finds nothing to do
     with sqlite3.connect(path) as db:
         assert db.execute("SELECT id, tenant FROM jobs ORDER BY id").fetchall() == [
