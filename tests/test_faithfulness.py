@@ -660,3 +660,27 @@ def test_summary_year_the_article_gives_another_figure_is_changed():
     passes(article, "Doanh thu của công ty năm 2022 đạt 500 tỷ đồng nhờ xuất khẩu.", check_summary)
     flagged(article, "Doanh thu của công ty năm 2023 đạt 500 tỷ đồng nhờ xuất khẩu.", "date", "changed",
             check_summary)
+
+
+def test_a_count_before_a_word_in_h_is_no_clock_time():
+    # "1 hành khách", "5 hộ dân": a number then a word starting with h, not "1h" or "5 giờ"
+    article = "Tiếp viên phát hiện một nữ hành khách co giật. Đoàn đã thăm 5 hộ dân lúc 21h30 tối 9/2."
+    assert extract_facts("Tiếp viên phát hiện 1 hành khách co giật.", "vi").dates == []
+    passes(article, "Tiếp viên phát hiện 1 hành khách co giật.", check_summary)
+    passes(article, "Đoàn thăm 5 hộ dân lúc 21h30 tối 9/2.", check_summary)
+    flagged(article, "Đoàn thăm 5 hộ dân lúc 22h30 tối 9/2.", "date", "unsupported", check_summary)
+
+
+def test_a_day_and_month_after_a_late_or_early_time_of_day():
+    # "chiều muộn 4-1", "sáng sớm 4-1": the article's date, which a lead writing "hôm nay 4-1" states
+    for when in ("chiều muộn", "sáng sớm", "đêm khuya"):
+        article = f"Căn cứ lời khai, {when} 4-1, Viện Kiểm sát đã phê chuẩn lệnh bắt Nguyễn Kim Hưng."
+        passes(article, "Hôm nay 4-1, công an đã bắt Nguyễn Kim Hưng.", check_summary)
+        flagged(article, "Hôm nay 5-1, công an đã bắt Nguyễn Kim Hưng.", "date", "unsupported", check_summary)
+
+
+def test_a_holiday_written_day_month_is_a_date_on_both_sides():
+    # "Quốc khánh 2-9": the day and month of the holiday, in the article as "Khuya 2-9", not two numbers
+    article = "Khuya 2-9, Công an thị xã Phước Long cho biết xe tải đã tông vào xe máy làm hai người tử vong."
+    passes(article, "Cuối ngày nghỉ lễ Quốc khánh 2-9, xe tải tông vào xe máy làm 2 người tử vong.", check_summary)
+    flagged(article, "Cuối ngày nghỉ lễ Quốc khánh 3-9, xe tải tông vào xe máy.", "date", "unsupported", check_summary)

@@ -31,7 +31,7 @@ _VI_DATE_PATTERNS = [
     # 22/7, 05/9/2019, 4-10-1918 (with "ngày" or a year), 22.7.2019
     re.compile(r"(?<![\d/.,])(?P<d>\d{1,2})/(?P<m>\d{1,2})(?:/(?P<y>\d{4}|\d{2}))?(?![\d/])"),
     re.compile(r"(?:(?<=ngày )|(?<=sáng )|(?<=trưa )|(?<=chiều )|(?<=tối )|(?<=đêm )|(?<=hôm )|(?<=nay )|"
-               r"(?<=qua )|(?<=mai )|(?<=từ )|(?<=đến )|(?<=tới )|(?<=\()|(?<=, )|(?<=thứ hai )|(?<=thứ ba )|(?<=thứ tư )|"
+               r"(?<=qua )|(?<=mai )|(?<=muộn )|(?<=khuya )|(?<=sớm )|(?<=khánh )|(?<=lễ )|(?<=từ )|(?<=đến )|(?<=tới )|(?<=\()|(?<=, )|(?<=thứ hai )|(?<=thứ ba )|(?<=thứ tư )|"
                r"(?<=thứ năm )|(?<=thứ sáu )|(?<=thứ bảy )|(?<=chủ nhật )|(?<=thứ [2-7] ))"  # "ngày thứ năm 14-3"
                r"(?P<d>\d{1,2})\s?[-.]\s?(?P<m>\d{1,2})(?:[-.](?P<y>\d{4}))?(?![\d-]|,\d)", re.I),
     re.compile(r"(?<![\d/.,-])(?P<d>\d{1,2})[-.](?P<m>\d{1,2})[-.](?P<y>(?:19|20)\d{2})(?![\d-])"),
@@ -45,7 +45,7 @@ _VI_PERIOD_RE = re.compile(r"\b(?P<n>6|sáu|3|ba|9|chín)\s+tháng\s+(?P<where>�
                            r"\bnửa\s+(?P<half>đầu|cuối|sau)\s+năm\b|\bquý\s+(?P<q>IV|III|II|I|[1-4])\b", re.I)
 _VI_WEEKDAY_RE = re.compile(r"\b(?:[Tt]hứ\s+(?P<w>Hai|Ba|Tư|Năm|Sáu|Bảy|hai|ba|tư|năm|sáu|bảy|[2-7])(?=\W|$)|(?P<sun>[Cc]hủ\s+[Nn]hật))")
 _VI_TIME_RE = re.compile(
-    r"(?<![\d/.,:])(?P<h>\d{1,2})(?:\s*(?:h|giờ|:)\s*(?P<mi>\d{2})?(?:\s*phút)?|\.(?P<mi2>\d{2})\s*giờ)"
+    r"(?<![\d/.,:])(?P<h>\d{1,2})(?:\s*(?:h|giờ|:)(?![^\W\d_])\s*(?P<mi>\d{2})?(?:\s*phút)?|\.(?P<mi2>\d{2})\s*giờ)"
     r"(?:\s*(?P<ap>sáng|trưa|chiều|tối|đêm))?"
     r"(?![\d/])", re.I)
 _EN_DATE_PATTERNS = [
