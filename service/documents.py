@@ -29,7 +29,7 @@ from .auth import tenant
 from .db import Database
 from .errors import ApiError
 from .glossaries import resolve
-from .http import accepted, idempotency_key, key_reused, runtime, settings, strict_loads
+from .http import accepted, idempotency_key, job_workers as _workers, key_reused, runtime, settings, strict_loads
 from .openapi import API_ERRORS, READ_ERRORS, operation
 from .schemas import is_language_code
 from .store import IdempotencyConflict, request_hash
@@ -206,14 +206,6 @@ def body_limit() -> None:
 
 
 # -- routes ------------------------------------------------------------------------------------------------
-
-def _workers():
-    """The app's job store and workers (``service/workers.py``, which runs this module's
-    :func:`process_claim` for document items, and so is imported here, not at the top)."""
-    from .workers import workers_of
-
-    return workers_of()
-
 
 @bp.before_request
 def _lazy_start():

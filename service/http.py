@@ -26,6 +26,8 @@ from .errors import ApiError
 
 M = TypeVar("M", bound=BaseModel)
 
+JOBS_EXTENSION = "tomtat.jobs"
+
 JSONL_TYPES = {"application/x-ndjson", "application/jsonl", "application/x-jsonlines", "application/jsonlines",
                "application/ndjson", "text/jsonl"}
 FORM_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
@@ -36,6 +38,13 @@ def settings() -> Settings:
 
 def runtime() -> Runtime:
     return current_app.extensions["tomtat.runtime"]
+
+
+def job_workers(app=None):
+    """The app's ``JobWorkers`` (``service/workers.py``, set up by ``service/jobs.py``): its job store, its
+    queue. Looked up here, beside the runtime, so that the routes whose work the workers run (documents) need
+    not import the workers."""
+    return (app or current_app).extensions[JOBS_EXTENSION]
 
 
 def json_body() -> object:

@@ -46,7 +46,8 @@ from .schemas import Generation, Request, SummarySpec, glossary_field
 from .auth import tenant
 from .db import describe, redact
 from .store import IdempotencyConflict
-from .workers import JobWorkers, shutdown, start_workers, workers_of as _workers
+from .http import JOBS_EXTENSION, job_workers as _workers
+from .workers import JobWorkers, shutdown, start_workers
 
 # what callers and tests take from here: jobs.start_workers(app), jobs.shutdown(app)
 __all__ = ["JobOptions", "bp", "init_app", "shutdown", "start_workers"]
@@ -100,7 +101,7 @@ def init_app(app: Flask, start_workers: bool = False) -> None:
     app.register_blueprint(documents.bp)  # document translation runs as jobs
     app.before_request_funcs[None].insert(0, documents.body_limit)
     workers = JobWorkers(app, priority)
-    app.extensions["tomtat.jobs"] = workers
+    app.extensions[JOBS_EXTENSION] = workers
     atexit.register(workers.shutdown, 10.0)
     if start_workers:
         workers.start()

@@ -35,6 +35,7 @@ from models import observe
 from .config import Settings
 from .auth import protected
 from .errors import ApiError
+from .http import JOBS_EXTENSION
 from .limits import text_chars
 
 bp = Blueprint("metrics", __name__)
@@ -159,14 +160,14 @@ def register_gauge_provider(app: Flask, name: str, fn: Callable) -> None:
 def _default_providers(app: Flask, metrics: Metrics, settings: Settings) -> None:
     """Jobs by state and queue depth from the app's job store, while the jobs feature is on."""
     def jobs_by_state() -> dict:
-        if "tomtat.jobs" not in app.extensions:
+        if JOBS_EXTENSION not in app.extensions:
             return {}
-        return {state: 0 for state in JOB_STATES} | app.extensions["tomtat.jobs"].store.jobs_by_state()
+        return {state: 0 for state in JOB_STATES} | app.extensions[JOBS_EXTENSION].store.jobs_by_state()
 
     def queue_depth() -> int:
-        if "tomtat.jobs" not in app.extensions:
+        if JOBS_EXTENSION not in app.extensions:
             return 0
-        return app.extensions["tomtat.jobs"].store.queued_items()
+        return app.extensions[JOBS_EXTENSION].store.queued_items()
 
     metrics.providers.setdefault("jobs_by_state", jobs_by_state)
     metrics.providers.setdefault("queue_depth", queue_depth)

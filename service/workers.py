@@ -13,7 +13,7 @@ import threading
 import time
 import uuid
 
-from flask import Flask, current_app
+from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
 
 from models import batcher, cache
@@ -24,6 +24,7 @@ from .batch.runner import ArticleOptions, process_record
 from .priority import Priority
 from . import documents
 from .db import describe, redact
+from .http import JOBS_EXTENSION, job_workers as workers_of
 from .store import OPTIONS_KEPT, JobStore
 
 log = logging.getLogger(__name__)
@@ -179,17 +180,12 @@ class JobWorkers:
                 self._stop.wait(POLL_S)
 
 
-def workers_of(app: Flask | None = None) -> JobWorkers:
-    app = app or current_app
-    return app.extensions["tomtat.jobs"]
-
-
 def start_workers(app: Flask) -> None:
     workers_of(app).start()
 
 
 def shutdown(app: Flask, timeout: float = 30.0) -> None:
     """Stop the app's job workers cleanly (running items finish or go back to the queue)."""
-    workers = app.extensions.get("tomtat.jobs")
+    workers = app.extensions.get(JOBS_EXTENSION)
     if workers is not None:
         workers.shutdown(timeout)
