@@ -25,7 +25,7 @@ from .runtime import Runtime
 from .text.budget import DEFAULT_TEXT_BUDGET_S, default_budget, text_budget
 from .text.clean import prepare_text, strip_debris
 from .text.english import split_english_text
-from .text.segment import as_excerpt, leading_headline, split_sentences, split_text
+from .text.segment import as_excerpt, leading_headline, line_ends, split_sentences, split_text
 from .text.tone_style import ReaderTone, reader_tone
 from .translate import Translator
 
@@ -372,6 +372,13 @@ def summarize(
     return result
 
 
+def _lines_key(paragraphs: list[list[str]]) -> list:
+    """The paragraphs' line breaks as a part of a translation's cache key, which the sentences alone are not
+    ("A.\nB." and "A. B." translate to different layouts); none for a text without any, whose key stays."""
+    ends = line_ends(paragraphs)
+    return [{"lines": ends}] if ends else []
+
+
 def _translate_paragraphs(translator: Translator, paragraphs: list[list[str]], generation: GenerationOverrides,
                           glossary: Glossary | None = None) -> list[str]:
     """``translator`` (fed for the request's direction: ``translator_for``) on the paragraphs, the caller's
@@ -395,7 +402,8 @@ def translate(
     source: str = "vi", target: str | None = "en", tone: ReaderTone = "keep", glossary: Glossary | None = None,
     language_checked: bool = False,
 ) -> TranslationResult:
-    """Translate each text, keeping its paragraphs (joined by a blank line).
+    """Translate each text, keeping its paragraphs (joined by a blank line) and the lines inside them (a line
+    break where a line of the source ended: ``segment.Paragraph``).
 
     ``source``/``target``: one of the pairs the loaded model serves (``served_pairs``); ``source="auto"``
     takes the language detected on all the texts together, ``target=None`` that source's one target.
@@ -426,7 +434,8 @@ def translate(
         glossary = _check_glossary(glossary, source, target)
         direction = None if (source, target) == ("vi", "en") else f"{source}-{target}"  # vi→en keys as before
         extra = ([direction] if direction else []) + ([f"glossary:{glossary.digest}"] if glossary else [])
-        lookups = [_cache_get(runtime, "translate", _translation_key(runtime), doc, asdict(generation), *extra)
+        lookups = [_cache_get(runtime, "translate", _translation_key(runtime), doc, asdict(generation), *extra,
+                              *_lines_key(doc))
                    for doc in docs]
         out: list[str | None] = [None if hit is None else hit["translation"] for _, hit in lookups]
         missing = [i for i, o in enumerate(out) if o is None]
@@ -482,6 +491,7 @@ def process_article(
             _translation_key(runtime) if translate != "none" else None,
             paragraphs, title, asdict(summary), translate, asdict(translation),
             *([f"glossary:{glossary.digest}"] if glossary else []),
+            *(_lines_key(paragraphs) if translate in ("full", "both") else []),
         )
         if hit is not None:
             article = ArticleResult(id=id, **hit, timings=_mark(clock.done(), key, True))  # warnings are cached with it

@@ -14,6 +14,7 @@ from .backends import GenerationOptions
 from .glossary import Glossary, apply
 from .seq2seq import Seq2SeqModel
 from .text.chunk import split_long_sentence
+from .text.segment import join_sentences
 
 
 @dataclass
@@ -32,15 +33,15 @@ class Translator:
 
     def translate_paragraphs(self, paragraphs: list[list[str]], options: GenerationOptions,
                              glossary: Glossary | None = None) -> list[str]:
-        """Translate paragraphs given as lists of sentences; returns one string per paragraph. With a
+        """Translate paragraphs given as lists of sentences; returns one string per paragraph, with a line break
+        wherever a line of the source paragraph ended (``segment.Paragraph``). With a
         ``glossary``, every sentence holding one of its terms has the term's target in its translation
         (:func:`models.glossary.apply`, sentence by sentence: a term is never cut by the clause splitter)."""
         flat = [sentence for sentences in paragraphs for sentence in sentences]
         translated = iter(apply(glossary, flat, lambda texts: self.translate_sentences(texts, options)))
         out = []
         for sentences in paragraphs:
-            done = [next(translated) for _ in sentences]
-            out.append(" ".join(t for t in done if t))
+            out.append(join_sentences(sentences, [next(translated) for _ in sentences]))
         return out
 
     def translate_sentences(self, sentences: list[str], options: GenerationOptions) -> list[str]:

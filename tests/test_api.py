@@ -124,6 +124,22 @@ def test_translate_keeps_paragraphs(client):
     assert body["model"].endswith("(VietAI/envit5-translation)")
 
 
+def test_translate_keeps_the_lines_of_a_paragraph(client):
+    # a headline over its lead, a list: single line breaks, as pasted or scraped text has them
+    lines = "Giá vàng tăng mạnh\nGiá vàng SJC sáng nay tăng 500.000 đồng. Nhiều người đổ xô đi mua.\n- Hà Nội;\n- TP.HCM."
+    text = lines + "\n\nNgười dân Q.3 đồng tình với kế hoạch này."
+    body = client.post("/v1/translate", json={"text": text, **FAST}).get_json()
+    first, second = body["translation"].split("\n\n")
+    assert first.count("\n") == 3 and "\n" not in second
+    # the same sentences, on one line or on two: the layout is part of the cache key
+    one, two = ("Giá vàng SJC tăng 500.000 đồng." + gap + "Nhiều người đổ xô đi mua." for gap in (" ", "\n"))
+    assert client.post("/v1/translate", json={"text": one, **FAST}).get_json()["translation"].count("\n") == 0
+    assert client.post("/v1/translate", json={"text": two, **FAST}).get_json()["translation"].count("\n") == 1
+    full = client.post("/v1/articles", json={"text": text, "title": "Giá vàng", "translate": "full",
+                                             "summary": {"method": "extractive"}, "translation": FAST}).get_json()
+    assert [p.count("\n") for p in full["translation_en"].split("\n\n")] == [3, 0]
+
+
 def test_translate_many_texts_in_order(client):
     texts = ["Hà Nội mưa to.", "Giá xăng giảm 500 đồng.", "Đội tuyển thắng 2-0."]
     body = client.post("/v1/translate", json={"texts": texts, **FAST}).get_json()

@@ -4,7 +4,7 @@ import unicodedata
 
 import pytest
 
-from models.text.segment import split_paragraphs, split_sentences, split_text, worth_translating
+from models.text.segment import join_sentences, split_paragraphs, split_sentences, split_text, worth_translating
 
 CASES = [
     # --- plain splits
@@ -98,6 +98,18 @@ def test_split_paragraphs_and_text():
     text = "Đoạn một. Câu hai.\n\n\n  Đoạn hai.  \n \n"
     assert split_paragraphs(text) == ["Đoạn một. Câu hai.", "Đoạn hai."]
     assert split_text(text) == [["Đoạn một.", "Câu hai."], ["Đoạn hai."]]
+
+
+def test_paragraphs_know_where_their_lines_end():
+    text = "Giá vàng tăng mạnh\nGiá vàng SJC tăng 500.000 đồng. Nhiều người mua.\n- Một;\n- Hai.\n\nĐoạn hai."
+    first, second = split_text(text)
+    assert first == ["Giá vàng tăng mạnh", "Giá vàng SJC tăng 500.000 đồng.", "Nhiều người mua.", "- Một;", "- Hai."]
+    assert first.line_ends == {0, 2, 3} and second.line_ends == set()  # the last line's end is the paragraph's
+    assert join_sentences(first, ["H", "A", "B", "C", "D"]) == "H\nA B\nC\nD"
+    # a sentence translated to nothing: its line break still separates what is left
+    assert join_sentences(first, ["H", "A", "", "C", "D"]) == "H\nA\nC\nD"
+    assert join_sentences(first, ["", "A", "B", "", ""]) == "A B"
+    assert join_sentences(["x", "y"], ["X", "Y"]) == "X Y"  # a plain list of sentences: one line
 
 
 def test_empty_input():

@@ -37,8 +37,8 @@ import re
 from . import budget
 from .openers import trim_opener
 
-__all__ = ["as_excerpt", "leading_headline", "split_paragraphs", "split_sentences", "split_text",
-           "worth_translating"]
+__all__ = ["Paragraph", "as_excerpt", "join_sentences", "leading_headline", "split_paragraphs", "split_sentences",
+           "split_text", "worth_translating"]
 
 # Abbreviations whose trailing period never ends a sentence (case-sensitive,
 # compared with the whole token before the period or its last dotted part).
@@ -85,9 +85,54 @@ def split_paragraphs(text: str) -> list[str]:
     return [p.strip() for p in re.split(r"\n[ \t]*\n", text) if p.strip()]
 
 
+class Paragraph(list):
+    """A paragraph's sentences (a list, and used as one everywhere), and where its lines end: ``line_ends``
+    holds the index of each sentence a single line break follows ("Giá vàng tăng mạnh\nGiá vàng SJC sáng
+    nay…": a headline over its lead, the lines of a list or a poem). A translation joins those with a line
+    break, the others with a space (:func:`join_sentences`), so that it keeps the lines of its source."""
+
+    def __init__(self, sentences=(), line_ends=frozenset()):
+        super().__init__(sentences)
+        self.line_ends = frozenset(line_ends)
+
+
+def line_ends(paragraphs: list[list[str]]) -> list[list[int]] | None:
+    """The paragraphs' line breaks, for a cache key (None when there are none: the key of a text without one
+    stays what it was)."""
+    ends = [sorted(getattr(p, "line_ends", ())) for p in paragraphs]
+    return ends if any(ends) else None
+
+
+def join_sentences(paragraph: list[str], texts: list[str]) -> str:
+    """``texts`` (one per sentence of ``paragraph``: its translation) as one paragraph: a line break where a
+    line of the source ended between two of them, a space elsewhere; empty texts dropped."""
+    ends = getattr(paragraph, "line_ends", frozenset())
+    out, last = "", None
+    for i, text in enumerate(texts):
+        if not text:
+            continue
+        if last is not None:
+            out += "\n" if any(j in ends for j in range(last, i)) else " "
+        out += text
+        last = i
+    return out
+
+
 def split_text(text: str, split_line=None) -> list[list[str]]:
-    """Paragraphs → sentences (empty paragraphs are dropped); ``split_line``: another language's line splitter."""
-    return [s for s in (split_sentences(p, split_line) for p in split_paragraphs(text)) if s]
+    """Paragraphs → sentences (empty paragraphs are dropped); ``split_line``: another language's line splitter.
+    Each paragraph is a :class:`Paragraph`: it knows which of its sentences end a line."""
+    split_line = split_line or _split_line
+    out = []
+    for paragraph in split_paragraphs(text):
+        sentences, ends = [], []
+        for line in paragraph.split("\n"):
+            found = split_line(line)
+            if found:
+                sentences.extend(found)
+                ends.append(len(sentences) - 1)
+        if sentences:
+            out.append(Paragraph(sentences, ends[:-1]))
+    return out
 
 
 def split_sentences(text: str, split_line=None) -> list[str]:
