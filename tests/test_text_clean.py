@@ -276,3 +276,42 @@ def test_html_markup_cut_off_at_the_end_is_kept_as_text():
 def test_the_longest_word_that_can_move_its_tone_mark_still_does():
     # a 3-letter onset and "oa" / "oe" / "uy": 5 letters, the most normalize_tone looks at
     assert normalize_tone("NGHÒA nghỏe", "new") == "NGHOÀ nghoẻ" and normalize_tone("nghoà", "old") == "nghòa"
+
+
+# -- what debris removal must not take with it ------------------------------------------------------------
+
+def test_related_news_list_ends_at_the_articles_own_text():
+    # the headlines under "Tin liên quan" go; the sentences after them are the article's and stay
+    text = ("Giá vàng hôm nay tăng mạnh.\nTin liên quan\nGiá USD giảm sâu\n>> Vàng SJC lập đỉnh mới.\n"
+            "Theo các chuyên gia, giá vàng sẽ còn tăng.\nNgân hàng chưa can thiệp.")
+    assert strip_debris(prepare_text(text)) == ("Giá vàng hôm nay tăng mạnh.\nTheo các chuyên gia, giá vàng sẽ còn "
+                                                "tăng.\nNgân hàng chưa can thiệp.")
+    assert find_debris(prepare_text(text)) == ["Tin liên quan", "Giá USD giảm sâu", ">> Vàng SJC lập đỉnh mới."]
+
+
+@pytest.mark.parametrize("text", [
+    "Giá vàng tăng mạnh.\n\nTin liên quan\n\nGiá USD giảm sâu\n\nVàng SJC lập đỉnh\n\nTheo chuyên gia, giá còn tăng.",
+    "<p>Giá vàng tăng mạnh.</p><p>Tin liên quan</p><ul><li>Giá USD giảm sâu</li><li>Vàng SJC lập đỉnh</li></ul>"
+    "<p>Theo chuyên gia, giá còn tăng.</p>",
+])
+def test_related_news_items_in_blocks_of_their_own_go_too(text):
+    assert strip_debris(prepare_text(text)) == "Giá vàng tăng mạnh.\n\nTheo chuyên gia, giá còn tăng."
+
+
+@pytest.mark.parametrize("line", [
+    "Năm 2020: 1.200, năm 2021: 1.350, năm 2022: 1.500, năm 2023: 1.700.",
+    "Điểm chuẩn: 27,5; 28,25; 26,75; 25,5.",
+])
+def test_a_line_of_figures_is_no_lottery_table(line):
+    assert strip_debris(prepare_text("Số liệu được công bố hôm qua.\n" + line)).endswith(line)
+
+
+def test_a_lottery_table_still_goes():
+    assert strip_debris(prepare_text("Kết quả hôm nay.\n\nG1: 54321 12345 67890 11111\nGiải ĐB: 12345 67890")) \
+        == "Kết quả hôm nay."
+
+
+def test_table_cells_are_not_glued():
+    html = "<p>Nhiệt độ hôm nay:</p><table><tr><td>Hà Nội</td><td>30°C</td></tr><tr><th>TP.HCM</th><td>34°C</td></tr></table>"
+    assert html_to_text(html) == "Nhiệt độ hôm nay:\n\nHà Nội\n30°C\n\nTP.HCM\n34°C"
+    assert "Hà Nội" in strip_debris(prepare_text(html))

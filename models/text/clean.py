@@ -50,6 +50,7 @@ BLOCK_TAGS = frozenset(
     "p div li ul ol h1 h2 h3 h4 h5 h6 tr table blockquote section article figure "
     "figcaption header main dl dt dd pre hr".split()
 )
+CELL_TAGS = frozenset({"td", "th"})
 DROP_CONTENT_TAGS = frozenset(
     "script style noscript iframe svg figcaption head template nav footer aside form button".split()
 )
@@ -114,7 +115,9 @@ def _mark_tags(html_text: str) -> str:
             return "&lt;" + m.group()[1:]
         if name in BLOCK_TAGS and name not in DROP_CONTENT_TAGS:  # <figcaption> is dropped, no break
             return _BLOCK_MARK + m.group()
-        return _BR_MARK + m.group() if name == "br" else m.group()
+        if name == "br" or (name in CELL_TAGS and not m.group(1)):
+            return _BR_MARK + m.group()  # a table's cells, one per line: "Hà Nội" | "30°C" never glued
+        return m.group()
 
     return _TAG_OPEN_RE.sub(repl, html_text)
 
@@ -402,8 +405,13 @@ def find_debris(text: str, title: str | None = None) -> list[str]:
 def _scan(text: str, title: str | None) -> _Scan:
     scan = _Scan([p.split("\n") for p in split_paragraphs(text)])
     _drop_repeated_title(scan, title)
+    listing = False  # in a related-news list whose header ended a block
     for block in scan.blocks:
-        _drop_debris_lines(block, scan.removed)
+        if listing and block and all(is_related_headline(line) for line in block):
+            scan.removed.extend(block)
+            block[:] = []
+            continue
+        listing = _drop_debris_lines(block, scan.removed) or (listing and not block)
     _drop_repeated_sapo(scan)
     _drop_trailing_bylines(scan)
     _strip_inline(scan)
@@ -445,21 +453,37 @@ def _line_debris_kind(line: str) -> str | None:
 
 
 def _is_lottery_table(line: str) -> bool:
-    """Rows of prize numbers: ≥4 numbers and few letters."""
+    """Rows of prize numbers: ≥4 numbers and few letters. Prize numbers are bare digits: a line with a number
+    written with separators ("1.200", "27,5") or a year after "năm" is a table of figures the article states
+    ("Năm 2020: 1.200, năm 2021: 1.350, …", "Điểm chuẩn: 27,5; 28,25; …"), which stays."""
     chars = [c for c in line if not c.isspace()]
     letters = sum(c.isalpha() for c in chars)
-    return len(re.findall(r"\d{2,}", line)) >= 4 and letters < 0.3 * len(chars)
+    if len(re.findall(r"\d{2,}", line)) < 4 or letters >= 0.3 * len(chars):
+        return False
+    return not (_FORMATTED_NUMBER_RE.search(line) or _YEAR_RE.search(line))
 
 
-def _drop_debris_lines(block: list[str], removed: list[str]) -> None:
-    """Line-level pass over one paragraph block (in place)."""
+_FORMATTED_NUMBER_RE = re.compile(r"\d[.,]\d")
+_YEAR_RE = re.compile(r"(?i)\bnăm\s+\d{4}\b")
+
+
+def _drop_debris_lines(block: list[str], removed: list[str]) -> bool:
+    """Line-level pass over one paragraph block (in place). True when the block ends inside a related-news
+    list: its items may go on in the blocks after it (``<li>``s, blank lines between them)."""
     keep: list[str] = []
     after_widget = False
-    for i, line in enumerate(block):
+    listing = False  # under the header of a related-news list
+    for line in block:
+        if listing:
+            if is_related_headline(line):
+                removed.append(line)
+                continue
+            listing = False  # the first line that reads like the article's own text ends the list
         kind = _line_debris_kind(line)
         if kind == "related_news" and not re.search(r":\s*\S", line):
-            removed.extend(block[i:])  # header of a related-news list: drop the rest
-            break
+            removed.append(line)  # "Tin liên quan": the headlines under it go
+            listing, after_widget = True, False
+            continue
         if kind is None and after_widget and len(line.split()) <= _MAX_CAPTION_WORDS // 2:
             kind = "caption"  # the line under an image widget is its caption
         if kind == "image_widget" and keep and _is_short_fragment(keep[-1]):
@@ -470,6 +494,16 @@ def _drop_debris_lines(block: list[str], removed: list[str]) -> None:
         else:
             keep.append(_strip_promo_sentences(line, removed))
     block[:] = keep
+    return listing
+
+
+def is_related_headline(line: str) -> bool:
+    """A line of a related-news list: a headline (no sentence stop at its end, at most 30 words), or one
+    marked as a link (">> …", "» …")."""
+    line = line.strip()
+    if re.match(r"(?:>>+|»)\s*\S", line):
+        return True
+    return bool(line) and len(line.split()) <= _MAX_CAPTION_WORDS and not ENDS_SENTENCE_RE.search(line)
 
 
 def _is_short_fragment(line: str) -> bool:
