@@ -165,18 +165,21 @@ def upload_chars() -> int:
     a file that does not open: the route answers its 413/415/422 itself)."""
     try:
         return len(opened_upload()[1].text())
-    except (ApiError, InputError):
+    except Exception:  # noqa: BLE001 - a refused file, or one that failed to open: the route answers for it
         return 0
 
 
 def opened_upload():
     """The uploaded file opened and checked (``open_document``), once per request: the quota counts its
-    text and the route validates it with the same parse. 422 for a corrupt or mislabelled file."""
+    text and the route validates it with the same parse. 422 for a corrupt or mislabelled file.
+
+    A failure of any kind is remembered: the route raises it (its handler answers), and no hook that asks
+    later (the quota, the metrics' after_request) opens the file again and raises outside the handlers."""
     if "tomtat_opened" not in g:
         try:
             filename, data = uploaded()
             g.tomtat_opened = open_document(data, filename, limits())
-        except (ApiError, InputError) as exc:  # a bad file is parsed once too: the same problem again
+        except Exception as exc:  # noqa: BLE001 - a bad file is parsed once too: the same problem again
             g.tomtat_opened = exc
     if isinstance(g.tomtat_opened, Exception):
         raise g.tomtat_opened

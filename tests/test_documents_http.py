@@ -316,3 +316,91 @@ def test_a_store_that_refuses_progress_costs_the_document_nothing(make_app, monk
     status, data = translated(app, client, LONG_TXT, "dai.txt")
     assert status["status"] == "succeeded" and len(data.decode().split("\n\n")) == 150
     assert len(calls) == 1  # not asked again between batches after it failed (PROGRESS_BACKOFF_S)
+
+
+# -- hostile uploads: encrypted files, odd names ----------------------------------------------------------------
+
+def with_encryption_bit(data: bytes) -> bytes:
+    """A ZIP whose members say they are encrypted (bit 0 of the local and central headers' flags)."""
+    out = bytearray(data)
+    for signature, offset in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        at = out.find(signature)
+        while at >= 0:
+            out[at + offset] |= 1
+            at = out.find(signature, at + 4)
+    return bytes(out)
+
+
+def odt_with_password() -> bytes:
+    """An .odt as LibreOffice saves it with a password: its manifest carries encryption-data."""
+    import zipfile
+
+    source, out = zipfile.ZipFile(io.BytesIO(build_odt())), io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "META-INF/manifest.xml":
+                data = data.replace(b'manifest:full-path="content.xml"', b'manifest:full-path="content.xml">'
+                                    b'<manifest:encryption-data manifest:checksum-type="SHA1"/></manifest:file-entry'
+                                    b'><manifest:file-entry manifest:media-type="" manifest:full-path="x"', 1)
+            target.writestr(info, data)
+    return out.getvalue()
+
+
+ENCRYPTED = {
+    "zip-docx": (lambda: with_encryption_bit(build_docx()), "bao-cao.docx"),
+    "zip-odt": (lambda: with_encryption_bit(build_odt()), "bao-cao.odt"),
+    "odf-password": (odt_with_password, "bao-cao.odt"),
+    "office-password": (lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504, "bao-cao.docx"),
+}
+
+
+@pytest.mark.parametrize("kind", list(ENCRYPTED))
+def test_an_encrypted_document_is_a_422_that_says_so(make_app, kind):
+    build, filename = ENCRYPTED[kind]
+    client = make_app().test_client()
+    body = problem(upload(client, build(), filename), 422)
+    assert body["type"].endswith("/encrypted") and body["title"] == "Unprocessable file"
+    assert "encrypted" in body["detail"] and "without a password" in body["detail"]
+    lt = client.post("/translate_file", data={"file": (io.BytesIO(build()), filename), "source": "vi",
+                                              "target": "en"}, content_type="multipart/form-data")
+    assert lt.status_code == 400 and "without a password" in lt.get_json()["error"]
+
+
+def test_an_encrypted_document_under_a_character_quota(make_app, database):
+    """The quota counts a document's text before the route runs: an encrypted one costs nothing and is the
+    route's 422 (it was a 500 raised by the limiter, then again by the metrics hook)."""
+    _, key = KeyStore(database).create("desk", char_quota="100000/day")
+    client = make_app(auth=True).test_client()
+    data = with_encryption_bit(build_docx())
+    body = problem(upload(client, data, "a.docx", headers={"X-API-Key": key}), 422)
+    assert body["type"].endswith("/encrypted")
+    lt = client.post("/translate_file", data={"file": (io.BytesIO(data), "a.docx"), "source": "vi", "target": "en",
+                                              "api_key": key}, content_type="multipart/form-data")
+    assert lt.status_code == 400 and "encrypted" in lt.get_json()["error"]
+
+
+@pytest.mark.parametrize("quota", [None, "100000/day"])
+def test_a_file_that_fails_to_open_is_opened_once(make_app, database, monkeypatch, caplog, quota):
+    """Whatever opening the upload raised is remembered for the request: the route's handler answers it, and
+    neither the quota nor the metrics' after_request opens the file again (and raises outside the handlers)."""
+    from service import documents
+
+    calls = []
+
+    def broken(*args, **kwargs):
+        calls.append(args)
+        raise RuntimeError("a parser bug")
+
+    monkeypatch.setattr(documents, "open_document", broken)
+    headers = {}
+    if quota:
+        _, key = KeyStore(database).create("desk", char_quota=quota)
+        headers = {"X-API-Key": key}
+    client = make_app(auth=bool(quota)).test_client()
+    body = problem(upload(client, TXT.encode(), "bai.txt", headers=headers), 500)
+    assert body["type"].endswith("/internal") and "parser bug" not in body["detail"]
+    assert len(calls) == 1
+    assert [r.getMessage() for r in caplog.records if r.levelname == "ERROR"] == [
+        "unhandled error on POST /v1/documents"]  # logged once, by the app's handler
+

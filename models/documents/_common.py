@@ -16,6 +16,8 @@ from ..text.segment import worth_translating
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 FIELD = "file"
+_ZIP_ENCRYPTED = 0x1  # general purpose bit 0 of a ZIP member: encrypted
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an OLE compound file (an encrypted Office file, a .doc)
 
 
 def fail(message: str, code: str = "invalid_document", **extra) -> InputError:
@@ -76,6 +78,10 @@ def encode_text(text: str, crlf: bool) -> bytes:
 
 def open_zip(data: bytes, kind: str, required: tuple[str, ...], max_unpacked: int) -> zipfile.ZipFile:
     """The archive of a .docx/.odt, checked before its library reads it: a ZIP, not corrupt, not a bomb."""
+    if data.startswith(_OLE_MAGIC):  # what Word and LibreOffice write for a password-protected file (or a .doc)
+        raise fail(f"the file is not a {kind} document but an OLE compound file: a password-protected (encrypted) "
+                   f"{kind} file, or an old binary .doc; send it without a password, saved as {kind}",
+                   code="encrypted")
     if not data.startswith(b"PK"):
         looks = "text" if _looks_text(data) else "not a ZIP archive"
         raise fail(f"the file is not a {kind} document: a {kind} file is a ZIP archive, this one is {looks}",
@@ -93,9 +99,12 @@ def open_zip(data: bytes, kind: str, required: tuple[str, ...], max_unpacked: in
     if unpacked > max_unpacked:
         raise fail(f"the {kind} file unpacks to {unpacked} bytes, more than the {max_unpacked} allowed",
                    code="too_large")
+    if any(info.flag_bits & _ZIP_ENCRYPTED for info in archive.infolist()):  # testzip() raises RuntimeError
+        raise fail(f"the {kind} file is encrypted (its ZIP archive needs a password); send it without a password",
+                   code="encrypted")
     try:
         bad = archive.testzip()
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError) as exc:
         raise fail(f"the {kind} file is corrupt ({exc})", code="corrupt") from None
     if bad is not None:
         raise fail(f"the {kind} file is corrupt (member {bad} is damaged)", code="corrupt")

@@ -30,6 +30,10 @@ def open_odt(data: bytes, max_unpacked: int) -> Document:
     if mimetype != ODT_MIMETYPE:
         raise fail(f"the file is an OpenDocument of type {mimetype!r}, not a text document (.odt)",
                    code="wrong_format")
+    names = set(archive.namelist())
+    if "META-INF/manifest.xml" in names and b"encryption-data" in archive.read("META-INF/manifest.xml"):
+        raise fail("the .odt file is encrypted (saved with a password); send it without a password",
+                   code="encrypted")
     from odf.opendocument import load
 
     try:
