@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import secrets
 import time
+from urllib.parse import quote
 
 from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
 from sqlalchemy import text
@@ -42,6 +44,7 @@ KIND = "document"  # the job options' "kind" of a document job
 FORM_OVERHEAD = 256 * 1024  # multipart headers and the other fields, on top of the file
 TRUE, FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off", "")
 DOCUMENT_ENDPOINTS = ("documents.create_document", "libretranslate.translate_file")
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]+")  # C0 (CR, LF, NUL, tab…), DEL, C1
 
 
 # -- the file store -----------------------------------------------------------------------------------------
@@ -199,7 +202,14 @@ def _read_upload(field_name: str) -> tuple[str, bytes]:
     if len(data) > limit:
         raise ApiError(413, "File too large", f"the file is over {limit} bytes (TOMTAT_MAX_DOCUMENT_BYTES); "
                        "split it, or ask the operator to raise the limit", slug="file-too-large", limit=limit)
-    return upload.filename, data
+    return clean_filename(upload.filename), data
+
+
+def clean_filename(name: str) -> str:
+    """A file's name as it is stored and served: its last path component (a client may send a path), each
+    run of control characters in it (a CR or LF would end the Content-Disposition header it is sent in, a NUL
+    is refused by PostgreSQL) made one ``_``."""
+    return _CONTROLS.sub("_", name.replace("\\", "/").rsplit("/", 1)[-1])
 
 
 def body_limit() -> None:
@@ -327,11 +337,10 @@ def send(found: dict) -> Response:
     response = Response(found["data"], mimetype=found["media_type"].split(";")[0])
     if "charset" in found["media_type"]:
         response.charset = "utf-8"
-    ascii_name = found["filename"].encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
-    from urllib.parse import quote
-
+    name = clean_filename(found["filename"])  # a row stored before names were cleaned at upload
+    ascii_name = name.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
     response.headers["Content-Disposition"] = (f'attachment; filename="{ascii_name}"; '
-                                               f"filename*=UTF-8''{quote(found['filename'])}")
+                                               f"filename*=UTF-8''{quote(name)}")
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 

@@ -30,6 +30,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from urllib.parse import quote
 
 from flask import Blueprint, Response, jsonify, request
 
@@ -303,7 +304,7 @@ def translate_file():
     expires = time.time() + (retention if retention > 0 else 86400)
     files = documents.store()
     file_id = files.save(tenant(), "translation", result.filename, result.media_type, result.data, expires_at=expires)
-    url = request.host_url + f"download_file/{file_id}.{result.filename}"
+    url = request.host_url + f"download_file/{file_id}.{quote(result.filename)}"  # a name is no URL syntax
     return jsonify({"translatedFileUrl": url})
 
 

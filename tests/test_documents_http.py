@@ -404,3 +404,49 @@ def test_a_file_that_fails_to_open_is_opened_once(make_app, database, monkeypatc
     assert [r.getMessage() for r in caplog.records if r.levelname == "ERROR"] == [
         "unhandled error on POST /v1/documents"]  # logged once, by the app's handler
 
+
+def raw_upload(client, path: str, filename_star: str, data: bytes, **fields):
+    """A multipart body written by hand: its file name as RFC 5987 ``filename*`` (CR/LF/NUL percent-encoded)."""
+    parts = [b'--B\r\nContent-Disposition: form-data; name="file"; filename*=UTF-8\'\'' + filename_star.encode()
+             + b"\r\n\r\n" + data + b"\r\n"]
+    parts += [f'--B\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode() for k, v in fields.items()]
+    return client.post(path, data=b"".join(parts) + b"--B--\r\n", content_type="multipart/form-data; boundary=B")
+
+
+def test_control_characters_in_a_file_name_are_replaced_at_upload(make_app, database):
+    app = make_app()
+    client = app.test_client()
+    created = raw_upload(client, "/v1/documents", "a%0D%0Ab%00c.txt", TXT.encode(), target="en")
+    assert created.status_code == 202, created.get_data(as_text=True)
+    status = finished(app, client, created.get_json()["job_id"])
+    assert status["status"] == "succeeded" and status["filename"] == "a_b_c.en.txt"
+    file = client.get(status["links"]["file"])
+    assert file.status_code == 200
+    assert file.headers["Content-Disposition"] == "attachment; filename=\"a_b_c.en.txt\"; filename*=UTF-8''a_b_c.en.txt"
+    with DocumentStore(database).db.read() as conn:
+        from sqlalchemy import text
+        names = {r[0] for r in conn.execute(text("SELECT filename FROM documents"))}
+    assert names == {"a_b_c.txt", "a_b_c.en.txt"}
+
+
+def test_translate_file_links_are_urls_whatever_the_file_s_name(make_app):
+    client = make_app().test_client()
+    for star, served in (("a%0D%0Ab.txt", "a_b.en.txt"), ("b%C3%A1o%20c%C3%A1o%3F%23.txt", "báo cáo?#.en.txt"),
+                         ("dir%2Fsub%5Cx.txt", "x.en.txt")):
+        answer = raw_upload(client, "/translate_file", star, TXT.encode(), source="vi", target="en")
+        assert answer.status_code == 200, answer.get_data(as_text=True)
+        url = answer.get_json()["translatedFileUrl"]
+        assert url.isascii() and not any(c in url for c in " ?#\r\n")  # percent-encoded
+        file = client.get(url.removeprefix("http://localhost"))
+        assert file.status_code == 200, url
+        from urllib.parse import unquote
+        assert unquote(file.headers["Content-Disposition"].split("UTF-8''", 1)[1]) == served
+
+
+def test_a_stored_name_with_a_line_break_is_served_without_one(make_app, database):
+    """A file stored before names were cleaned at upload: its Content-Disposition still has no CR/LF."""
+    file_id = DocumentStore(database).save("anonymous", "translation", "a\r\nb\x7f.en.txt", "text/plain; charset=utf-8",
+                                           b"Hello", expires_at=time.time() + 60)
+    file = make_app().test_client().get(f"/download_file/{file_id}.x")
+    assert file.status_code == 200 and file.data == b"Hello"
+    assert file.headers["Content-Disposition"] == "attachment; filename=\"a_b_.en.txt\"; filename*=UTF-8''a_b_.en.txt"
