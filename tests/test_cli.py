@@ -55,6 +55,17 @@ def test_translate_without_model_exits_3_with_fix():
     assert "tomtat models pull" in result.stderr and "Traceback" not in result.stderr
 
 
+def test_eval_without_its_model_is_one_line_and_exit_3(tmp_path):
+    data = tmp_path / "pairs.jsonl"
+    data.write_text(json.dumps({"id": "1", "vi": "Xin chào.", "en": "Hello.", "source": "ntrex-128"}) + "\n"
+                    + json.dumps({"id": "2", "article": "Hà Nội mưa to.", "summary": "Mưa."}) + "\n", encoding="utf-8")
+    for args in (["translate"], ["summarize", "--method", "abstractive"]):
+        result = tomtat("eval", *args, "--data", str(data), "--out", str(tmp_path / "out"))
+        assert result.returncode == 3, result.stderr
+        assert "Traceback" not in result.stderr and "tomtat models pull" in result.stderr
+        assert not (tmp_path / "out").exists()  # refused before any record
+
+
 def test_translate_with_tiny_model(replica):
     result = tomtat("translate", "-", env=tiny_env(replica), stdin="Hà Nội mưa to.\n\nGiá xăng giảm.")
     assert result.returncode == 0, result.stderr

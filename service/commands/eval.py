@@ -22,6 +22,8 @@ import sys
 import time
 from pathlib import Path
 
+from models.errors import CapabilityUnavailable
+
 DEFAULT_OUT = "artifacts/eval"
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -31,52 +33,70 @@ def register(subparsers) -> None:
     sub = ev.add_subparsers(dest="eval_command", required=True)
 
     s = sub.add_parser("summarize", help="ROUGE-1/2/L with LEAD-k baselines on a summarization JSONL")
-    s.add_argument("--data", required=True)
+    s.add_argument("--data", required=True, help="JSONL with article, summary (and title), as "
+                   "summarization_vietnews.jsonl")
     s.add_argument("--method", choices=["extractive", "lead-1", "lead-2", "lead-3", "abstractive"],
-                   default="extractive")
-    s.add_argument("--limit", type=int)
-    s.add_argument("--out", default=DEFAULT_OUT)
+                   default="extractive", help="lead-k: the first k sentences (a baseline); abstractive needs the "
+                   "model's weights")
+    s.add_argument("--limit", type=int, help="only the first N records")
+    s.add_argument("--out", default=DEFAULT_OUT, help=f"directory of the JSON and markdown results, resumed "
+                   f"(default {DEFAULT_OUT})")
     s.add_argument("--no-title", action="store_true", help="do not give the title to the summarizer")
     s.set_defaults(func=cmd_summarize)
 
     t = sub.add_parser("translate", help="sacreBLEU BLEU + chrF++ per source on a translation JSONL")
-    t.add_argument("--data", required=True)
-    t.add_argument("--limit", type=int)
-    t.add_argument("--out", default=DEFAULT_OUT)
+    t.add_argument("--data", required=True, help="JSONL with vi and en (and source), as "
+                   "translation_ntrex128_news.jsonl")
+    t.add_argument("--limit", type=int, help="only the first N records")
+    t.add_argument("--out", default=DEFAULT_OUT, help=f"directory of the results, resumed (default {DEFAULT_OUT})")
     t.add_argument("--batch-size", type=int, default=16)
     t.set_defaults(func=cmd_translate)
 
     d = sub.add_parser("debris", help="debris rate of summaries on raw scraped articles")
-    d.add_argument("--data", required=True)
-    d.add_argument("--limit", type=int)
-    d.add_argument("--out", default=DEFAULT_OUT)
+    d.add_argument("--data", required=True, help="JSONL with text (and title), as raw_articles_baomoi.jsonl")
+    d.add_argument("--limit", type=int, help="only the first N records")
+    d.add_argument("--out", default=DEFAULT_OUT, help=f"directory of the results, resumed (default {DEFAULT_OUT})")
     d.set_defaults(func=cmd_debris)
 
     q = sub.add_parser("quality", help="regenerate docs/QUALITY.md from the dev data")
-    q.add_argument("--data-dir", default=str(REPO_ROOT.parent / "shared" / "data"))
-    q.add_argument("--output", default=str(REPO_ROOT / "docs" / "QUALITY.md"))
+    q.add_argument("--data-dir", default=str(REPO_ROOT.parent / "shared" / "data"),
+                   help="directory with summarization_vietnews.jsonl (and optionally raw_articles_baomoi.jsonl, "
+                   "the translation files); default ../shared/data beside the repository")
+    q.add_argument("--output", default=str(REPO_ROOT / "docs" / "QUALITY.md"),
+                   help="the report written (default: docs/QUALITY.md, overwritten)")
     q.add_argument("--with-abstractive", action="store_true",
                    help="also score the abstractive model (needs its weights; slow on CPU)")
-    q.add_argument("--out", default=DEFAULT_OUT, help="per-record results of the abstractive run (resumable)")
+    q.add_argument("--out", default=DEFAULT_OUT,
+                   help=f"directory of the abstractive run's per-record results, resumed (default {DEFAULT_OUT}); "
+                   "not the report: that is --output")
     q.set_defaults(func=cmd_quality)
 
 
 # --------------------------------------------------------------------------- model hook (lead wires this)
 
-def get_runtime_functions(args):
+def get_runtime_functions(args, need: str | None = None):
     """Return ``(summarize_fn, translate_fn, info)`` backed by the configured models.
 
     Both go through ``models.pipeline``, the same path the service takes, so the
     scores measure what users get. ``info`` records the models and generation settings.
+    ``need`` (``"abstractive"`` or ``"translation"``): raise ``CapabilityUnavailable`` now, before any
+    record, when that model did not load.
     """
-    from dataclasses import asdict
+    from dataclasses import asdict, replace
 
     from models import pipeline
     from models.runtime import Runtime
     from service.config import Settings
 
     config = Settings.from_env().runtime_config()
+    if need:  # only the model this evaluation uses
+        config = replace(config, load_summary=config.load_summary and need == "abstractive",
+                         load_translation=config.load_translation and need == "translation")
     rt = Runtime(config).load()
+    if need == "abstractive":
+        rt.abstractive()
+    elif need == "translation":
+        rt.translator()
 
     def summarize_fn(record: dict) -> str:
         options = pipeline.SummaryOptions(method="abstractive")
@@ -101,6 +121,12 @@ def _read(path: str, limit: int | None = None) -> list[dict]:
     return read_jsonl(path, limit)
 
 
+def _unavailable(exc) -> int:
+    """A model the evaluation needs did not load: one line with the fix, exit 3 (as ``tomtat translate``)."""
+    print(f"tomtat: {exc}. To fix: {exc.how_to_fix}", file=sys.stderr)
+    return 3
+
+
 def cmd_summarize(args) -> int:
     from models.evaluation.summarization import evaluate_summarization, extractive_fn, lead_fn
 
@@ -111,7 +137,10 @@ def cmd_summarize(args) -> int:
     elif args.method.startswith("lead-"):
         fn = lead_fn(int(args.method.split("-")[1]))
     else:
-        fn, _, info = get_runtime_functions(args)
+        try:
+            fn, _, info = get_runtime_functions(args, need="abstractive")
+        except CapabilityUnavailable as exc:
+            return _unavailable(exc)
         extra["runtime"] = info
     name = f"summarize-{args.method}-{Path(args.data).stem}"
     res = evaluate_summarization(records, fn, out_dir=args.out, name=name, extra=extra)
@@ -126,7 +155,10 @@ def cmd_translate(args) -> int:
     from models.evaluation.translation import evaluate_translation, markdown_table
 
     records = _read(args.data, args.limit)
-    _, fn, info = get_runtime_functions(args)
+    try:
+        _, fn, info = get_runtime_functions(args, need="translation")
+    except CapabilityUnavailable as exc:
+        return _unavailable(exc)
     name = f"translate-{Path(args.data).stem}"
     res = evaluate_translation(records, fn, out_dir=args.out, name=name, model=str(info.get("model", "runtime")),
                                settings=info, batch_size=args.batch_size)
