@@ -136,7 +136,9 @@ def register_error_handlers(app: Flask) -> None:
         }
         detail = details.get(exc.code, exc.description or exc.name)
         extra = {"limit": request.max_content_length} if exc.code == 413 else {}
-        return problem_response(ApiError(exc.code or 500, exc.name, detail, **extra))
+        title = getattr(exc, "problem_title", exc.name)  # service.http.MalformedBody names its own problem
+        return problem_response(ApiError(exc.code or 500, title, detail, slug=getattr(exc, "problem_slug", None),
+                                         **extra))
 
     @app.errorhandler(SchemaTooNew)
     def _schema_too_new(exc: Exception):  # the database was migrated by a newer release while this one runs

@@ -13,7 +13,7 @@ from typing import TypeVar
 from flask import current_app, g, has_request_context, jsonify, request
 from flask import Request as FlaskRequest
 from flask.json.provider import DefaultJSONProvider
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import BadRequest, HTTPException, RequestEntityTooLarge
 from werkzeug.utils import cached_property
 from werkzeug.wsgi import LimitedStream, get_content_length, get_input_stream
 from pydantic import BaseModel
@@ -253,41 +253,70 @@ DRAIN_SECONDS = 10.0
 _CHUNK = 256 * 1024
 
 
+class MalformedBody(BadRequest):
+    """Reading the request body failed: a malformed chunked encoding (gunicorn's InvalidChunkSize,
+    ChunkMissingTerminator…), a body cut short, a connection gone. A 400 problem, whichever route or hook read."""
+
+    problem_title, problem_slug = "Malformed body", "malformed-body"  # the problem's (service/errors.py)
+
+    def __init__(self, reason: str):
+        super().__init__(f"the request body is malformed: {reason}; send a valid Content-Length or chunked body")
+        self.reason = reason
+
+
+def _reason(exc: Exception) -> str:
+    text = " ".join(str(exc).split())[:200]
+    return text or type(exc).__name__
+
+
 class _CountingInput:
-    """``wsgi.input`` that counts what the app read of it."""
+    """``wsgi.input`` that counts what the app read of it, and turns whatever the server raises while reading
+    it into :class:`MalformedBody`, raised again by every later read (the server's parser is broken by then,
+    and a hook that reads after the route must not read on from the middle of a bad chunk)."""
 
     def __init__(self, stream):
         self._stream = stream
         self.consumed = 0
+        self.failed: MalformedBody | None = None
+
+    def _guarded(self, read, *args):
+        if self.failed is not None:
+            raise MalformedBody(self.failed.reason)
+        try:
+            return read(*args)
+        except HTTPException:  # the server's own answer (werkzeug's ClientDisconnected…): as it is
+            raise
+        except Exception as exc:  # noqa: BLE001 - any server's parse error: gunicorn need not be importable
+            self.failed = MalformedBody(_reason(exc))
+            raise MalformedBody(self.failed.reason) from None
 
     def read(self, *args):
-        data = self._stream.read(*args)
+        data = self._guarded(self._stream.read, *args)
         self.consumed += len(data)
         return data
 
     def readinto(self, buffer) -> int:
         if hasattr(self._stream, "readinto"):
-            size = self._stream.readinto(buffer) or 0
+            size = self._guarded(self._stream.readinto, buffer) or 0
         else:
-            data = self._stream.read(len(buffer))
+            data = self._guarded(self._stream.read, len(buffer))
             size = len(data)
             buffer[:size] = data
         self.consumed += size
         return size
 
     def readline(self, *args):
-        data = self._stream.readline(*args)
+        data = self._guarded(self._stream.readline, *args)
         self.consumed += len(data)
         return data
 
     def readlines(self, *args):
-        lines = self._stream.readlines(*args)
+        lines = self._guarded(self._stream.readlines, *args)
         self.consumed += sum(len(line) for line in lines)
         return lines
 
     def __iter__(self):
-        for line in self._stream:
-            self.consumed += len(line)
+        while line := self.readline():
             yield line
 
     def __getattr__(self, name):
@@ -316,7 +345,7 @@ def drain(stream, remaining: int | None, limit: int = DRAIN_BYTES, seconds: floa
             if time.monotonic() > deadline:
                 return False
         return remaining is not None or not stream.read(1)
-    except (OSError, ValueError):  # the client went away, or a closed stream
+    except Exception:  # noqa: BLE001 - the client went away, a closed stream, a malformed chunk (any server's)
         return False
 
 
@@ -345,7 +374,7 @@ class DrainUnreadBody:
 
         body = self.app(environ, capture)
         remaining = max(0, length - counting.consumed) if length >= 0 else None
-        if remaining != 0 and not self._drain(environ, raw, remaining):
+        if counting.failed is not None or (remaining != 0 and not self._drain(environ, raw, remaining)):
             started[1] = [(k, v) for k, v in started[1] if k.lower() != "connection"] + [("Connection", "close")]
             server_response = getattr(start_response, "__self__", None)
             if callable(getattr(server_response, "force_close", None)):
@@ -402,11 +431,14 @@ class _MaxStream(LimitedStream):
 
 
 class Request(FlaskRequest):
-    """Flask's request, with a chunked body over the limit refused (413) rather than cut short."""
+    """Flask's request, with a chunked body over the limit refused (413) rather than cut short, and a body
+    that cannot be read (a malformed chunk) refused with 400 (:class:`MalformedBody`)."""
 
     @cached_property
     def stream(self):
         environ = self.environ
+        if "wsgi.input" in environ and not isinstance(environ["wsgi.input"], _CountingInput):
+            environ["wsgi.input"] = _CountingInput(environ["wsgi.input"])  # a read error is a 400 problem
         limit = self.max_content_length
         if limit is not None and get_content_length(environ) is None and "wsgi.input_terminated" in environ:
             return _MaxStream(environ["wsgi.input"], limit, is_max=True)

@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from .batch.records import Record, bad, parse_jsonl_line, record_from_mapping, unique_keys
 from .errors import ApiError
-from .http import JSONL_TYPES, settings
+from .http import JSONL_TYPES, MalformedBody, settings
 
 # -- the job body: read as a stream, counted and checked in one pass ------------------------------------
 
@@ -105,6 +105,8 @@ def _chunks(s, digest):
             yield chunk
     except RequestEntityTooLarge:  # a chunked body over TOMTAT_MAX_JOB_BYTES
         raise _too_large_error(s) from None
+    except MalformedBody as exc:  # a malformed chunk, any server's error while reading the body
+        raise ApiError(400, exc.problem_title, exc.description, slug=exc.problem_slug) from None
     except HTTPException as exc:  # the client went away mid-body (ClientDisconnected)
         raise ApiError(exc.code or 400, "Incomplete body", "the body ended before its announced length; send "
                        "it again", slug="incomplete-body") from None

@@ -1,0 +1,155 @@
+"""A request body that cannot be read is a 400 problem, never a 500 (service/http.py, MalformedBody): a
+malformed chunked encoding under a real gunicorn (service/gunicorn_conf.py, gthread) on 127.0.0.1 — gunicorn
+raises its InvalidChunkSize or ChunkMissingTerminator from the body reads of the routes, the hooks that count
+a body's characters, and the middleware that drains what they left — and, server aside, a WSGI input that
+raises whatever it raises."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import app_factory, free_port, problem, stop_server, wait_healthy
+
+ROOT = Path(__file__).parents[1]
+DETAIL = "the request body is malformed"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """gunicorn with the real app (no models, jobs on, a character quota: the limiter reads each body first)."""
+    tmp = tmp_path_factory.mktemp("bodies")
+    port = free_port()
+    env = os.environ | {"TOMTAT_PORT": str(port), "TOMTAT_HOST": "127.0.0.1", "TOMTAT_DB": str(tmp / "db.sqlite3"),
+                        "TOMTAT_LOAD_MODELS": "0", "TOMTAT_JOBS": "1", "TOMTAT_JOB_WORKERS": "0",
+                        "TOMTAT_ANON_CHAR_QUOTA": "1000000/day", "TOMTAT_SERVER_THREADS": "2",
+                        "TOMTAT_LOG_LEVEL": "WARNING"}
+    log = open(tmp / "gunicorn.log", "wb")
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    proc = subprocess.Popen([str(gunicorn), "--config", "python:service.gunicorn_conf",
+                             "tests.test_body_limits:small_app()"], cwd=ROOT, env=env, stdout=log,
+                            stderr=subprocess.STDOUT)
+    try:
+        wait_healthy(f"http://127.0.0.1:{port}", proc, seconds=60)
+        yield {"port": port, "log": tmp / "gunicorn.log"}
+    finally:
+        stop_server(proc)
+        log.close()
+
+
+def send(port: int, head: bytes, body: bytes, half_close: bool = False) -> tuple[int, str, bytes]:
+    """One raw request → (status, content type, body); ``half_close``: the client stops sending mid-body."""
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as s:
+        s.sendall(head + body)
+        if half_close:
+            s.shutdown(socket.SHUT_WR)
+        data = b""
+        while chunk := s.recv(65536):
+            data += chunk
+    head_out, _, out = data.partition(b"\r\n\r\n")
+    lines = head_out.decode("latin-1").split("\r\n")
+    headers = dict(line.split(": ", 1) for line in lines[1:] if ": " in line)
+    return int(lines[0].split()[1]), headers.get("Content-Type", ""), out
+
+
+def chunked(path: str, content_type: str) -> bytes:
+    return (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: {content_type}\r\n"
+            "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n").encode()
+
+
+ROUTES = [("/v1/summarize", "application/json"), ("/v1/jobs", "application/json"),
+          ("/v1/jobs", "application/x-ndjson"), ("/v1/documents", "multipart/form-data; boundary=B"),
+          ("/v1/glossaries", "text/csv"), ("/translate", "application/x-www-form-urlencoded"),
+          ("/translate", "application/json"), ("/translate_file", "multipart/form-data; boundary=B")]
+BAD = {"chunk-size": (b"zz\r\nabc\r\n0\r\n\r\n", False), "no-crlf": (b"5\r\nabcdeXX\r\n0\r\n\r\n", False),
+       "cut-short": (b"10\r\nabc", True)}
+
+
+@pytest.mark.parametrize("bad", list(BAD))
+@pytest.mark.parametrize("path, content_type", ROUTES)
+def test_a_malformed_chunked_body_is_a_400(server, path, content_type, bad):
+    body, half_close = BAD[bad]
+    status, mimetype, out = send(server["port"], chunked(path, content_type), body, half_close)
+    assert status == 400, out[:300]
+    answer = json.loads(out)
+    if path.startswith("/v1/"):
+        assert mimetype == "application/problem+json"
+        assert answer["type"].endswith("/malformed-body") and answer["title"] == "Malformed body"
+        assert answer["detail"].startswith(DETAIL) and "chunked body" in answer["detail"]
+    else:  # LibreTranslate's routes answer in its shape
+        assert mimetype == "application/json" and answer["error"].startswith(DETAIL)
+
+
+def test_the_server_logged_no_error(server):
+    """Runs after the requests above (same module, in order): none of them was an unhandled error."""
+    status, _, _ = send(server["port"], chunked("/v1/summarize", "application/json"), BAD["chunk-size"][0])
+    assert status == 400
+    log = server["log"].read_text(errors="replace")
+    assert "Traceback" not in log and "unhandled error" not in log and '"level": "ERROR"' not in log, log[-3000:]
+
+
+# -- without a server: a WSGI input that raises ---------------------------------------------------------------
+
+class ParseFailure(Exception):
+    """What a WSGI server's body reader may raise (gunicorn's ParseException is no OSError or ValueError)."""
+
+
+class RaisingInput:
+    def __init__(self):
+        self.reads = 0
+
+    def read(self, *args):
+        self.reads += 1
+        raise ParseFailure("Invalid chunk size: 'zz'")
+
+    readline = read
+
+    def readinto(self, buffer):
+        return self.read()
+
+
+@pytest.fixture()
+def make_app(tiny_runtime, tmp_path):
+    with app_factory(tiny_runtime, db_path=str(tmp_path / "db.sqlite3"), job_workers=0,
+                     anon_char_quota="1000000/day") as make:
+        yield make
+
+
+@pytest.mark.parametrize("path, content_type", ROUTES + [("/v1/translate", "application/json"),
+                                                          ("/detect", "application/x-www-form-urlencoded")])
+def test_a_body_read_that_raises_is_a_400(make_app, caplog, path, content_type):
+    from werkzeug.test import EnvironBuilder, run_wsgi_app
+    from werkzeug.wrappers import Response
+
+    environ = EnvironBuilder(path, method="POST", content_type=content_type).get_environ()
+    stream = environ["wsgi.input"] = RaisingInput()
+    environ["CONTENT_LENGTH"] = "100"
+    resp = Response(*run_wsgi_app(make_app(), environ, buffered=True))
+    if path.startswith("/v1/"):
+        body = problem(resp, 400)
+        assert body["type"].endswith("/malformed-body")
+        assert body["detail"] == (f"{DETAIL}: Invalid chunk size: 'zz'; send a valid Content-Length or chunked body")
+    else:
+        assert resp.status_code == 400 and resp.get_json()["error"].startswith(DETAIL)
+    assert stream.reads == 1  # remembered: no hook (quota, metrics, the drain) read on from a broken parser
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+
+
+def test_the_drain_stops_at_a_read_that_raises():
+    from service.http import DrainUnreadBody
+
+    started = []
+
+    def app(environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"ok"]  # the body left unread: the middleware drains it, and its read raises
+
+    body = DrainUnreadBody(app)({"CONTENT_LENGTH": "100", "wsgi.input": RaisingInput()},
+                                lambda status, headers, exc_info=None: started.append((status, headers)))
+    assert body == [b"ok"] and started == [("200 OK", [("Content-Type", "text/plain"), ("Connection", "close")])]
