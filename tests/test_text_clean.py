@@ -315,3 +315,36 @@ def test_table_cells_are_not_glued():
     html = "<p>Nhiệt độ hôm nay:</p><table><tr><td>Hà Nội</td><td>30°C</td></tr><tr><th>TP.HCM</th><td>34°C</td></tr></table>"
     assert html_to_text(html) == "Nhiệt độ hôm nay:\n\nHà Nội\n30°C\n\nTP.HCM\n34°C"
     assert "Hà Nội" in strip_debris(prepare_text(html))
+
+
+# -- credits and bylines in the forms the raw baomoi articles have them -------------------------------------
+
+@pytest.mark.parametrize("text, clean", [
+    ("Tàu rời cảng Sohae. (Nguồn: Getty Images)", "Tàu rời cảng Sohae."),
+    ("Con cá dài 2 mét. (Nguồn Dailymail)", "Con cá dài 2 mét."),
+    ("GDP tăng 7% (nguồn: TCTK). Xuất khẩu tăng.", "GDP tăng 7% (nguồn: TCTK). Xuất khẩu tăng."),  # the fact's source
+    ("Tàu được hạ thủy năm 1961. Nguồn ảnh: Sina.", "Tàu được hạ thủy năm 1961."),
+    ("Hiện trường vụ cháy - Ảnh: báo VOV", "Hiện trường vụ cháy"),
+    ("Ông chỉ đạo Hội nghị. Ảnh: Trí Dũng – TTXVN Ngày 3/6/2017, Tổng Bí thư đã ký quyết định.",
+     "Ông chỉ đạo Hội nghị. Ngày 3/6/2017, Tổng Bí thư đã ký quyết định."),
+    ("Ông chỉ đạo Hội nghị. Ảnh: TTXVN Sau đó, ông về.", "Ông chỉ đạo Hội nghị. Sau đó, ông về."),  # not a 6-word credit
+    ("Giá giảm mạnh. Ảnh: Như Ý", "Giá giảm mạnh."),
+    ("Nhiều người bị béo phì. Ảnh: \nEntero Medics.\nBác sĩ khuyên nên ăn ít.",
+     "Nhiều người bị béo phì.\nBác sĩ khuyên nên ăn ít."),
+])
+def test_photo_credits(text, clean):
+    assert strip_debris(prepare_text(text)) == clean
+
+
+@pytest.mark.parametrize("byline", ["(Theo TTXVN)", "(Theo Daily Mail, CNN, NBC News)", "(nguồn: BNG)",
+                                    "Theo nhandan.com.vn"])
+def test_trailing_bylines_in_parentheses_or_a_domain(byline):
+    body = "Giá vàng tăng mạnh trong phiên sáng nay.\n\nNhiều người đổ xô đi mua vàng."
+    assert strip_debris(prepare_text(body + "\n" + byline)) == body
+
+
+def test_a_gloss_in_parentheses_on_its_own_line_joins_its_sentence():
+    text = ("Ghi nhận trên \nQuốc lộ 13\n (đoạn qua quận Thủ Đức), xe khách nối đuôi nhau hướng vào \nBến xe Miền Đông\n"
+            " (quận Bình Thạnh) để trả khách.")
+    assert prepare_text(text) == ("Ghi nhận trên Quốc lộ 13 (đoạn qua quận Thủ Đức), xe khách nối đuôi nhau hướng vào "
+                                  "Bến xe Miền Đông (quận Bình Thạnh) để trả khách.")

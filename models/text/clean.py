@@ -30,7 +30,7 @@ from typing import Literal
 from lxml import etree
 
 from . import budget
-from .segment import ENDS_SENTENCE_RE, TRAILING_CLOSERS, split_paragraphs, split_sentences
+from .segment import ENDS_SENTENCE_RE, SENTENCE_OPENERS, TRAILING_CLOSERS, split_paragraphs, split_sentences
 
 __all__ = [
     "detect_format",
@@ -202,15 +202,19 @@ _SENTENCE_END_RE = re.compile("[.!?…:]" + TRAILING_CLOSERS)
 _MAX_OPEN_PAREN_CHARS = 40
 _MAX_OPEN_PAREN_WORDS = 12
 _CLOSING_PUNCT = ",.;:)]!?…”’"
+_CREDIT_LABEL_END_RE = re.compile(r"(?:^|[\s(])(?:Ảnh|Nguồn ảnh|Nguồn)\s*:\s*$")
 
 
 def _starts_continuation(line: str) -> bool:
-    """Next line starts lower-case or with closing punctuation."""
+    """Next line starts lower-case or with closing punctuation, or with a parenthesis that goes on lower-case
+    ("Quốc lộ 13\n (đoạn qua quận Thủ Đức), …": a gloss of the word before it, never a sentence's start)."""
     s = line.lstrip()
     if not s:
         return False
     if s[0] == '"':
         return len(s) == 1 or not s[1].isalnum()  # closing straight quote
+    if s[0] == "(":
+        return s[1:2].islower()
     return s[0].islower() or s[0] in _CLOSING_PUNCT
 
 
@@ -241,7 +245,13 @@ def _join_broken_lines(text: str) -> str:
         return (j >= 0 and ")" not in line[j:] and len(line) - j <= _MAX_OPEN_PAREN_CHARS
                 and bool(lines[i + 1].strip()) and len(lines[i + 1].split()) <= _MAX_OPEN_PAREN_WORDS)
 
-    strong = [i < n - 1 and ((mid_sentence(i) and _starts_continuation(lines[i + 1])) or open_parenthesis(i))
+    def credit_label(i: int) -> bool:
+        # a credit's label at the end of a line, its name on the next: "… béo phì. Ảnh: " / "Entero Medics."
+        return (_CREDIT_LABEL_END_RE.search(lines[i]) is not None and bool(lines[i + 1].strip())
+                and len(lines[i + 1].split()) <= _MAX_OPEN_PAREN_WORDS)
+
+    strong = [i < n - 1 and ((mid_sentence(i) and _starts_continuation(lines[i + 1])) or open_parenthesis(i)
+                             or credit_label(i))
               for i in range(n)]
     weak = [
         i < n - 1
@@ -336,13 +346,21 @@ DEBRIS_INLINE_PATTERNS: dict[str, re.Pattern[str]] = {
     "image_widget": re.compile(r"(?i)(?<!\s)\s*\b(?:left|center|right|del){3,}\b"),
     # "(Ảnh: Facebook nhân vật)", "(Ảnh minh họa)", "(Nguồn: Internet)", "(Video: VTV)"
     "photo_credit": re.compile(r"(?i)(?<!\s)\s*\(\s*+(?:ảnh(?: minh h(?:ọa|oạ))?|nguồn ảnh|video|clip)\s*+(?::[^()\n]{0,80})?\)"),
-    # ". Ảnh: Reuters" at the end of a line (up to 6 words)
-    "photo_credit_tail": re.compile(r"(?:(?<=[.!?…”\"])|^)\s*+Ảnh\s*+:\s*+(?:\S++\s++){0,5}\S++\s*+$"),
+    # "… Sohae. (Nguồn: Getty Images)": a source in parentheses after the sentence is the photo's; before the
+    # stop ("GDP tăng 7% (nguồn: TCTK).") it is the fact's, and stays
+    "source_credit": re.compile(r"(?i)(?<=[.!?…”\"])\s*+\(\s*+nguồn\b\s*+:?[^()\n]{1,60}\)"),
+    # ". Ảnh: Reuters", ". Nguồn ảnh: Sina." at the end of a line (up to 6 words); "Hiện trường - Ảnh: báo VOV"
+    # (no word after the first opens a sentence: ". Ảnh: TTXVN Sau đó, ông về." keeps its sentence)
+    "photo_credit_tail": re.compile(r"(?:(?:(?<=[.!?…”\"])|^)\s*+|(?<!\s)\s++[-–—]\s*+)(?:Nguồn ảnh|Ảnh)\s*+:\s*+"
+                                   r"\S++(?:\s++(?!(?:" + "|".join(sorted(SENTENCE_OPENERS)) + r")\s)\S++){0,5}\s*+$"),
     # inside a line: a caption sentence ("Ảnh: Tàu sân bay USS Enterprise …
     # Đại Tây Dương.", the 2nd word is lower-case) or else just the credit
     # token (". Ảnh: RT.com Ông Putin…")
+    # (or a credit of a few capitalised words before the next sentence's opener: ". Ảnh: Trí Dũng – TTXVN Ngày …")
     "photo_credit_mid": re.compile(
-        r"(?:(?<=[.!?…”\"])|^)\s*+Ảnh\s*+:\s*+(?:[A-ZĐÀ-Ỹ]\w*+\s++[a-zđà-ỹ][^.!?\n]{0,200}[.!?](?=\s)"
+        r"(?:(?<=[.!?…”\"])|^)\s*+(?:Nguồn ảnh|Ảnh)\s*+:\s*+(?:[A-ZĐÀ-Ỹ]\w*+\s++[a-zđà-ỹ][^.!?\n]{0,200}[.!?](?=\s|$)"
+        r"|[A-ZĐ][^\s\"“]{0,30}(?:\s++(?:[-–—/]\s++)?[A-ZĐ][^\s\"“]{0,30}){0,3}"
+        r"(?=\s++(?:" + "|".join(sorted(SENTENCE_OPENERS)) + r")\s)"
         r"|[^\s\"“]{1,80}(?=[\"“]?\s))"  # a credit token is short: bounded, so no rescan of a long run
     ),
     # outlet tag at the start of the article: "TPO –", "(Dân trí) -", "VOV.VN -"
@@ -362,6 +380,7 @@ _MAX_PROMO_LINE_WORDS = 40
 _MAX_LINE_WORDS = {"promo": _MAX_PROMO_LINE_WORDS, "photo_credit_line": 15}
 _BYLINE_PAREN_RE = re.compile(r"(?<!\s)\s*\((?:[^()\n]{1,60})\)$")
 _BYLINE_PREFIX_RE = re.compile(r"^(?:\(?Theo\b|Nguồn *:|Bài(?: và|,)? ảnh *:|Bài *:|Ảnh *:)\s*", re.I)
+_DOMAIN_RE = re.compile(r"[\w-]+(?:\.[\w-]+)*\.(?:vn|com|net|org|info)")
 _BYLINE_TOKEN_RE = re.compile(r"[^\s\-–—/,&]+")
 
 
@@ -553,6 +572,8 @@ def looks_like_byline(line: str) -> bool:
     s = line.strip()
     if not s or len(s) > 80:
         return False
+    if s.startswith("(") and s.endswith(")") and s.count("(") == 1:
+        s = s[1:-1].strip()  # the whole line in parentheses: "(Theo TTXVN)", "(nguồn: BNG)"
     s = _BYLINE_PAREN_RE.sub("", s).strip()
     prefix = _BYLINE_PREFIX_RE.match(s)
     body = (s[prefix.end():] if prefix else s).strip(" ()")
@@ -564,7 +585,8 @@ def looks_like_byline(line: str) -> bool:
     if not 1 <= len(tokens) <= 8:
         return False
     if prefix:
-        return len(tokens) <= 6 and (tokens[0][0].isupper() or tokens[0] in ("báo", "tạp", "trang"))
+        return len(tokens) <= 6 and (tokens[0][0].isupper() or tokens[0] in ("báo", "tạp", "trang")
+                                     or _DOMAIN_RE.fullmatch(tokens[0]) is not None)  # "Theo nhandan.com.vn"
     return all(t[0].isupper() for t in tokens)
 
 

@@ -73,7 +73,7 @@ _INITIAL_RE = re.compile(r"[A-ZĐ]\.")
 # TP. Những đối tượng…"): split when the next word is a common sentence opener
 # (none of these is the first syllable of a city name).
 _CITY_ABBREVIATIONS = frozenset({"TP", "Tp"})
-_SENTENCE_OPENERS = frozenset(
+SENTENCE_OPENERS = frozenset(
     "Theo Những Các Trong Ngoài Sau Đây Hiện Ông Anh Chị Khi Với Do Vì Nhưng Còn Đó "
     "Được Để Cũng Nếu Từ Đến Về Cùng Dù Không Có Một Trước Lúc Riêng Ngày Tối Sáng "
     "Chiều Trưa Đêm Năm Tháng Báo Thế Mặc Bên Qua Chính Đặc Tuy Vậy Song Nhờ Bởi Hôm".split()
@@ -280,7 +280,7 @@ def _is_abbreviation_period(line: str, dot: int, sent_start: int, info: _Line) -
     if not token:
         return False  # tokenized " . " — a real sentence end
     last = token.rsplit(".", 1)[-1]
-    if token in _CITY_ABBREVIATIONS and _next_word(line, dot + 1) in _SENTENCE_OPENERS:
+    if token in _CITY_ABBREVIATIONS and _next_word(line, dot + 1) in SENTENCE_OPENERS:
         return False
     if token in ABBREVIATIONS or last in ABBREVIATIONS:
         return True
