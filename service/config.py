@@ -63,7 +63,8 @@ class Settings:
         "(inferred from its config.json when unambiguous).", _optional_str)
     translation_model: str = _env(
         "TOMTAT_TRANSLATION_MODEL", default_profile("translation").id,
-        "vi→en translation model: a profile name or a local directory.")
+        "Translation model, for every direction it serves (the default EnViT5: vi→en and en→vi): a profile name "
+        "or a local directory.")
     translation_profile: str | None = _env(
         "TOMTAT_TRANSLATION_PROFILE", None,
         "Profile whose conventions apply when TOMTAT_TRANSLATION_MODEL is a directory.", _optional_str)
@@ -154,7 +155,8 @@ class Settings:
     # -- jobs and batch --
     jobs: bool = _env(
         "TOMTAT_JOBS", True,
-        "Serve /v1/jobs (async batch jobs stored in TOMTAT_DB) and run job workers in this process.", _bool)
+        "Serve /v1/jobs (async batch jobs stored in TOMTAT_DATABASE_URL, by default TOMTAT_DB) and run job "
+        "workers in this process.", _bool)
     job_workers: int = _env(
         "TOMTAT_JOB_WORKERS", 1,
         "Job worker threads in this process (0: accept jobs but leave the work to another process).")
@@ -180,11 +182,12 @@ class Settings:
         "Longest a job worker waits for in-flight interactive requests to finish before taking one item anyway.")
     # -- access control, limits, observability --
     db_path: str = _env("TOMTAT_DB", "var/tomtat.sqlite3",
-                        "SQLite file of jobs, API keys and the `database` cache when TOMTAT_DATABASE_URL is unset.")
+                        "SQLite file of the service's data (see TOMTAT_DATABASE_URL) when that is unset.")
     database_url: str = _env(
         "TOMTAT_DATABASE_URL", "",
-        "Database of jobs, API keys and the `database` cache: `sqlite:///path` (empty: TOMTAT_DB) or "
-        "`postgresql://user@host:5432/db`, which replicas share. Migrated at start-up (`tomtat db upgrade`).")
+        "Database of jobs, API keys, glossaries, document files and the `database` cache: `sqlite:///path` "
+        "(empty: TOMTAT_DB) or `postgresql://user@host:5432/db`, which replicas share. Migrated at start-up "
+        "(`tomtat db upgrade`).")
     redis_url: str | None = _env(
         "TOMTAT_REDIS_URL", None,
         "Redis shared by replicas, e.g. `redis://127.0.0.1:6379/0`: rate limits and quotas (unless "
@@ -209,7 +212,9 @@ class Settings:
         "TOMTAT_LIMITS_STORAGE", "",
         "Where rate-limit counters live: `memory://` (one process) or `redis://host:6379/0` (shared by replicas); "
         "empty: TOMTAT_REDIS_URL if set, else `memory://`.")
-    limits_prefix: str = _env("TOMTAT_LIMITS_PREFIX", "tomtat", "Key prefix of the rate-limit counters in storage.")
+    limits_prefix: str = _env(
+        "TOMTAT_LIMITS_PREFIX", "tomtat",
+        "Prefix of tomtat's keys in storage: the rate-limit and wrong-key counters and the `redis` result cache.")
     trusted_proxies: int = _env(
         "TOMTAT_TRUSTED_PROXIES", 0,
         "Reverse proxies in front of the service whose X-Forwarded-For is trusted for client addresses.")

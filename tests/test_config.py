@@ -69,6 +69,8 @@ def test_every_setting_is_documented_in_the_readme():
     for f in fields(Settings):
         assert f"`{f.metadata['env']}`" in table
         assert f.metadata["env"] in readme, f"{f.metadata['env']} missing from README"
+    # the README's table is `tomtat config`'s output, as it says: descriptions edited in service/config.py
+    assert table in readme, "README's configuration table differs from `tomtat config`: paste its output"
 
 
 def test_layers_keep_to_themselves():
