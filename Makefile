@@ -6,6 +6,8 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-10)
 
 .PHONY: install system-deps run test bench clean
 
+# torch==2.13.0 comes from pip's configured index: from PyPI on Linux, the CUDA build. A .venv made first
+# with the CPU build (README, Quick start) is kept, torch included: 2.13.0+cpu satisfies the pin.
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
