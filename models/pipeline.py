@@ -37,7 +37,7 @@ LANGUAGE_SAMPLE = 3000  # characters the language check reads
 LANGUAGE_NAMES = {"vi": "Vietnamese", "en": "English"}
 # how each source language's text is cut into sentences (paragraphs kept)
 SPLITTERS = {"en": split_english_text}
-CACHE_VERSION = 5  # bump when the pipeline's output for the same input changes
+CACHE_VERSION = 6  # bump when the pipeline's output for the same input changes
 # Wall-clock seconds the text work (cleaning, sentences, language check) of a call made outside a
 # request may take; a request's budget is RuntimeConfig.text_budget_s (TOMTAT_TEXT_BUDGET).
 TEXT_BUDGET_S: float | None = DEFAULT_TEXT_BUDGET_S

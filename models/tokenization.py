@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -41,6 +42,24 @@ EQUIVALENTS: dict[str, str] = {
 
 # Pieces that must never reach a user, whatever a model generates.
 _HIDDEN_TEXT = re.compile(r"<(?:unk|pad|s|/s|mask|extra_id_\d+|0x[0-9A-Fa-f]{2})>|\u2047")
+
+
+# An exponent: superscript digits and signs after a digit ("10⁶", "2³", "10⁻³"). A tokenizer's NFKC normalizer
+# folds them into plain ones without an ``<unk>``, and "10⁶" would reach the model as "106", another number:
+# each piece that covers one is treated as unknown, carried through untouched like a character the vocabulary
+# lacks. A superscript after a letter is a unit or a mark ("m²" is "m2", as Vietnamese news writes it) and
+# folds as before.
+EXPONENT_RE = re.compile("(?<=[0-9])[\u2070\u00b9\u00b2\u00b3\u2074-\u207b]+")
+
+
+def _folded_positions(text: str) -> set[int]:
+    if text.isascii():
+        return set()
+    return {i for m in EXPONENT_RE.finditer(text) for i in range(m.start(), m.end())}
+
+
+def _covers(positions: set[int], start: int, end: int) -> bool:
+    return bool(positions) and any(i in positions for i in range(start, end))
 
 
 class TokenizerError(ValueError):
@@ -172,13 +191,12 @@ class Tokenizer:
     def plain_equivalents(self) -> dict[str, str]:
         """The characters this vocabulary lacks and the plain forms of them it knows: the typographic
         table (curly quotes, dashes, …) and, for other symbols and numbers, their NFKC form ("½" → "1/2",
-        "™" → "TM"). Letters are never replaced: a name keeps its spelling."""
-        import unicodedata
-
+        "™" → "TM"). Letters are never replaced: a name keeps its spelling; nor are superscript digits,
+        which the tokenizer folds itself except in an exponent, which it must not (:data:`EXPONENT_RE`)."""
         candidates = dict(EQUIVALENTS)
         for code in range(0xA0, 0x3000):
             char = chr(code)
-            if char in candidates or unicodedata.category(char)[0] not in "NPSZ":
+            if char in candidates or unicodedata.category(char)[0] not in "NPSZ" or EXPONENT_RE.match("0" + char, 1):
                 continue
             folded = unicodedata.normalize("NFKC", char)
             if folded != char:
@@ -217,17 +235,21 @@ class _Spm:
 
     def encode(self, text: str) -> tuple[list[int], list[str], list[tuple[int, int]]]:
         ids = self.sp.encode(text)
-        if self.unk not in ids:
+        folded = _folded_positions(text)
+        if self.unk not in ids and not folded:
             return ids, [self.sp.id_to_piece(i) for i in ids], []
         proto = self.sp.encode(text, return_type="proto")
         chars = _char_offsets(text)
-        spans = []
+        ids, spans = [], []
         for piece in proto.pieces:
-            if piece.id == self.unk:
-                start, end = chars[piece.begin], chars[piece.end]
+            start, end = chars[piece.begin], chars[piece.end]
+            if piece.id == self.unk or _covers(folded, start, end):
                 if end <= start:  # an unknown piece with no surface of its own (NFKC expanded "½")
                     end = min(len(text), start + 1)
                 spans.append((start, end))
+                ids.append(self.unk)
+            else:
+                ids.append(piece.id)
         pieces = [self.sp.id_to_piece(i) if i != self.unk else "<unk>" for i in ids]
         return ids, pieces, spans
 
@@ -377,10 +399,11 @@ class MarianTokenizer(Tokenizer):
 
     def _content(self, text):
         spans = self.source.pieces_with_spans(text) if text else []
+        folded = _folded_positions(text)
         ids, pieces, unknown = [], [], []
         for sp_id, piece, start, end in spans:
             i = self.vocab.get(piece)
-            if i is None:
+            if i is None or _covers(folded, start, end):
                 i, piece = self.unk_id, "<unk>"
                 unknown.append((start, end if end > start else min(len(text), start + 1)))
             ids.append(i)
@@ -527,9 +550,11 @@ class JsonTokenizer(Tokenizer):
 
     def _content(self, text):
         enc = self.tok.encode(text, add_special_tokens=False)
-        unknown = [(s, e) for i, (s, e) in zip(enc.ids, enc.offsets) if i == self.unk_id]
-        pieces = ["<unk>" if i == self.unk_id else p for i, p in zip(enc.ids, enc.tokens)]
-        return list(enc.ids), pieces, [(s, max(e, s + 1)) for s, e in unknown]
+        folded = _folded_positions(text)
+        ids = [self.unk_id if _covers(folded, s, e) else i for i, (s, e) in zip(enc.ids, enc.offsets)]
+        unknown = [(s, e) for i, (s, e) in zip(ids, enc.offsets) if i == self.unk_id]
+        pieces = ["<unk>" if i == self.unk_id else p for i, p in zip(ids, enc.tokens)]
+        return ids, pieces, [(s, max(e, s + 1)) for s, e in unknown]
 
     def _wrap(self, ids, max_length):
         return self._before + list(ids) + self._after

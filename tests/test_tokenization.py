@@ -271,6 +271,22 @@ def test_symbols_fall_back_to_their_compatibility_form(profile_id, model_dir):
     assert model.encode("Giá ½ kg, ¼ số hộ").unk == 0
 
 
+def test_an_exponent_is_carried_not_folded_into_another_number():
+    """sentencepiece's NFKC folds "10⁶" into "106" with no <unk>: the number would change on its way in. A
+    superscript after a letter ("m²") is the unit Vietnamese news writes "m2", and folds as before."""
+    text = "Dân số 10⁶ người, diện tích 30 m², thời gian 10⁻³ giây."
+    translator = tokenizer_model(ENVIT5, ENVIT5_DIR)
+    plan = translator._plan(text)
+    assert [p.strip() for p in plan if isinstance(p, str)] == ["10⁶", "10⁻³"]
+    decoded = " ".join(translator.tokenizer.decode(p.ids) for p in plan if isinstance(p, ModelInput))
+    assert "106" not in decoded and "103" not in decoded and "30 m2" in decoded
+    summarizer = tokenizer_model(VIT5, VIT5_DIR)
+    (unit,) = summarizer._plan(text)
+    assert sorted(unit.replacements.values()) == ["⁶", "⁻³"]
+    out = summarizer.tokenizer.decode([i for i in unit.ids if i != summarizer.tokenizer.eos_id], unit.replacements)
+    assert "10⁶ người" in out and "10⁻³ giây" in out
+
+
 def test_a_summary_is_one_input_even_without_sentinels(tmp_path):
     """A T5 summarizer that ships only tokenizer.json has no sentinels: the spans are left out of its one
     input, never cut into fragments summarized apart."""
