@@ -35,14 +35,17 @@ def register(subparsers) -> None:
     tokenize = sub.add_parser("tokenize", help="show the exact string and ids a model's tokenizer gets, line by line")
     tokenize.add_argument("file", help="a text file (one input a line) or - for stdin")
     tokenize.add_argument("--model", required=True, help="a profile name (in the local HF cache) or a model directory")
-    tokenize.add_argument("--profile", help="profile whose conventions apply to a directory (default: inferred)")
+    tokenize.add_argument("--profile", help="profile whose conventions apply to a directory (default: the one a "
+                          "directory named ORG__NAME is, else inferred from its config.json when one fits)")
     tokenize.add_argument("--task", choices=["summarization", "translation"],
-                          help="which task's profile to infer for a directory (default: whichever fits)")
+                          help="which task's profile to infer for a directory (a T5 fits both: name one)")
     tokenize.set_defaults(func=tokenize_text)
     check = sub.add_parser("check", help="load a model directory the way serving does and report what is wrong")
     check.add_argument("model", help="a profile name (in the local HF cache) or a model directory")
-    check.add_argument("--profile", help="profile whose conventions apply to a directory (default: inferred)")
-    check.add_argument("--task", choices=["summarization", "translation"])
+    check.add_argument("--profile", help="profile whose conventions apply to a directory (default: the one a "
+                       "directory named ORG__NAME is, else inferred from its config.json when one fits)")
+    check.add_argument("--task", choices=["summarization", "translation"],
+                       help="which task's profile to infer for a directory (a T5 fits both: name one)")
     check.add_argument("--no-generate", action="store_true", help="skip loading the weights and the tiny generation")
     check.add_argument("--json", action="store_true", help="print the report as JSON")
     check.set_defaults(func=check_model)

@@ -27,10 +27,12 @@ def register(subparsers) -> None:
     summ.set_defaults(func=summarize)
     tr = subparsers.add_parser(
         "translate", help="translate one text (a file or - for stdin), or a whole document with -o",
-        description="A text file or stdin: its translation on stdout. With -o (or a .docx/.odt file): the "
-                    "document translated into the same format (.txt .md .html .docx .odt .srt), structure kept.")
+        description="Without -o, a text file or stdin (a .md, .html or .srt too) is translated to stdout as plain "
+                    "text: its markup and timings are not kept. With -o, or for a .docx/.odt file: the document "
+                    "translated into its own format (.txt .md .html .docx .odt .srt), structure kept; a .docx/.odt "
+                    "without -o is written beside it (bao-cao.docx: bao-cao.en.docx).")
     tr.add_argument("file")
-    tr.add_argument("-o", "--output", help="write the translated document here (same format as FILE)")
+    tr.add_argument("-o", "--output", help="write the translated document here, in FILE's format with its structure")
     tr.add_argument("--source", default="vi", help="vi, en or auto (default vi)")
     tr.add_argument("--target", help="en or vi (default: the source's one target)")
     tr.add_argument("--glossary", metavar="FILE", help="terms rendered one way: .csv/.tsv (source term, target "
