@@ -6,12 +6,17 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-10)
 
 .PHONY: install system-deps run test bench clean
 
-# torch==2.13.0 comes from pip's configured index: from PyPI on Linux, the CUDA build. A .venv made first
-# with the CPU build (README, Quick start) is kept, torch included: 2.13.0+cpu satisfies the pin.
+# torch==2.13.0 from pip's configured index when a wheel of it is already on the machine (pip's find-links)
+# or in .venv, or when the machine has an NVIDIA GPU; otherwise the CPU build from PyTorch's CPU index
+# (PyPI's Linux wheel is the CUDA build, several GB).
+TORCH_CPU_INDEX ?= https://download.pytorch.org/whl/cpu
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet --dry-run --no-deps --no-index torch==2.13.0 >/dev/null 2>&1 \
+	  || command -v nvidia-smi >/dev/null \
+	  && $(BIN)/python -m pip install --quiet torch==2.13.0 \
+	  || $(BIN)/python -m pip install --quiet --index-url $(TORCH_CPU_INDEX) torch==2.13.0
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	rm -f $(VENV)/.installed-* && touch $@
 
