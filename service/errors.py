@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import logging
 import math
+from urllib.parse import quote
 
 from flask import Flask, Response, g, json, request
 from pydantic import ValidationError
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DataError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from models.batcher import DeadlineExceeded, Overloaded
@@ -45,8 +46,8 @@ class ApiError(Exception):
 
     def to_dict(self) -> dict:
         body = {"type": PROBLEM_BASE + self.slug, "title": self.title, "status": self.status, "detail": self.detail}
-        if request:
-            body["instance"] = request.path
+        if request:  # a URI reference: a NUL or a line break in the path is percent-encoded, as any non-ASCII
+            body["instance"] = quote(request.path, safe="/!$&'()*+,;=:@~")
             request_id = g.get("request_id")
             if request_id:  # the same id as the X-Request-ID header and the log lines: quote it to the operator
                 body["request_id"] = request_id
@@ -75,6 +76,18 @@ def validation_error(exc: ValidationError) -> ApiError:
     fields = ", ".join(e["field"] for e in errors)
     return ApiError(422, "Invalid request", f"the request body has invalid fields: {fields}; see 'errors'",
                     slug="validation", errors=errors)
+
+
+def unstorable(exc: DataError) -> ApiError:
+    """The database refused a value of the request (a NUL in a string, a number out of range): the request's
+    fault, a 422 (not an outage: no Retry-After, nothing logged as an error). Ingress refuses what it knows
+    of first (service/http.py control_at); this is the backstop."""
+    from .db import describe
+
+    log.warning("database refused a value of %s %s: %s", request.method, request.path, describe(exc))
+    return ApiError(422, "Invalid value", f"the database cannot store a value of this request ({describe(exc)}); "
+                    "remove NUL and other control characters from its ids, names and keys, keep numbers in range, "
+                    "and send it again", slug="invalid-value")
 
 
 def retry_after_seconds(exc: Exception, default: float = 1.0) -> int:
@@ -150,6 +163,8 @@ def register_error_handlers(app: Flask) -> None:
     def _database_down(exc: SQLAlchemyError):  # outside the job routes: the API key check (service/auth.py)
         from .db import describe, redact
 
+        if isinstance(exc, DataError):  # a value the database refuses: the request's fault, not an outage
+            return problem_response(unstorable(exc))
         log.error("database failure on %s %s: %s", request.method, request.path, describe(exc))
         return problem_response(ApiError(
             503, "Database unavailable",

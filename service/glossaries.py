@@ -30,7 +30,7 @@ from models.glossary import built as built_glossary
 from .auth import tenant
 from .db import Database
 from .errors import ApiError
-from .http import json_body
+from .http import control_at, json_body
 from .openapi import READ_ERRORS, operation
 from .schemas import Request
 
@@ -177,7 +177,8 @@ def resolve(value: str | dict | None, field: str = "glossary") -> Glossary | Non
     if value is None:
         return None
     if isinstance(value, str):
-        found = store().load(tenant(), value)
+        # a name no glossary can have (a NUL, a control character…) is not looked up: PostgreSQL refuses a NUL
+        found = store().load(tenant(), value) if NAME_RE.fullmatch(value) else None
         if found is None:
             raise InputError(f"no glossary named {value!r} for this key; GET /v1/glossaries lists yours, "
                              "or send the terms inline as an object", field=field, code="unknown-glossary")
@@ -188,7 +189,7 @@ def resolve(value: str | dict | None, field: str = "glossary") -> Glossary | Non
 # -- routes ---------------------------------------------------------------------------------------------
 
 def _check_name(name: str | None) -> str:
-    if not name or not NAME_RE.match(name):
+    if not name or not NAME_RE.fullmatch(name):
         raise InputError(f"glossary name {name!r}: use 1-64 letters, digits, '.', '_' or '-', starting with a "
                          "letter or digit", field="name", code="bad-glossary-name")
     return name
@@ -231,7 +232,19 @@ def _body(name_from_path: str | None) -> tuple[str, Glossary]:
                        f"text/tab-separated-values); got {mimetype}")
     name = _check_name(name)
     source, target = _check_direction(source, target)
+    _check_terms(entries)
     return name, Glossary(entries, source, target, field="entries")
+
+
+def _check_terms(entries: dict[str, str]) -> None:
+    """No control character (NUL, tab, a line break… DEL) in a term, whether the glossary came as JSON or as a
+    table: no text matches one, and PostgreSQL stores no NUL."""
+    for source, target in entries.items():
+        for term in (source, target):
+            at = control_at(term)
+            if at is not None:
+                raise InputError(f"the entry {source!r}: {target!r} holds a control character (U+{ord(term[at]):04X}) "
+                                 f"at character {at} of {term!r}; remove it", field="entries", code="invalid-character")
 
 
 def _not_found(name: str) -> ApiError:
@@ -256,7 +269,7 @@ def create_glossary():
 
 @bp.get("/<name>")
 def get_glossary(name: str):
-    record = store().get(tenant(), name)
+    record = store().get(tenant(), name) if NAME_RE.fullmatch(name) else None  # no glossary has any other name
     if record is None:
         raise _not_found(name)
     fmt = request.args.get("format", "json")
@@ -286,7 +299,7 @@ def put_glossary(name: str):
 
 @bp.delete("/<name>")
 def delete_glossary(name: str):
-    if not store().delete(tenant(), name):
+    if not (NAME_RE.fullmatch(name) and store().delete(tenant(), name)):
         raise _not_found(name)
     return Response(status=204)
 

@@ -70,12 +70,27 @@ def parse(model: type[M]) -> M:
     return model.model_validate(data)
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # C0 control characters and DEL: no place in an id, key or name
+
+
+def control_at(value: str) -> int | None:
+    """Where ``value`` holds its first control character (NUL, CR, LF, tab… DEL), or None."""
+    found = _CONTROL.search(value)
+    return found.start() if found else None
+
+
 def idempotency_key() -> str | None:
-    """The request's ``Idempotency-Key`` header (jobs, documents), or a 422 when it is not 1-255 characters."""
+    """The request's ``Idempotency-Key`` header (jobs, documents), or a 422 when it is not 1-255 characters
+    or holds a control character (PostgreSQL stores no NUL)."""
     key = request.headers.get("Idempotency-Key")
     if key is not None and not (0 < len(key) <= 255):
         raise ApiError(422, "Invalid request", "Idempotency-Key must have 1 to 255 characters", slug="validation",
                        errors=[{"field": "Idempotency-Key", "message": "1 to 255 characters"}])
+    at = None if key is None else control_at(key)
+    if at is not None:
+        raise ApiError(422, "Invalid request", f"Idempotency-Key holds a control character (U+{ord(key[at]):04X}) "
+                       f"at character {at}; send a key of printable characters, such as a UUID", slug="validation",
+                       errors=[{"field": "Idempotency-Key", "message": "no control characters"}])
     return key
 
 

@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from .batch.records import Record, bad, parse_jsonl_line, record_from_mapping, unique_keys
 from .errors import ApiError
-from .http import JSONL_TYPES, MalformedBody, settings
+from .http import JSONL_TYPES, MalformedBody, control_at, settings
 
 # -- the job body: read as a stream, counted and checked in one pass ------------------------------------
 
@@ -70,11 +70,16 @@ class JobBody:
 
 
 def _capped(record: Record, where: str, n: int) -> Record:
-    """Every stored field is bounded: an over-long `id` or too many extra fields make the article an error row
-    instead of being stored (an over-long id is replaced by the article's position, ``body:N``)."""
+    """Every stored field is bounded: an over-long `id`, one with a control character, or too many extra fields
+    make the article an error row instead of being stored (such an id is replaced by the article's position,
+    ``body:N``)."""
     if len(record.id) > MAX_ID_CHARS:
         return bad(f"body:{n}", "invalid_id", f"{where}: `id` has {len(record.id)} characters; the limit is "
                    f"{MAX_ID_CHARS}")
+    at = control_at(record.id)
+    if at is not None:  # a NUL cannot be stored (PostgreSQL), a line break breaks every listing of ids
+        return bad(f"body:{n}", "invalid_id", f"{where}: `id` holds a control character (U+{ord(record.id[at]):04X}) "
+                   f"at character {at}; send an id of printable characters")
     if record.extra:
         size = len(_dumps(record.extra))
         if size > MAX_EXTRA_CHARS:

@@ -32,11 +32,11 @@ from typing import Literal
 
 from flask import Blueprint, Flask, Response, jsonify, request, url_for
 from pydantic import Field
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DataError, SQLAlchemyError
 
 from .batch.runner import ArticleOptions
-from .errors import ApiError, problem_response
-from .http import accepted, idempotency_key, key_reused, runtime, settings
+from .errors import ApiError, problem_response, unstorable
+from .http import accepted, control_at, idempotency_key, key_reused, runtime, settings
 from .job_body import read_job_body
 from .openapi import API_ERRORS, ARTICLE_EXAMPLE, READ_ERRORS, REF, operation
 from .priority import Priority
@@ -61,7 +61,10 @@ bp = Blueprint("jobs", __name__, url_prefix="/v1/jobs")
 def _store_failed(exc: SQLAlchemyError):
     """The job store cannot be read or written (database down, disk full, read-only, corrupt): the job routes
     answer 503 and say why; nothing half-written is kept (every write is one transaction), and the interactive
-    routes go on. The pool reconnects by itself once the database answers again."""
+    routes go on. The pool reconnects by itself once the database answers again. A value the database refuses
+    (DataError: a NUL in a string…) is the request's fault: 422, not an outage."""
+    if isinstance(exc, DataError):
+        return problem_response(unstorable(exc))
     log.error("job store failure on %s %s: %s", request.method, request.path, describe(exc))
     return problem_response(ApiError(
         503, "Job store unavailable",
@@ -187,8 +190,9 @@ def create_job():
 
 
 def _job_or_404(job_id: str) -> dict:
-    """The caller's job; another tenant's job is "not found", the same answer as a job that never existed."""
-    job = _workers().store.get_job(job_id, tenant())
+    """The caller's job; another tenant's job is "not found", the same answer as a job that never existed (and
+    so is an id with a control character, which no job has: it is not looked up)."""
+    job = None if control_at(job_id) is not None else _workers().store.get_job(job_id, tenant())
     if job is None:
         raise ApiError(404, "Job not found", f"there is no job {job_id!r} for this API key (jobs are kept "
                        f"{_retention_text()} after they finish)", slug="job-not-found")
