@@ -26,7 +26,7 @@ from .text.budget import DEFAULT_TEXT_BUDGET_S, default_budget, text_budget
 from .text.clean import prepare_text, strip_debris
 from .text.english import split_english_text
 from .text.segment import as_excerpt, leading_headline, line_ends, split_sentences, split_text
-from .text.tone_style import ReaderTone, reader_tone
+from .text.tone_style import ReaderTone, reader_tone, style_of
 from .translate import Translator
 
 Method = Literal["auto", "abstractive", "extractive"]
@@ -287,6 +287,8 @@ def summarize_sentences(
     summarizer = runtime.abstractive()
     generation = summarizer.model.defaults(**options.generation.as_kwargs())
     text, _sections = summarizer.summarize(sentences, generation)
+    # in the article's own tone-mark style: the model writes VietNews' new one ("hoà"), a newsroom mostly not
+    text = reader_tone(text, style_of(" ".join(sentences)))
     picked = _limit_length(split_sentences(text) if text else [], options.max_sentences, options.max_words)
     clock.lap("summarize_ms")
     # against what the caller sent: the headline's facts are no invention either

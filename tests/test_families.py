@@ -90,7 +90,8 @@ def test_envit5_output_prefix_is_stripped(replica):
 
 @pytest.mark.parametrize("profile_id, expected, other", [
     ("vinai/vinai-translate-vi2en-v2", "hoà bình và sức khoẻ", "hòa bình và sức khỏe"),   # VinAI: new-style marks
-    ("VietAI/envit5-translation", "hòa bình và sức khỏe", "hoà bình và sức khoẻ"),        # ViT5/EnViT5: NFC only
+    ("VietAI/vit5-base-vietnews-summarization", "hoà bình và sức khoẻ", "hòa bình và sức khỏe"),  # as VietNews
+    ("VietAI/envit5-translation", "hòa bình và sức khỏe", "hoà bình và sức khoẻ"),        # EnViT5: NFC only
     ("facebook/nllb-200-distilled-600M", "hòa bình và sức khỏe", "hoà bình và sức khoẻ"),
 ])
 def test_tone_normalization_only_where_the_profile_says(replica, profile_id, expected, other):
@@ -290,3 +291,16 @@ def test_a_profile_of_several_directions_states_them_once():
     with pytest.raises(ValueError, match="none of its directions"):
         ModelProfile(id="x/y", family="t5", task="translation", license="MIT", description="", target="en",
                      input_prefix="vi: ", output_prefix="vi: ", directions=both)
+
+
+@pytest.mark.parametrize("article, summary", [
+    ("Hòa bình và sức khỏe là điều người dân mong muốn. Ủy ban tỉnh họp bàn kế hoạch.", "Hòa bình và sức khỏe."),
+    ("Hoà bình và sức khoẻ là điều người dân mong muốn. Uỷ ban tỉnh họp bàn kế hoạch.", "Hoà bình và sức khoẻ."),
+])
+def test_an_abstractive_summary_is_written_in_the_articles_tone_style(tiny_runtime, monkeypatch, article, summary):
+    # the model writes VietNews' new style; an old-style article gets an old-style summary
+    monkeypatch.setattr(AbstractiveSummarizer, "summarize", lambda self, sentences, options: ("Hoà bình và sức khoẻ.", 1))
+    from models import pipeline
+
+    result = pipeline.summarize(tiny_runtime, article, options=pipeline.SummaryOptions(method="abstractive"))
+    assert result.summary == summary

@@ -8,6 +8,7 @@ reverse. Only open *oa/oe/uy* rhymes differ between the styles (see :mod:`models
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Literal
 
@@ -15,7 +16,7 @@ from .tone import normalize_tone
 
 ReaderTone = Literal["keep", "old", "new"]
 
-__all__ = ["ReaderTone", "reader_tone"]
+__all__ = ["ReaderTone", "reader_tone", "style_of"]
 
 
 def reader_tone(text: str, style: ReaderTone = "keep") -> str:
@@ -25,3 +26,20 @@ def reader_tone(text: str, style: ReaderTone = "keep") -> str:
     if style not in ("old", "new"):
         raise ValueError(f"unknown tone style: {style!r}")
     return normalize_tone(text, style)
+
+
+def style_of(text: str) -> ReaderTone:
+    """The tone-mark style ``text`` writes its open *oa/oe/uy* rhymes in: ``old`` or ``new`` when at least
+    nine in ten of them agree, ``keep`` when it has none or mixes them."""
+    old = new = 0
+    for word in _WORD_RE.findall(unicodedata.normalize("NFC", text).lower()):
+        as_old, as_new = normalize_tone(word, "old"), normalize_tone(word, "new")
+        if as_old != as_new:
+            old += word == as_old
+            new += word == as_new
+    if old + new == 0:
+        return "keep"
+    return "old" if old >= 0.9 * (old + new) else "new" if new >= 0.9 * (old + new) else "keep"
+
+
+_WORD_RE = re.compile(r"[^\W\d_]+")
