@@ -348,3 +348,8 @@ def test_a_gloss_in_parentheses_on_its_own_line_joins_its_sentence():
             " (quận Bình Thạnh) để trả khách.")
     assert prepare_text(text) == ("Ghi nhận trên Quốc lộ 13 (đoạn qua quận Thủ Đức), xe khách nối đuôi nhau hướng vào "
                                   "Bến xe Miền Đông (quận Bình Thạnh) để trả khách.")
+
+
+def test_a_joiner_inside_an_emoji_stays_and_elsewhere_goes():
+    assert prepare_text("Gia đình 👨\u200d👩\u200d👧 đi chơi.") == "Gia đình 👨\u200d👩\u200d👧 đi chơi."
+    assert prepare_text("Hà\u200dNội và ❤\ufe0f\u200d🔥") == "HàNội và ❤\ufe0f\u200d🔥"

@@ -161,7 +161,10 @@ def html_to_text(html_text: str) -> str:
 # ==========================================================================
 # Unicode and layout
 
-_INVISIBLE_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+# zero-width characters and the soft hyphen; a joiner between two pictographs stays: it makes one emoji of them
+# ("👨‍👩‍👧", a family, not three people)
+_INVISIBLE_RE = re.compile("[\u200b\u200c\u2060\ufeff\u00ad]|(?<![\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F])\u200d"
+                           "|\u200d(?![\U0001F000-\U0001FAFF\u2600-\u27BF])")
 # C0/C1 controls except \t and \n (\r is converted before this runs)
 _CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # NBSP, ideographic and all other Unicode space separators
@@ -397,7 +400,8 @@ class _Scan:
 
 
 def strip_debris(text: str, title: str | None = None) -> str:
-    """Remove page debris from article text meant for summarization.
+    """Remove page debris from an article's text (what its summary is made of and its full translation
+    translates; ``/v1/translate`` translates a text as sent).
 
     Expects text from :func:`prepare_text`.  Paragraph structure is kept.
     Removed (Vietnamese news specifics): image-widget words
