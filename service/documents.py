@@ -216,7 +216,10 @@ def clean_filename(name: str) -> str:
 def body_limit() -> None:
     """Before the body is read: a document route takes a file up to TOMTAT_MAX_DOCUMENT_BYTES."""
     if request.method == "POST" and request.endpoint in DOCUMENT_ENDPOINTS:
-        request.max_content_length = settings().max_document_bytes + FORM_OVERHEAD
+        limit = settings().max_document_bytes
+        request.max_content_length = limit + FORM_OVERHEAD
+        g.body_limit = (f"TOMTAT_MAX_DOCUMENT_BYTES: {limit} for the file, {FORM_OVERHEAD} for the form's other "
+                        "fields", "send a smaller file or split it, or ask the operator to raise the limit")
 
 
 # -- routes ------------------------------------------------------------------------------------------------

@@ -140,12 +140,12 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
+        # the limit a route set for its body (jobs, documents: service/jobs.py), else TOMTAT_MAX_BODY_BYTES
+        limit_name, fix = g.get("body_limit") or ("TOMTAT_MAX_BODY_BYTES", "send a shorter text or split it")
         details = {
             404: "no such route; see /openapi.json for the API",
             405: f"{request.method} is not allowed here; allowed: {', '.join(getattr(exc, 'valid_methods', None) or [])}",
-            413: f"the request body is over the limit of {request.max_content_length} bytes "
-                 f"({'TOMTAT_MAX_BODY_BYTES' if request.max_content_length == app.config.get('MAX_CONTENT_LENGTH') else 'TOMTAT_MAX_JOB_BYTES'}); "
-                 "send a shorter text or split it",
+            413: f"the request body is over the limit of {request.max_content_length} bytes ({limit_name}); {fix}",
         }
         detail = details.get(exc.code, exc.description or exc.name)
         extra = {"limit": request.max_content_length} if exc.code == 413 else {}

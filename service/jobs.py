@@ -30,7 +30,7 @@ import json
 import logging
 from typing import Literal
 
-from flask import Blueprint, Flask, Response, jsonify, request, url_for
+from flask import Blueprint, Flask, Response, g, jsonify, request, url_for
 from pydantic import Field
 from sqlalchemy.exc import DataError, SQLAlchemyError
 
@@ -99,6 +99,7 @@ def init_app(app: Flask, start_workers: bool = False) -> None:
         # archive, with its own limit (TOMTAT_MAX_JOB_BYTES) instead of TOMTAT_MAX_BODY_BYTES
         if request.method == "POST" and request.blueprint == bp.name:
             request.max_content_length = app.extensions["tomtat.settings"].max_job_bytes
+            g.body_limit = ("TOMTAT_MAX_JOB_BYTES", "split the archive into several jobs")  # the 413's words
 
     app.before_request_funcs.setdefault(None, []).insert(0, _job_body_limit)
     app.register_blueprint(documents.bp)  # document translation runs as jobs

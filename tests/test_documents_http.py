@@ -450,3 +450,20 @@ def test_a_stored_name_with_a_line_break_is_served_without_one(make_app, databas
     file = make_app().test_client().get(f"/download_file/{file_id}.x")
     assert file.status_code == 200 and file.data == b"Hello"
     assert file.headers["Content-Disposition"] == "attachment; filename=\"a_b_.en.txt\"; filename*=UTF-8''a_b_.en.txt"
+
+
+def test_a_body_over_the_document_limit_names_its_variable(make_app):
+    """Over the file limit plus the form's allowance, werkzeug refuses the body before the file is read: the 413
+    names TOMTAT_MAX_DOCUMENT_BYTES (it said TOMTAT_MAX_JOB_BYTES), on /translate_file too."""
+    from service.documents import FORM_OVERHEAD
+
+    client = make_app(max_document_bytes=1000).test_client()
+    big = b"x" * (1000 + FORM_OVERHEAD + 1)
+    body = problem(upload(client, big, "big.txt"), 413)
+    assert body["type"].endswith("/request-entity-too-large") and body["limit"] == 1000 + FORM_OVERHEAD
+    assert "TOMTAT_MAX_DOCUMENT_BYTES: 1000 for the file" in body["detail"] and "JOB" not in body["detail"]
+    lt = client.post("/translate_file", data={"file": (io.BytesIO(big), "big.txt"), "source": "vi", "target": "en"},
+                     content_type="multipart/form-data")
+    assert lt.status_code == 400 and "TOMTAT_MAX_DOCUMENT_BYTES" in lt.get_json()["error"]
+    assert "TOMTAT_MAX_BODY_BYTES" in problem(client.post("/v1/summarize", data=b"x" * (5 << 20),
+                                                          content_type="application/json"), 413)["detail"]
