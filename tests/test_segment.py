@@ -247,3 +247,14 @@ def test_a_connective_stays_when_the_excerpt_holds_the_sentence_it_answers():
 def test_what_goes_to_the_translator(unit, sent):
     """One rule for documents and HTML text nodes: a unit with a letter that is not a bare link."""
     assert worth_translating(unit) is sent
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Ông có bằng TS. Năm 2010 ông về nước.", ["Ông có bằng TS.", "Năm 2010 ông về nước."]),
+    ("Anh học lên ThS. Sau đó anh đi làm.", ["Anh học lên ThS.", "Sau đó anh đi làm."]),
+    ("TS. Nguyễn Văn A phát biểu.", ["TS. Nguyễn Văn A phát biểu."]),  # a title before a name
+    ("Việc làm của Cty. ABC gây bức xúc.", ["Việc làm của Cty. ABC gây bức xúc."]),
+    ("Apple ra mắt. iPhone bán chạy.", ["Apple ra mắt.", "iPhone bán chạy."]),
+])
+def test_degrees_companies_and_brands(text, expected):
+    assert split_sentences(text) == expected

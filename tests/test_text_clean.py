@@ -353,3 +353,7 @@ def test_a_gloss_in_parentheses_on_its_own_line_joins_its_sentence():
 def test_a_joiner_inside_an_emoji_stays_and_elsewhere_goes():
     assert prepare_text("Gia đình 👨\u200d👩\u200d👧 đi chơi.") == "Gia đình 👨\u200d👩\u200d👧 đi chơi."
     assert prepare_text("Hà\u200dNội và ❤\ufe0f\u200d🔥") == "HàNội và ❤\ufe0f\u200d🔥"
+
+
+def test_a_tone_mark_typed_before_the_vowels_own_mark_composes():
+    assert prepare_text("tie\u0301\u0302ng Vie\u0323\u0302t") == "tiếng Việt"

@@ -171,9 +171,16 @@ _CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _SPACE_RE = re.compile("[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
 
 
+# a tone mark typed before the vowel's own mark ("e" + acute + circumflex): NFC leaves the two in that order
+# (both combine above), which composes no Vietnamese letter ("é̂" for "ế"); the vowel's mark goes first
+_COMBINING_TONE_RE = re.compile("[\u0300\u0301\u0303\u0309\u0323]")
+_TONE_BEFORE_QUALITY_RE = re.compile("([\u0300\u0301\u0303\u0309\u0323])([\u0302\u0306\u031b])")
+
+
 def _normalize_chars(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = unicodedata.normalize("NFC", text)
+    text = unicodedata.normalize("NFC", _TONE_BEFORE_QUALITY_RE.sub(r"\2\1", unicodedata.normalize("NFD", text))
+                                 if _COMBINING_TONE_RE.search(text) else text)
     text = _INVISIBLE_RE.sub("", text)
     text = _CONTROL_RE.sub("", text)
     return _SPACE_RE.sub(" ", text)

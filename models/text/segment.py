@@ -51,7 +51,7 @@ ABBREVIATIONS: frozenset[str] = frozenset(
         "KS", "CN", "NCS", "NXB", "NSƯT", "NSND", "PGS.TS", "GS.TS", "GS.TSKH",
         # Latin-script abbreviations common in Vietnamese news
         "Mr", "Mrs", "Ms", "Dr", "Prof", "St", "Jr", "Sr", "No", "vs", "Co",
-        "Corp", "Ltd", "Inc", "tr", "Tr",
+        "Corp", "Ltd", "Inc", "tr", "Tr", "Cty", "CTy",
     }
 )
 
@@ -73,6 +73,9 @@ _INITIAL_RE = re.compile(r"[A-ZĐ]\.")
 # TP. Những đối tượng…"): split when the next word is a common sentence opener
 # (none of these is the first syllable of a city name).
 _CITY_ABBREVIATIONS = frozenset({"TP", "Tp"})
+# degrees end sentences the same way ("Ông có bằng TS. Năm 2010 ông về nước."): a title before a name
+# never meets an opener, which no surname is
+_OPENER_SPLIT_ABBREVIATIONS = _CITY_ABBREVIATIONS | frozenset({"TS", "ThS", "Ths", "Th.S", "TSKH", "PGS.TS", "GS.TS"})
 SENTENCE_OPENERS = frozenset(
     "Theo Những Các Trong Ngoài Sau Đây Hiện Ông Anh Chị Khi Với Do Vì Nhưng Còn Đó "
     "Được Để Cũng Nếu Từ Đến Về Cùng Dù Không Có Một Trước Lúc Riêng Ngày Tối Sáng "
@@ -249,6 +252,8 @@ def _can_start_sentence(line: str, pos: int, after_quote: bool) -> bool:
     first = line[pos]
     if first in _DASHES:
         return not after_quote and pos + 1 < len(line) and line[pos + 1].isspace()
+    if first.islower() and pos + 1 < len(line) and line[pos + 1].isupper():
+        return True  # a brand written lower-case first: "iPhone", "eBay", "iOS"
     return first.isupper() or first.isdigit() or first in _STARTERS
 
 
@@ -280,7 +285,7 @@ def _is_abbreviation_period(line: str, dot: int, sent_start: int, info: _Line) -
     if not token:
         return False  # tokenized " . " — a real sentence end
     last = token.rsplit(".", 1)[-1]
-    if token in _CITY_ABBREVIATIONS and _next_word(line, dot + 1) in SENTENCE_OPENERS:
+    if token in _OPENER_SPLIT_ABBREVIATIONS and _next_word(line, dot + 1) in SENTENCE_OPENERS:
         return False
     if token in ABBREVIATIONS or last in ABBREVIATIONS:
         return True
