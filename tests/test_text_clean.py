@@ -357,3 +357,24 @@ def test_a_joiner_inside_an_emoji_stays_and_elsewhere_goes():
 
 def test_a_tone_mark_typed_before_the_vowels_own_mark_composes():
     assert prepare_text("tie\u0301\u0302ng Vie\u0323\u0302t") == "tiếng Việt"
+
+
+@pytest.mark.parametrize("line", [
+    ">>> Nhật Bản: Vụ phóng tên lửa nhỏ nhất thế giới thất bại", "Photo: Reuters", "Hình: Internet",
+    "https://example.com/bai-viet", "Từ khóa: giá vàng, SJC", "Từ khoá: giá vàng",
+    "Tags: vàng", "Cập nhật: 08:30 22/07/2024",
+])
+def test_page_furniture_lines(line):
+    body = "Giá vàng tăng mạnh trong phiên sáng.\nNhiều người đổ xô đi mua vàng."
+    text = body.replace("\n", "\n" + line + "\n")
+    assert strip_debris(prepare_text(text)) == body and find_debris(prepare_text(text)) == [line]
+
+
+def test_an_image_widgets_hint_goes_with_the_caption_under_it():
+    text = "Giá vàng tăng mạnh.\nBấm vào ảnh để xem kích thước đầy đủ\nKhách xếp hàng mua vàng\nNhiều người đổ xô đi mua."
+    assert find_debris(prepare_text(text)) == ["Bấm vào ảnh để xem kích thước đầy đủ", "Khách xếp hàng mua vàng"]
+
+
+def test_a_thuc_hien_byline_goes():
+    body = "Giá vàng tăng mạnh trong phiên sáng.\n\nNhiều người đổ xô đi mua vàng."
+    assert strip_debris(prepare_text(body + "\nThực hiện: Minh Anh - Hoàng Long")) == body

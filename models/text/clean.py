@@ -323,12 +323,17 @@ DEBRIS_LINE_PATTERNS: dict[str, re.Pattern[str]] = {
     # image widgets: "leftcenterrightdel", "(Nhấp chuột để xem kích thước chuẩn)"
     "image_widget": re.compile(
         r"(?i)(?:left|center|right|del|top|bottom){2,}|\(?(?:nhấp chuột|click|bấm) (?:vào |để )?"
-        r"(?:ảnh |để )?(?:xem|phóng to)[^()\n]{0,40}\)?|phóng to|thu nhỏ"
+        r"(?:ảnh |để )?(?:để )?(?:xem|phóng to)[^()\n]{0,40}\)?|phóng to|thu nhỏ"
     ),
     # "Ảnh minh họa", "Ảnh minh hoạ. Nguồn: internet."
     "illustration": re.compile(r"(?i)\(?ảnh minh h(?:ọa|oạ)\)?(?: *[.:]? *(?:nguồn|ảnh) *:[^\n]{0,40})?\.?"),
-    # "Ảnh: Reuters", "(Ảnh: TTXVN)", "Video: …", "Clip: …", "Nguồn ảnh: …"
-    "photo_credit_line": re.compile(r"(?i)\(?(?:ảnh|nguồn ảnh|video|clip|đồ họa|biểu đồ|infographic) *:.*"),
+    # "Ảnh: Reuters", "(Ảnh: TTXVN)", "Video: …", "Clip: …", "Nguồn ảnh: …", "Photo: Reuters", "Hình: Internet"
+    "photo_credit_line": re.compile(r"(?i)\(?(?:ảnh|nguồn ảnh|video|clip|đồ họa|biểu đồ|infographic|photo|hình(?: ảnh)?)"
+                                   r" *:.*"),
+    # a link to another article (">> Nhật Bản: Vụ phóng tên lửa…"), a bare address
+    "link": re.compile(r">>+\s*\S.*|(?:https?://|www\.)\S+"),
+    # the page's tags and time stamps: "Từ khóa: …", "Tags: …", "Cập nhật: 08:30 22/07/2024"
+    "page_meta": re.compile(r"(?i)(?:từ kh(?:óa|oá)|tags?) *:.*|(?:cập nhật|ngày đăng|đăng lúc) *:? *[\d/:h -]{4,30}"),
     # "Tin liên quan", "Xem thêm: …", "Đọc thêm", "Bài liên quan"
     "related_news": re.compile(r"(?i)(?:tin|bài) liên quan *:?.*|(?:xem|đọc) thêm *:.*|(?:xem|đọc) thêm|tin cùng chuyên mục.*"),
     # sharing / print / comments / ads
@@ -387,9 +392,9 @@ DEBRIS_INLINE_PATTERNS: dict[str, re.Pattern[str]] = {
 _SEARCHED_KINDS = frozenset({"promo"})  # line patterns that may match anywhere
 _MAX_CAPTION_WORDS = 30
 _MAX_PROMO_LINE_WORDS = 40
-_MAX_LINE_WORDS = {"promo": _MAX_PROMO_LINE_WORDS, "photo_credit_line": 15}
+_MAX_LINE_WORDS = {"promo": _MAX_PROMO_LINE_WORDS, "photo_credit_line": 15, "page_meta": 25, "link": 40}
 _BYLINE_PAREN_RE = re.compile(r"(?<!\s)\s*\((?:[^()\n]{1,60})\)$")
-_BYLINE_PREFIX_RE = re.compile(r"^(?:\(?Theo\b|Nguồn *:|Bài(?: và|,)? ảnh *:|Bài *:|Ảnh *:)\s*", re.I)
+_BYLINE_PREFIX_RE = re.compile(r"^(?:\(?Theo\b|Nguồn *:|Bài(?: và|,)? ảnh *:|Bài *:|Ảnh *:|Thực hiện *:)\s*", re.I)
 _DOMAIN_RE = re.compile(r"[\w-]+(?:\.[\w-]+)*\.(?:vn|com|net|org|info)")
 _BYLINE_TOKEN_RE = re.compile(r"[^\s\-–—/,&]+")
 
