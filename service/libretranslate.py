@@ -15,7 +15,8 @@ LibreTranslate's own server (``libretranslate/app.py``):
 * errors are ``{"error": message}`` with LibreTranslate's statuses: 400 (invalid request,
   unsupported pair, over a limit, no API key), 403 (bad or revoked API key), 429 (slow down),
   500 (server fault),
-  and 503 (+ ``Retry-After``) when no translation model is loaded (Weblate backs off on 503);
+  and 503 (+ ``Retry-After``) when no translation model is loaded (Weblate backs off on 503); a wrong
+  method or an unknown subpath of these paths is LibreTranslate's own 405 or 404, in the same shape;
 * ``GET /health`` is ``{"status": "ok"}`` (libretranslate-aio's ``health()``), open like ``/healthz``;
   ``POST /suggest`` is answered as LibreTranslate answers it with suggestions off: 403
   ``{"error": "Suggestions are disabled on this server."}``.
@@ -409,9 +410,32 @@ def _status(status: int) -> int:
     return 400  # 404 405 413 415 422 …: LibreTranslate answers every request problem with 400
 
 
+# LibreTranslate's paths, also where no route matches (a wrong method, a subpath): its clients read {"error"}
+PATHS = ("/translate", "/detect", "/translate_file", "/suggest", "/languages", "/health", "/frontend/settings",
+         "/download_file")
+
+
+def _is_libretranslate(path: str) -> bool:
+    return any(path == p or path.startswith(p + "/") for p in PATHS)
+
+
 @bp.after_request
 def _libretranslate_shape(response: Response) -> Response:
     """Whatever raised it (these routes, the app's limits, werkzeug), an error here reads ``{"error": …}``."""
+    return _shaped(response, routed=True)
+
+
+@bp.after_app_request
+def _unmatched_shape(response: Response) -> Response:
+    """A request to one of LibreTranslate's paths that no route matched (POST /languages, GET /translate,
+    /translate/x): no blueprint hook runs for it, so the app's does. LibreTranslate's own server answers these
+    405 and 404 with ``{"error": …}``: the status is kept, the shape is LibreTranslate's."""
+    if request.url_rule is None and _is_libretranslate(request.path):
+        return _shaped(response, routed=False)
+    return response
+
+
+def _shaped(response: Response, routed: bool) -> Response:
     if response.mimetype == PROBLEM_JSON:
         try:
             problem = json.loads(response.get_data(as_text=True))
@@ -419,10 +443,12 @@ def _libretranslate_shape(response: Response) -> Response:
             problem = {}
         message = problem.get("detail") or problem.get("title") or "request failed"
         fields = [f"{e.get('field')}: {e.get('message')}" for e in problem.get("errors") or []
-                  if isinstance(e, dict) and e.get("field") not in (None, "q", "body")]
+                  if isinstance(e, dict) and e.get("field") not in (None, "q", "body")
+                  and str(e.get("message")) not in message]  # an InputError's one entry repeats its detail
         if fields and not str(problem.get("type", "")).endswith("/libretranslate"):
             message += " (" + "; ".join(fields) + ")"
-        status = _status(response.status_code)
+        status = response.status_code if not routed and response.status_code in (404, 405) \
+            else _status(response.status_code)
         slug = str(problem.get("type", "")).rsplit("/", 1)[-1]
         if slug in KEY_PROBLEMS:
             status, message = KEY_PROBLEMS[slug]

@@ -18,6 +18,7 @@ The tiny models produce random text: answers are checked for structure and count
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import threading
@@ -458,3 +459,31 @@ def test_suggest_is_off_as_libretranslate_answers(client, keyed):
         for kwargs in ({"json": {"q": "Hello", "s": "Xin chào", "source": "en", "target": "vi"}},
                        {"data": {"q": "Hello", "s": "Xin chào"}}, {}):
             assert error_of(c.post("/suggest", **kwargs), 403) == "Suggestions are disabled on this server."
+
+
+# == 5. what no route matches, on LibreTranslate's paths ================================
+
+@pytest.mark.parametrize("method, path, status", [
+    ("GET", "/translate", 405), ("PUT", "/detect", 405), ("GET", "/translate_file", 405), ("GET", "/suggest", 405),
+    ("POST", "/languages", 405), ("DELETE", "/health", 405), ("POST", "/frontend/settings", 405),
+    ("POST", "/download_file/x", 405), ("GET", "/translate/x", 404), ("GET", "/frontend/settings/x", 404),
+    ("GET", "/download_file/", 404), ("GET", "/languages/", 404),
+])
+def test_a_wrong_method_or_subpath_answers_in_libretranslate_s_shape(client, keyed, method, path, status):
+    """LibreTranslate answers these 405 and 404 itself with {"error"}: the status is kept, not tomtat's
+    problem+json (no blueprint hook runs where no route matches)."""
+    for c, headers in ((client, {}), (keyed[0].test_client(), {"X-API-Key": keyed[1]})):
+        resp = c.open(path, method=method, headers=headers)
+        message = error_of(resp, status)
+        assert ("allowed" if status == 405 else "no such route") in message
+        assert resp.headers["Access-Control-Allow-Origin"] == "*"
+    assert client.get("/v1/nope").mimetype == "application/problem+json"  # tomtat's own paths keep theirs
+    assert client.get("/translatex").mimetype == "application/problem+json"
+
+
+def test_a_problem_s_field_message_is_not_repeated(client):
+    """An InputError's one `errors` entry repeats its detail: the message is said once, not "X (file: X)"."""
+    resp = client.post("/translate_file", data={"file": (io.BytesIO(b"PK nope"), "x.docx"), "source": "vi",
+                                                "target": "en"}, content_type="multipart/form-data")
+    message = error_of(resp, 400)
+    assert "corrupt" in message and "(file:" not in message
