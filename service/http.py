@@ -20,7 +20,7 @@ from pydantic import BaseModel
 
 from models.runtime import Runtime
 
-from .batch.records import unique_keys
+from .batch.records import NumberOutOfRange, finite_float, out_of_range, unique_keys
 from .config import Settings
 from .errors import ApiError
 
@@ -150,12 +150,12 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 class JsonRejected(ValueError):
     """A body that is not acceptable JSON; ``problem()`` is the answer to give."""
 
-    def __init__(self, status: int, title: str, detail: str, slug: str):
+    def __init__(self, status: int, title: str, detail: str, slug: str, errors: list[dict] | None = None):
         super().__init__(detail)
-        self.status, self.title, self.detail, self.slug = status, title, detail, slug
+        self.status, self.title, self.detail, self.slug, self.errors = status, title, detail, slug, errors
 
     def problem(self) -> ApiError:
-        return ApiError(self.status, self.title, self.detail, slug=self.slug)
+        return ApiError(self.status, self.title, self.detail, slug=self.slug, errors=self.errors)
 
 
 def _malformed(detail: str) -> JsonRejected:
@@ -164,6 +164,15 @@ def _malformed(detail: str) -> JsonRejected:
 
 def _no_constant(name: str):
     raise _malformed(f"{name} is not a JSON number; send a finite number (or leave the field out)")
+
+
+def number_out_of_range(exc: NumberOutOfRange, prefix: str = "") -> JsonRejected:
+    """The 422 validation problem of a number such as 1e400, naming its field (``prefix`` + its path in the
+    value): the answer pydantic gave for the infinity such a field got, for every field now, whatever its type."""
+    field = ".".join(p for p in (prefix, exc.path) if p).replace(".[", "[") or "body"
+    return JsonRejected(422, "Invalid request", f"`{field}` is {exc.literal[:40]}, beyond the range of a JSON "
+                        "number (about ±1.8e308); send a finite number", "validation",
+                        errors=[{"field": field, "message": "a number out of range"}])
 
 
 def no_duplicates(pairs: list[tuple[str, object]]) -> dict:
@@ -217,7 +226,9 @@ def strict_loads(data: bytes | str) -> object:
     if text.startswith("\ufeff"):
         raise _malformed("the body starts with a byte order mark (U+FEFF); send UTF-8 JSON without it")
     try:
-        value = json.loads(text, parse_constant=_no_constant, object_pairs_hook=no_duplicates)
+        value = json.loads(text, parse_constant=_no_constant, parse_float=finite_float, object_pairs_hook=no_duplicates)
+    except NumberOutOfRange as exc:  # 1e400 is JSON, but no number a field takes (Python reads it as infinity)
+        raise number_out_of_range(out_of_range(text, exc)) from None
     except RecursionError:
         raise JsonRejected(400, "JSON nested too deep", f"the body nests arrays and objects deeper than "
                            f"{MAX_JSON_DEPTH} levels; no request needs more than 4", "json-too-deep") from None

@@ -13,9 +13,10 @@ import json
 from flask import g, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from .batch.records import Record, bad, parse_jsonl_line, record_from_mapping, unique_keys
+from .batch.records import (MARKING, NumberOutOfRange, Record, bad, finite_float, located, parse_jsonl_line,
+                            record_from_mapping, unique_keys)
 from .errors import ApiError
-from .http import JSONL_TYPES, MalformedBody, control_at, settings
+from .http import JSONL_TYPES, MalformedBody, control_at, number_out_of_range, settings
 
 # -- the job body: read as a stream, counted and checked in one pass ------------------------------------
 
@@ -34,7 +35,7 @@ def _no_constants(name: str):
     raise ValueError(f"{name} is not JSON; send numbers as finite decimals")
 
 
-_DECODER = json.JSONDecoder(parse_constant=_no_constants, object_pairs_hook=unique_keys)
+_DECODER = json.JSONDecoder(parse_constant=_no_constants, parse_float=finite_float, object_pairs_hook=unique_keys)
 
 
 def _dumps(value) -> str:
@@ -208,12 +209,15 @@ class _JsonReader:
         self.pos += 1
         return char
 
-    def value(self, cap: int):
-        """Decode the next value; _TooLarge once it is known to take more than ``cap`` characters."""
+    def value(self, cap: int, decoder: json.JSONDecoder = _DECODER):
+        """Decode the next value; _TooLarge once it is known to take more than ``cap`` characters;
+        NumberOutOfRange (with the number's path in the value) for a number such as 1e400."""
         self.peek()
         while True:
             try:
-                value, end = _DECODER.raw_decode(self.buf, self.pos)
+                value, end = decoder.raw_decode(self.buf, self.pos)
+            except NumberOutOfRange as exc:  # read the value to its end with the number kept, to say where
+                raise located(self.value(cap, MARKING), exc) from None
             except json.JSONDecodeError as exc:
                 incomplete = exc.pos >= len(self.buf) - 12 or exc.msg.startswith("Unterminated string")
                 if not (incomplete and not self.eof):
@@ -272,6 +276,8 @@ def _json(body: JobBody, s) -> None:
             cap = MAX_GLOSSARY_BYTES if key == "glossary" else MAX_OPTION_BYTES
             try:
                 body.options[key] = reader.value(cap)
+            except NumberOutOfRange as exc:
+                raise number_out_of_range(exc, key).problem() from None
             except _TooLarge:
                 raise ApiError(422, "Invalid request", f"the value of `{key}` is over {cap} bytes",
                                slug="validation", errors=[{"field": key, "message": "too large"}]) from None
@@ -284,7 +290,7 @@ def _json(body: JobBody, s) -> None:
     else:
         try:
             reader.value(MAX_OPTION_BYTES)
-        except _TooLarge:
+        except (_TooLarge, NumberOutOfRange):
             pass
         raise _not_articles()
     if reader.peek() != "":
@@ -307,6 +313,8 @@ def _array(reader: _JsonReader, body: JobBody, s) -> None:
             reader.expect(",", "',' or ']'")
         try:
             value = reader.value(cap)
+        except NumberOutOfRange as exc:  # 1e400: an article kept as infinity would be written back as Infinity
+            raise number_out_of_range(exc, f"articles[{i}]").problem() from None
         except _TooLarge:
             raise _body_error(f"articles[{i}] is over {cap} bytes (TOMTAT_MAX_JOB_ARTICLE_BYTES); shorten it or "
                               "send it on its own", 413, "article-too-large", limit=cap) from None

@@ -153,3 +153,29 @@ def test_the_drain_stops_at_a_read_that_raises():
     body = DrainUnreadBody(app)({"CONTENT_LENGTH": "100", "wsgi.input": RaisingInput()},
                                 lambda status, headers, exc_info=None: started.append((status, headers)))
     assert body == [b"ok"] and started == [("200 OK", [("Content-Type", "text/plain"), ("Connection", "close")])]
+
+
+# -- JSON numbers beyond a double (1e400): JSON, but read as infinity, which no JSON can hold ------------------
+
+def test_strict_loads_refuses_a_number_beyond_a_double_naming_its_field():
+    from service.batch.records import parse_jsonl_line
+    from service.http import JsonRejected, strict_loads
+
+    assert strict_loads(b'{"a": 1e308, "b": 1e-400}') == {"a": 1e308, "b": 0.0}  # finite, and an underflow: kept
+    for data, field in ((b'{"a": [1, -1e400]}', "a[1]"), (b"1E+400", "body"), (b'[{"x": {"y": 1e999}}]', "[0].x.y")):
+        with pytest.raises(JsonRejected) as caught:
+            strict_loads(data)
+        assert caught.value.status == 422 and caught.value.slug == "validation"
+        assert caught.value.errors == [{"field": field, "message": "a number out of range"}]
+    row = parse_jsonl_line(b'{"id": "a", "text": "x", "m": 1e400}', "in.jsonl", 3, 1000)  # `tomtat batch` too
+    assert row.error == "invalid_json" and "line 3: `m` is 1e400" in row.reason
+
+
+def test_a_body_with_a_number_beyond_a_double_is_a_422(make_app):
+    client = make_app().test_client()
+    body = problem(client.post("/v1/summarize", data=b'{"text": "Mot. Hai.", "max_words": 1e400}',
+                               content_type="application/json"), 422)
+    assert body["type"].endswith("/validation") and body["errors"][0]["field"] == "max_words"
+    lt = client.post("/translate", data=b'{"q": "x", "source": "vi", "target": "en", "alternatives": 1e400}',
+                     content_type="application/json")
+    assert lt.status_code == 400 and "`alternatives` is 1e400" in lt.get_json()["error"]

@@ -224,3 +224,28 @@ def test_idempotent_replay_hashes_the_streamed_body(make_app, tmp_path):
     assert stored == request_hash(body.encode(), options)
     other = json.dumps([{"id": "b", "text": "Một. Hai."}])
     problem(client.post("/v1/jobs" + FAST, data=other, content_type="application/json", headers=headers), 422)
+
+
+@pytest.mark.parametrize("data, field", [
+    (b'[{"id": 1e400, "text": "Mot. Hai.", "meta": 1e400}]', "articles[0].id"),
+    (b'[{"text": "Mot. Hai."}, {"text": "Ba. Bon.", "meta": {"scores": [1.5, -1E+999]}}]', "articles[1].meta.scores[1]"),
+    (b'{"articles": [{"text": "Mot. Hai."}], "summary": {"max_words": 1e400}}', "summary.max_words"),
+])
+def test_a_number_beyond_a_double_is_refused_naming_its_field(make_app, data, field):
+    """1e400 is JSON, but Python reads it as infinity, and a stored article kept it: its result row was written
+    with Infinity, which is no JSON. Refused as NaN and Infinity are, with the field named."""
+    body = problem(make_app().test_client().post("/v1/jobs" + FAST, data=data, content_type="application/json"), 422)
+    assert body["type"].endswith("/validation")
+    assert body["errors"] == [{"field": field, "message": "a number out of range"}]
+    assert f"`{field}` is " in body["detail"] and "finite number" in body["detail"]
+
+
+def test_a_jsonl_line_with_a_number_beyond_a_double_is_an_error_row(make_app, tmp_path):
+    client = make_app().test_client()
+    lines = b'{"id": "ok", "text": "a. b.", "score": 1e308}\n{"id": "big", "text": "a. b.", "m": [1e400]}\n'
+    resp = client.post("/v1/jobs" + FAST, data=lines, content_type=NDJSON)
+    assert resp.status_code == 202
+    stored = rows_stored(str(tmp_path / "jobs.sqlite3"), resp.get_json()["job_id"])
+    assert stored["body:2"]["error"] == "invalid_json" and "line 2: `m[0]` is 1e400" in stored["body:2"]["reason"]
+    assert stored["ok"]["extra"]["score"] == 1e308  # a large finite number is kept
+

@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import os
 import sys
 from collections.abc import Iterable, Iterator
@@ -115,9 +116,11 @@ def parse_jsonl_line(raw: bytes, name: str, line: int, max_chars: int) -> Record
     except UnicodeDecodeError as exc:
         return bad(fallback, "undecodable", f"line {line}: not UTF-8 (byte 0x{raw[exc.start]:02x} at {exc.start})")
     try:
-        obj = json.loads(text, parse_constant=_no_constants, object_pairs_hook=unique_keys)
+        obj = json.loads(text, parse_constant=_no_constants, parse_float=finite_float, object_pairs_hook=unique_keys)
     except json.JSONDecodeError as exc:
         return bad(fallback, "invalid_json", f"line {line}: invalid JSON: {exc}")
+    except NumberOutOfRange as exc:  # 1e400: as NaN, not writable as JSON
+        return bad(fallback, "invalid_json", f"line {line}: {out_of_range(text, exc)}")
     except ValueError as exc:  # NaN, Infinity: not JSON, and not writable as JSON either
         return bad(fallback, "invalid_json", f"line {line}: invalid JSON: {exc}")
     except RecursionError:
@@ -127,6 +130,62 @@ def parse_jsonl_line(raw: bytes, name: str, line: int, max_chars: int) -> Record
 
 def _no_constants(name: str):
     raise ValueError(f"{name} is not a JSON number")
+
+
+class NumberOutOfRange(ValueError):
+    """A JSON number beyond a double's range (``1e400``): Python reads it as infinity, which no JSON can hold, so
+    a row that kept it would be written back as ``Infinity``. ``path``: where it is in the value (see
+    :func:`out_of_range`), once known."""
+
+    def __init__(self, literal: str, path: str = ""):
+        super().__init__(f"{'`' + path + '` is ' if path else 'the number '}{literal[:40]}, beyond the range of a "
+                         "JSON number (about ±1.8e308); send a finite number")
+        self.literal, self.path = literal, path
+
+
+def finite_float(text: str) -> float:
+    """``parse_float`` for every JSON the service reads: a number that overflows to infinity is refused."""
+    value = float(text)
+    if math.isinf(value):
+        raise NumberOutOfRange(text)
+    return value
+
+
+class _Overflowed(float):
+    """A number :func:`finite_float` refused, read again to find where it is."""
+
+
+def _marked_float(text: str) -> float:
+    value = float(text)
+    return _Overflowed(value) if math.isinf(value) else value
+
+
+# reads JSON again after finite_float refused a number, keeping the number (marked) to find where it is
+MARKING = json.JSONDecoder(parse_float=_marked_float, parse_constant=_no_constants)
+
+
+def out_of_range(text: str, exc: NumberOutOfRange) -> NumberOutOfRange:
+    """``exc`` with the path of its number in the JSON ``text`` (``meta``, ``articles[2].score``; empty for the
+    value itself): the text is read again (only after a refusal) with the number kept, to find it."""
+    try:
+        value = MARKING.decode(text.strip())
+    except (ValueError, RecursionError):
+        return exc
+    return located(value, exc)
+
+
+def located(value: object, exc: NumberOutOfRange) -> NumberOutOfRange:
+    """``exc`` with the path of the first number in ``value`` (read with :data:`MARKING`) that was refused."""
+    stack: list[tuple[object, str]] = [(value, "")]
+    while stack:
+        item, path = stack.pop()
+        if isinstance(item, _Overflowed):
+            return NumberOutOfRange(exc.literal, path)
+        if isinstance(item, dict):
+            stack.extend((v, f"{path}.{k}" if path else str(k)) for k, v in reversed(list(item.items())))
+        elif isinstance(item, list):
+            stack.extend((v, f"{path}[{i}]") for i, v in reversed(list(enumerate(item))))
+    return exc
 
 
 def unique_keys(pairs: list[tuple[str, object]]) -> dict:
