@@ -684,3 +684,9 @@ def test_a_holiday_written_day_month_is_a_date_on_both_sides():
     article = "Khuya 2-9, Công an thị xã Phước Long cho biết xe tải đã tông vào xe máy làm hai người tử vong."
     passes(article, "Cuối ngày nghỉ lễ Quốc khánh 2-9, xe tải tông vào xe máy làm 2 người tử vong.", check_summary)
     flagged(article, "Cuối ngày nghỉ lễ Quốc khánh 3-9, xe tải tông vào xe máy.", "date", "unsupported", check_summary)
+
+
+def test_a_generation_9x_is_no_number():
+    article = "Ngày 6-6, TAND xét xử hai bị cáo sinh năm 1990 và 1996 vận chuyển 20 bánh heroin."
+    passes(article, "Hai thanh niên 9X vận chuyển 20 bánh heroin.", check_summary)
+    flagged(article, "Hai thanh niên 9X vận chuyển 30 bánh heroin.", "number", "unsupported", check_summary)

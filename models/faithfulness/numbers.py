@@ -50,8 +50,10 @@ VI_NUMBER_WORDS = {"không": 0, "một": 1, "hai": 2, "ba": 3, "bốn": 4, "tư"
                    "ngàn": 1000, "triệu": 1e6, "tỷ": 1e9, "tỉ": 1e9, "chục": 10, "đôi": 2, "nửa": 0.5,
                    "rưỡi": 0.5, "mốt": 1, "nhất": 1}
 
-# a number as written; dates, times and codes are taken out first (masked)
-_NUM_RE = re.compile(r"(?<![\w.,])(\d+(?:[.,]\d+)*)(?:\s?(st|nd|rd|th|s))?(?![\w]|[.,]\d)|(?<![\w.,])(\d+(?:[.,]\d+)*)(?=[^\W\d_])")
+# a number as written; dates, times and codes are taken out first (masked); "9X", "8X" (born in the 1990s,
+# the 1980s) name a generation, no number
+_NUM_RE = re.compile(r"(?<![\w.,])(\d+(?:[.,]\d+)*)(?:\s?(st|nd|rd|th|s))?(?![\w]|[.,]\d)"
+                     r"|(?<![\w.,])(\d+(?:[.,]\d+)*)(?=[^\W\d_])(?!X\b)")
 
 
 def _round(value: float) -> float:
