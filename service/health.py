@@ -5,7 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, request
 
 from .db import Database, redact
+from .errors import ApiError
 from .http import runtime, settings
+
+DEPENDENCIES = ("database", "redis")  # what ?require= may name besides the capabilities
 
 bp = Blueprint("health", __name__)
 
@@ -23,11 +26,19 @@ def readyz():
     The service always serves extractive summaries, so it is ready (200) once its
     models are loaded or have failed to load; a deployment that needs a capability
     asks for it: ``/readyz?require=translation`` (or ``require=database``, ``require=redis``) answers 503
-    until it is ready.
+    until it is ready; a name it does not know is a 400 that lists the names it does (a misspelt probe would
+    otherwise fail forever, saying only what is missing).
     """
     caps = {name: cap.as_dict() for name, cap in runtime().capabilities().items()}
+    required = [c.strip() for c in request.args.get("require", "").split(",") if c.strip()]
+    known = [*caps, *DEPENDENCIES]
+    unknown = [c for c in required if c not in known]
+    if unknown:
+        raise ApiError(400, "Unknown capability", f"require names {', '.join(repr(c) for c in unknown)}, which "
+                       f"/readyz does not know; name any of {', '.join(known)}, comma-separated "
+                       "(e.g. /readyz?require=translation,database)", slug="unknown-capability",
+                       errors=[{"field": "require", "message": f"one of {', '.join(known)}"}], known=known)
     deps = dependencies()
-    required = [c for c in request.args.get("require", "").split(",") if c]
     missing = [c for c in required if not (caps.get(c) or deps.get(c) or {}).get("ready")]
     ready = all(c["ready"] for c in caps.values()) and all(d["ready"] for d in deps.values())
     body = {"status": "ready" if ready else "degraded", "capabilities": caps, "dependencies": deps}
