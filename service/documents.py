@@ -30,7 +30,7 @@ from models.glossary import Glossary, from_dict as glossary_from_dict
 from .auth import tenant
 from .db import Database
 from .errors import ApiError
-from .glossaries import resolve
+from .glossaries import check_direction, resolve
 from .http import (accepted, control_at, idempotency_key, job_workers as _workers, key_reused, runtime, settings,
                    strict_loads)
 from .openapi import API_ERRORS, READ_ERRORS, operation
@@ -249,6 +249,7 @@ def create_document():
     fmt, _ = opened_upload()  # 422 now for a corrupt or mislabelled file
     if source != "auto":
         source, target = pipeline.pick_direction(translator.pairs, source, target)
+    check_direction(glossary, None if source == "auto" else source, target)  # 422 now, not a failed job
     owner = tenant()
     options = {"kind": KIND, "source": source, "target": target, "summarize": summarize,
                "allow_other_language": allow_other, "glossary": glossary.as_dict() if glossary else None}

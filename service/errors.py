@@ -27,9 +27,12 @@ log = logging.getLogger(__name__)
 
 PROBLEM_BASE = "https://tomtat.dev/problems/"  # stable identifiers; documented in docs/API.md
 PROBLEM_JSON = "application/problem+json"
-# the 422 title of an InputError, by the field it names
+# the 422 title of an InputError, by the field it names, else by its code (a glossary's `source` or `target`
+# is a glossary's field; a form's `summarize` a request's), else it is about the text
 INPUT_TITLES = {"file": "Unprocessable file", "glossary": "Invalid glossary", "entries": "Invalid glossary",
                 "body": "Invalid request", "name": "Invalid request"}
+CODE_TITLES = {"bad-glossary": "Invalid glossary", "glossary-direction": "Invalid glossary",
+               "validation": "Invalid request"}
 
 
 class ApiError(Exception):
@@ -113,7 +116,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(InputError)
     def _input(exc: InputError):
-        title = INPUT_TITLES.get(exc.field.split("[", 1)[0], "Unprocessable text")
+        title = INPUT_TITLES.get(exc.field.split("[", 1)[0]) or CODE_TITLES.get(exc.code, "Unprocessable text")
         return problem_response(ApiError(422, title, str(exc), slug=exc.code,
                                          errors=[{"field": exc.field, "message": str(exc)}], **exc.extra))
 

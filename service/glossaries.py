@@ -186,6 +186,20 @@ def resolve(value: str | dict | None, field: str = "glossary") -> Glossary | Non
     return built_glossary(value, None, None, field=field)  # the same inline terms again: not rebuilt
 
 
+def check_direction(glossary: Glossary | None, source: str | None, target: str | None,
+                    field: str = "glossary") -> None:
+    """A named glossary made for another direction than a request's is refused when the request is made (as
+    ``models.pipeline`` refuses it for /v1/translate and /v1/articles), not in its job later; ``source`` None:
+    detected later, only ``target`` is known. Inline terms (no direction of their own) take the request's."""
+    if glossary is None or glossary.source is None:
+        return
+    wrong = (source is not None and glossary.source != source) or (target is not None and glossary.target != target)
+    if wrong:
+        asked = f"{source or 'auto'}→{target or 'auto'}"
+        raise InputError(f"the glossary is for {glossary.source}→{glossary.target}; this translation is {asked}. "
+                         "Use a glossary of that direction", field=field, code="glossary-direction")
+
+
 # -- routes ---------------------------------------------------------------------------------------------
 
 def _check_name(name: str | None) -> str:

@@ -41,7 +41,7 @@ from .job_body import read_job_body
 from .openapi import API_ERRORS, ARTICLE_EXAMPLE, READ_ERRORS, REF, operation
 from .priority import Priority
 from . import documents
-from .glossaries import resolve
+from .glossaries import check_direction, resolve
 from .schemas import Generation, Request, SummarySpec, glossary_field
 from .auth import tenant
 from .db import describe, redact
@@ -143,9 +143,10 @@ def _options(data: dict) -> ArticleOptions:
     from .api import generation, summary_options
 
     opts = JobOptions.model_validate(data)
+    glossary = resolve(opts.glossary) if opts.translate != "none" else None
+    check_direction(glossary, "vi", "en")  # a job's articles are translated vi→en: 422 now, not failed items
     options = ArticleOptions(summary=summary_options(opts.summary, "summary."), translate=opts.translate,
-                             translation=generation(opts.translation, "translation."),
-                             glossary=resolve(opts.glossary) if opts.translate != "none" else None)
+                             translation=generation(opts.translation, "translation."), glossary=glossary)
     options.check(runtime())  # 503 now, not a job of failed items, when a model is missing
     return options
 

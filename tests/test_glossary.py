@@ -325,6 +325,37 @@ def test_a_glossary_of_the_other_direction_is_a_422_over_http(make_app):
     assert body["type"].endswith("/glossary-direction")
 
 
+def test_a_glossary_of_the_other_direction_is_refused_when_a_job_or_document_is_submitted(make_app):
+    """As /v1/translate and /v1/articles refuse it: a 422 at submission, not a 202 whose items then fail."""
+    import io
+
+    client = make_app().test_client()
+    client.put("/v1/glossaries/en-vi?source=en&target=vi", data="rain,mưa\n".encode(), content_type="text/csv")
+    refused = [
+        client.post("/v1/jobs?glossary=en-vi", data='{"text": "Trời mưa."}\n'.encode(),
+                    content_type="application/x-ndjson"),
+        client.post("/v1/jobs", json={"articles": [{"text": "Trời mưa."}], "glossary": "en-vi"}),
+    ] + [client.post("/v1/documents", data={"file": (io.BytesIO("Trời mưa.".encode()), "a.txt"), "glossary": "en-vi",
+                                            **fields}, content_type="multipart/form-data")
+         for fields in ({"source": "vi"}, {"target": "en"}, {"source": "vi", "target": "en"})]
+    for resp in refused:
+        body = problem(resp, 422)
+        assert body["type"].endswith("/glossary-direction") and body["title"] == "Invalid glossary"
+        assert "the glossary is for en→vi" in body["detail"]
+    accepted = [client.post("/v1/documents", data={"file": (io.BytesIO(b"It rains."), "a.txt"), "glossary": "en-vi",
+                                                   **fields}, content_type="multipart/form-data")
+                for fields in ({"target": "vi"}, {"source": "en"}, {})]  # its direction, or not known before
+    assert [r.status_code for r in accepted] == [202, 202, 202]
+    assert client.post("/v1/jobs", json={"articles": [{"text": "Trời mưa."}], "glossary": "en-vi",
+                                         "translate": "none"}).status_code == 202  # nothing translated
+
+
+def test_a_glossary_s_bad_direction_is_titled_as_a_glossary_problem(make_app):
+    body = problem(make_app().test_client().post("/v1/glossaries", json={"name": "x", "source": "fr",
+                                                                         "entries": {"a": "b"}}), 422)
+    assert body["title"] == "Invalid glossary" and body["errors"][0]["field"] == "source"  # was "Unprocessable text"
+
+
 def test_glossaries_belong_to_their_key(make_app, database):
     keys = KeyStore(database)
     _, alice = keys.create("alice")
