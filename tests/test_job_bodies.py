@@ -228,7 +228,8 @@ def test_idempotent_replay_hashes_the_streamed_body(make_app, tmp_path):
 
 @pytest.mark.parametrize("data, field", [
     (b'[{"id": 1e400, "text": "Mot. Hai.", "meta": 1e400}]', "articles[0].id"),
-    (b'[{"text": "Mot. Hai."}, {"text": "Ba. Bon.", "meta": {"scores": [1.5, -1E+999]}}]', "articles[1].meta.scores[1]"),
+    (b'[{"text": "Mot. Hai."}, {"text": "Ba. Bon.", "meta": {"scores": [1.5, -1E+999]}}]',
+     "articles[1].meta.scores[1]"),
     (b'{"articles": [{"text": "Mot. Hai."}], "summary": {"max_words": 1e400}}', "summary.max_words"),
 ])
 def test_a_number_beyond_a_double_is_refused_naming_its_field(make_app, data, field):
