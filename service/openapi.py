@@ -86,6 +86,7 @@ class Operation:
     responses: dict[int, tuple[type[BaseModel] | dict | None, str]] = field(default_factory=dict)
     response_examples: dict[int, Any] = field(default_factory=dict)
     errors: tuple[int, ...] = ()
+    error_descriptions: dict[int, str] = field(default_factory=dict)  # this operation's words for an error
     content_type: str = "application/json"
     parameters: list[dict] = field(default_factory=list)
     secured: bool = False
@@ -171,7 +172,7 @@ def build_spec(app: Flask | None = None) -> dict:
             responses[str(status)] = entry
         for status in op.errors:
             responses.setdefault(str(status), {
-                "description": ERROR_DESCRIPTION.get(status, "Error."),
+                "description": op.error_descriptions.get(status) or ERROR_DESCRIPTION.get(status, "Error."),
                 "content": {PROBLEM_JSON: {"schema": refs[(s.Problem, "serialization")],
                                            "example": _problem_example(status)}},
             })
@@ -308,7 +309,9 @@ operation("GET", "/readyz", "Readiness probe", tag="service",
           parameters=[{"name": "require", "in": "query", "required": False, "schema": {"type": "string"},
                        "description": "Comma-separated capabilities that must be ready."}],
           responses={200: (_JSON_OBJECT, "Ready or degraded, with reasons."),
-                     503: (_JSON_OBJECT, "A required capability is not ready.")})
+                     503: (_JSON_OBJECT, "A required capability is not ready.")},
+          errors=(400,), error_descriptions={400: "`require` names a capability /readyz does not know (a misspelt "
+                                                  "probe); the problem's `known` lists the names it does."})
 operation("GET", "/metrics", "Prometheus metrics", tag="service", content_type="text/plain",
           description="Prometheus text format. Needs `Authorization: Bearer <TOMTAT_METRICS_TOKEN>` when that is set.",
           responses={200: ({"type": "string"}, "Metrics.")}, errors=(401,))
