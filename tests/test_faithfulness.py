@@ -679,14 +679,15 @@ def test_a_day_and_month_after_a_late_or_early_time_of_day():
         flagged(article, "Hôm nay 5-1, công an đã bắt Nguyễn Kim Hưng.", "date", "unsupported", check_summary)
 
 
-def test_a_holiday_written_day_month_is_a_date_on_both_sides():
-    # "Quốc khánh 2-9": the day and month of the holiday, in the article as "Khuya 2-9", not two numbers
-    article = "Khuya 2-9, Công an thị xã Phước Long cho biết xe tải đã tông vào xe máy làm hai người tử vong."
-    passes(article, "Cuối ngày nghỉ lễ Quốc khánh 2-9, xe tải tông vào xe máy làm 2 người tử vong.", check_summary)
-    flagged(article, "Cuối ngày nghỉ lễ Quốc khánh 3-9, xe tải tông vào xe máy.", "date", "unsupported", check_summary)
-
-
-def test_a_generation_9x_is_no_number():
-    article = "Ngày 6-6, TAND xét xử hai bị cáo sinh năm 1990 và 1996 vận chuyển 20 bánh heroin."
-    passes(article, "Hai thanh niên 9X vận chuyển 20 bánh heroin.", check_summary)
-    flagged(article, "Hai thanh niên 9X vận chuyển 30 bánh heroin.", "number", "unsupported", check_summary)
+@pytest.mark.parametrize("article, faithful, unfaithful, kind", [
+    # "Quốc khánh 2-9": the holiday's day and month, in the article as "Khuya 2-9", not two numbers
+    ("Khuya 2-9, Công an thị xã Phước Long cho biết xe tải đã tông vào xe máy làm hai người tử vong.",
+     "Cuối ngày nghỉ lễ Quốc khánh 2-9, xe tải tông vào xe máy làm 2 người tử vong.",
+     "Cuối ngày nghỉ lễ Quốc khánh 3-9, xe tải tông vào xe máy.", "date"),
+    # "9X" (born in the 1990s) names a generation, no number
+    ("Ngày 6-6, TAND xét xử hai bị cáo sinh năm 1990 và 1996 vận chuyển 20 bánh heroin.",
+     "Hai thanh niên 9X vận chuyển 20 bánh heroin.", "Hai thanh niên 9X vận chuyển 30 bánh heroin.", "number"),
+])
+def test_holidays_and_generations(article, faithful, unfaithful, kind):
+    passes(article, faithful, check_summary)
+    flagged(article, unfaithful, kind, "unsupported", check_summary)
