@@ -691,3 +691,11 @@ def test_a_day_and_month_after_a_late_or_early_time_of_day():
 def test_holidays_and_generations(article, faithful, unfaithful, kind):
     passes(article, faithful, check_summary)
     flagged(article, unfaithful, kind, "unsupported", check_summary)
+
+
+def test_a_fraction_after_a_word_of_quantity_is_no_date():
+    article = "Cứ 4 trường học ở Trung Quốc thì có 1 trường đang thử nghiệm máy chấm điểm bài luận."
+    result = check_summary(article, "Gần 1/4 trường học ở Trung Quốc đang thử nghiệm máy chấm điểm.")
+    assert "date" not in {p["kind"] for p in result["problems"]}, result
+    flagged("Từ 15/3 đến 1/4, trường nghỉ học.", "Từ 15/3 đến 2/4, trường nghỉ học.", "date", "unsupported",
+            check_summary)  # "đến 1/4": April the first

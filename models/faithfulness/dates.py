@@ -123,6 +123,8 @@ def _period_claims(text: str, lang: str) -> set:
 # day word comes before it: "ngày 1/3 thời gian …")
 _FRACTION_NOUN_RE = re.compile(r"\s+(?:số|thời gian|diện tích|dân số|lượng|tổng|quãng|chặng|cuối|đầu|sân|của|trong)\b",
                                re.I)
+# or after a word of quantity: "gần 1/4 trường học", "hơn 1/3", "chiếm 2/3" (no "đến"/"tới": "đến 1/4" is April)
+_QUANTITY_BEFORE_RE = re.compile(r"(?:gần|hơn|khoảng|chiếm|chừng|ngót|trên|dưới)\s+$", re.I)
 _DAY_WORD_BEFORE_RE = re.compile(r"(?:ngày|sáng|trưa|chiều|tối|đêm|hôm|từ|đến|tới|\()\s*$", re.I)
 
 
@@ -132,9 +134,10 @@ def _fraction_facts(text: str, mask: list[bool]) -> list[Fact]:
     out = []
     for m in _VI_DATE_PATTERNS[1].finditer(text):
         d, n = int(m.group("d")), int(m.group("m"))
+        before = text[max(0, m.start() - 9):m.start()]
         if m.group("y") or not d < n <= 10 or any(mask[m.start():m.end()]) \
-                or not _FRACTION_NOUN_RE.match(text[m.end():m.end() + 12]) \
-                or _DAY_WORD_BEFORE_RE.search(text[max(0, m.start() - 6):m.start()]):
+                or not (_FRACTION_NOUN_RE.match(text[m.end():m.end() + 12]) or _QUANTITY_BEFORE_RE.search(before)) \
+                or _DAY_WORD_BEFORE_RE.search(before[-6:]):
             continue
         out.append(Fact("number", m.group(), frozenset({_round(d / n), float(n)}), start=m.start()))
         for i in range(m.start(), m.end()):
