@@ -254,6 +254,8 @@ def test_what_goes_to_the_translator(unit, sent):
     ("Anh học lên ThS. Sau đó anh đi làm.", ["Anh học lên ThS.", "Sau đó anh đi làm."]),
     ("TS. Nguyễn Văn A phát biểu.", ["TS. Nguyễn Văn A phát biểu."]),  # a title before a name
     ("Việc làm của Cty. ABC gây bức xúc.", ["Việc làm của Cty. ABC gây bức xúc."]),
+    ("Ông là giám đốc Cty. Sau đó ông nghỉ việc.", ["Ông là giám đốc Cty.", "Sau đó ông nghỉ việc."]),
+    ("Hội thảo do TS. Từ Minh Thiện chủ trì.", ["Hội thảo do TS. Từ Minh Thiện chủ trì."]),  # "Từ", a surname
     ("Apple ra mắt. iPhone bán chạy.", ["Apple ra mắt.", "iPhone bán chạy."]),
 ])
 def test_degrees_companies_and_brands(text, expected):

@@ -71,7 +71,9 @@ TRIGGERS = [
     "Kết quả xổ số 12345-67890 ", "XSMB ", "xsmb", "giải 1 ", "g.ĐB: ", "Giải ĐB:  ", "Ảnh: ", ". Ảnh: AFP ",
     ".Ảnh:", "(Ảnh: ", "( ảnh ", "email: a", "email:", "hotline: ", "mọi phản ánh ", "leftcenter", "left ",
     "TPO - ", "( A ", "| 09:00 ", "| ", "Tin liên quan", "Xem thêm: ", "Theo ", "T.N. ", "chia sẻ ",
-    "theo dõi ", "nhấp chuột để xem ", "Ảnh minh họa. Nguồn: ",
+    "theo dõi ", "nhấp chuột để xem ", "Ảnh minh họa. Nguồn: ", ">> ", ". (Nguồn ", ". (Nguồn: A ", " - Ảnh: ",
+    "Nguồn ảnh: ", ". Ảnh:\n", "\n(a", "<td>", "<th>a", "👨\u200d", "\u200d👩", "e\u0301\u0302", "https://",
+    "Từ khóa: ", "Cập nhật: 08:30 ", ". Ảnh: Trí Dũng – ", "Tin liên quan\n",
     # clause splitters (chunk.py), tone (tone.py)
     ", ", "; ", ": ", " và ", " – ", "hòa ", "khỏe ", "quý ", "thủy",
     # no-space runs, digits, emoji, right-to-left, mixed scripts

@@ -378,3 +378,32 @@ def test_an_image_widgets_hint_goes_with_the_caption_under_it():
 def test_a_thuc_hien_byline_goes():
     body = "Giá vàng tăng mạnh trong phiên sáng.\n\nNhiều người đổ xô đi mua vàng."
     assert strip_debris(prepare_text(body + "\nThực hiện: Minh Anh - Hoàng Long")) == body
+
+
+# -- what the credit, byline and list rules must leave alone ------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "Dự án đã được phê duyệt. (Nguồn vốn: ODA Nhật Bản, tổng 5.000 tỷ đồng) Công trình khởi công.",
+    "Ông A bị bắt. (Nguồn tin riêng cho biết ông A khai nhận hành vi) Vụ án đang được điều tra.",
+    "Tin liên quan đến việc ông A bị bắt lan truyền trên mạng.\nCông an đã vào cuộc.",
+    "Giá vàng tăng.\nTin liên quan\nTheo đó, có ba điểm chính:\n- Giá vàng tăng\nCâu kết.",
+])
+def test_article_text_that_looks_like_a_credit_or_a_list_header_stays(text):
+    kept = strip_debris(prepare_text(text))
+    for sentence in ("5.000 tỷ đồng", "khai nhận", "lan truyền trên mạng", "Theo đó, có ba điểm chính:",
+                     "- Giá vàng tăng"):
+        if sentence in text:
+            assert sentence in kept, kept
+
+
+def test_a_bare_credit_label_goes_and_the_sentence_under_it_stays():
+    text = "Nhiều người bị béo phì. Ảnh:\nBác sĩ khuyên nên ăn ít rau.\nCâu cuối."
+    assert strip_debris(prepare_text(text)) == "Nhiều người bị béo phì.\nBác sĩ khuyên nên ăn ít rau.\nCâu cuối."
+
+
+def test_a_joiner_in_an_emoji_of_other_blocks_stays():
+    assert prepare_text("Con mèo 🐈\u200d⬛ đẹp") == "Con mèo 🐈\u200d⬛ đẹp"
+
+
+def test_a_loose_circumflex_after_a_composed_tone_composes():
+    assert prepare_text("ti\u00e9\u0302ng") == "tiếng"  # "é" precomposed, then the circumflex

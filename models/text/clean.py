@@ -41,6 +41,7 @@ __all__ = [
     "find_debris",
     "DEBRIS_LINE_PATTERNS",
     "DEBRIS_INLINE_PATTERNS",
+    "is_related_headline",
 ]
 
 # ==========================================================================
@@ -163,8 +164,8 @@ def html_to_text(html_text: str) -> str:
 
 # zero-width characters and the soft hyphen; a joiner between two pictographs stays: it makes one emoji of them
 # ("👨‍👩‍👧", a family, not three people)
-_INVISIBLE_RE = re.compile("[\u200b\u200c\u2060\ufeff\u00ad]|(?<![\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F])\u200d"
-                           "|\u200d(?![\U0001F000-\U0001FAFF\u2600-\u27BF])")
+_INVISIBLE_RE = re.compile("[\u200b\u200c\u2060\ufeff\u00ad]|(?<![\U0001F000-\U0001FAFF\u2190-\u2BFF\uFE0F])\u200d"
+                           "|\u200d(?![\U0001F000-\U0001FAFF\u2190-\u2BFF])")
 # C0/C1 controls except \t and \n (\r is converted before this runs)
 _CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # NBSP, ideographic and all other Unicode space separators
@@ -173,14 +174,14 @@ _SPACE_RE = re.compile("[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
 
 # a tone mark typed before the vowel's own mark ("e" + acute + circumflex): NFC leaves the two in that order
 # (both combine above), which composes no Vietnamese letter ("é̂" for "ế"); the vowel's mark goes first
-_COMBINING_TONE_RE = re.compile("[\u0300\u0301\u0303\u0309\u0323]")
+_COMBINING_MARK_RE = re.compile("[\u0300\u0301\u0303\u0309\u0323\u0302\u0306\u031b]")  # either may be loose
 _TONE_BEFORE_QUALITY_RE = re.compile("([\u0300\u0301\u0303\u0309\u0323])([\u0302\u0306\u031b])")
 
 
 def _normalize_chars(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = unicodedata.normalize("NFC", _TONE_BEFORE_QUALITY_RE.sub(r"\2\1", unicodedata.normalize("NFD", text))
-                                 if _COMBINING_TONE_RE.search(text) else text)
+                                 if _COMBINING_MARK_RE.search(text) else text)
     text = _INVISIBLE_RE.sub("", text)
     text = _CONTROL_RE.sub("", text)
     return _SPACE_RE.sub(" ", text)
@@ -257,8 +258,10 @@ def _join_broken_lines(text: str) -> str:
 
     def credit_label(i: int) -> bool:
         # a credit's label at the end of a line, its name on the next: "… béo phì. Ảnh: " / "Entero Medics."
-        return (_CREDIT_LABEL_END_RE.search(lines[i]) is not None and bool(lines[i + 1].strip())
-                and len(lines[i + 1].split()) <= _MAX_OPEN_PAREN_WORDS)
+        # (a credit is a few capitalised words: "Bác sĩ khuyên nên ăn ít rau." under a bare label is text)
+        words = lines[i + 1].split()
+        return (_CREDIT_LABEL_END_RE.search(lines[i]) is not None and 1 <= len(words) <= 4
+                and all(w[:1].isupper() or not w[:1].isalpha() for w in words))
 
     strong = [i < n - 1 and ((mid_sentence(i) and _starts_continuation(lines[i + 1])) or open_parenthesis(i)
                              or credit_label(i))
@@ -335,7 +338,7 @@ DEBRIS_LINE_PATTERNS: dict[str, re.Pattern[str]] = {
     # the page's tags and time stamps: "Từ khóa: …", "Tags: …", "Cập nhật: 08:30 22/07/2024"
     "page_meta": re.compile(r"(?i)(?:từ kh(?:óa|oá)|tags?) *:.*|(?:cập nhật|ngày đăng|đăng lúc) *:? *[\d/:h -]{4,30}"),
     # "Tin liên quan", "Xem thêm: …", "Đọc thêm", "Bài liên quan"
-    "related_news": re.compile(r"(?i)(?:tin|bài) liên quan *:?.*|(?:xem|đọc) thêm *:.*|(?:xem|đọc) thêm|tin cùng chuyên mục.*"),
+    "related_news": re.compile(r"(?i)(?:tin|bài) liên quan(?: *:.*| *)|(?:xem|đọc) thêm *:.*|(?:xem|đọc) thêm|tin cùng chuyên mục.*"),
     # sharing / print / comments / ads
     "share_print": re.compile(
         r"(?i)(?:chia sẻ|share|tweet|in bài(?: viết)?|bản in|gửi bài|lưu bài|bình luận|"
@@ -363,11 +366,16 @@ DEBRIS_INLINE_PATTERNS: dict[str, re.Pattern[str]] = {
     "photo_credit": re.compile(r"(?i)(?<!\s)\s*\(\s*+(?:ảnh(?: minh h(?:ọa|oạ))?|nguồn ảnh|video|clip)\s*+(?::[^()\n]{0,80})?\)"),
     # "… Sohae. (Nguồn: Getty Images)": a source in parentheses after the sentence is the photo's; before the
     # stop ("GDP tăng 7% (nguồn: TCTK).") it is the fact's, and stays
-    "source_credit": re.compile(r"(?i)(?<=[.!?…”\"])\s*+\(\s*+nguồn\b\s*+:?[^()\n]{1,60}\)"),
+    # ("(Nguồn vốn: ODA …)", "(Nguồn tin riêng …)" are the article's: a credit is "Nguồn:" or a capitalised name)
+    "source_credit": re.compile(r"(?<=[.!?…”\"])\s*+\(\s*+(?i:nguồn)(?:\s*+:\s*+|\s++(?=[A-ZĐ]))"
+                                r"(?:[^()\s]{1,40}\s*+){1,6}\)"),
+    # a label left bare at the end of a line: "… béo phì. Ảnh:"
+    "bare_credit_label": re.compile(r"(?<=[.!?…”\"])\s*+(?:Nguồn ảnh|Ảnh)\s*+:\s*+$"),
     # ". Ảnh: Reuters", ". Nguồn ảnh: Sina." at the end of a line (up to 6 words); "Hiện trường - Ảnh: báo VOV"
     # (no word after the first opens a sentence: ". Ảnh: TTXVN Sau đó, ông về." keeps its sentence)
     "photo_credit_tail": re.compile(r"(?:(?:(?<=[.!?…”\"])|^)\s*+|(?<!\s)\s++[-–—]\s*+)(?:Nguồn ảnh|Ảnh)\s*+:\s*+"
-                                   r"\S++(?:\s++(?!(?:" + "|".join(sorted(SENTENCE_OPENERS)) + r")\s)\S++){0,5}\s*+$"),
+                                   r"\S{1,80}+(?:\s++(?!(?:" + "|".join(sorted(SENTENCE_OPENERS)) + r")\s)\S{1,80}+){0,5}"
+                                   r"\s*+$"),  # tokens bounded: a run without spaces is never rescanned whole
     # inside a line: a caption sentence ("Ảnh: Tàu sân bay USS Enterprise …
     # Đại Tây Dương.", the 2nd word is lower-case) or else just the credit
     # token (". Ảnh: RT.com Ông Putin…")
@@ -538,7 +546,9 @@ def is_related_headline(line: str) -> bool:
     line = line.strip()
     if re.match(r"(?:>>+|»)\s*\S", line):
         return True
-    return bool(line) and len(line.split()) <= _MAX_CAPTION_WORDS and not ENDS_SENTENCE_RE.search(line)
+    # a line ending in ":" introduces the article's own list ("Theo đó, có ba điểm chính:"): no headline
+    return bool(line) and len(line.split()) <= _MAX_CAPTION_WORDS and not ENDS_SENTENCE_RE.search(line) \
+        and not line.endswith(":")
 
 
 def _is_short_fragment(line: str) -> bool:

@@ -73,9 +73,12 @@ _INITIAL_RE = re.compile(r"[A-ZĐ]\.")
 # TP. Những đối tượng…"): split when the next word is a common sentence opener
 # (none of these is the first syllable of a city name).
 _CITY_ABBREVIATIONS = frozenset({"TP", "Tp"})
-# degrees end sentences the same way ("Ông có bằng TS. Năm 2010 ông về nước."): a title before a name
-# never meets an opener, which no surname is
-_OPENER_SPLIT_ABBREVIATIONS = _CITY_ABBREVIATIONS | frozenset({"TS", "ThS", "Ths", "Th.S", "TSKH", "PGS.TS", "GS.TS"})
+# degrees and "Cty." end sentences the same way ("Ông có bằng TS. Năm 2010 ông về nước."): a title before a
+# name meets an opener only where a surname is one
+_OPENER_SPLIT_ABBREVIATIONS = _CITY_ABBREVIATIONS | frozenset({"TS", "ThS", "Ths", "Th.S", "TSKH", "PGS.TS", "GS.TS",
+                                                                "Cty", "CTy"})
+# openers that are also surnames ("TS. Từ Minh Thiện", "PGS.TS. Ông Văn Năm"): a degree before them stays
+_SURNAME_OPENERS = frozenset({"Từ", "Ông"})
 SENTENCE_OPENERS = frozenset(
     "Theo Những Các Trong Ngoài Sau Đây Hiện Ông Anh Chị Khi Với Do Vì Nhưng Còn Đó "
     "Được Để Cũng Nếu Từ Đến Về Cùng Dù Không Có Một Trước Lúc Riêng Ngày Tối Sáng "
@@ -285,7 +288,8 @@ def _is_abbreviation_period(line: str, dot: int, sent_start: int, info: _Line) -
     if not token:
         return False  # tokenized " . " — a real sentence end
     last = token.rsplit(".", 1)[-1]
-    if token in _OPENER_SPLIT_ABBREVIATIONS and _next_word(line, dot + 1) in SENTENCE_OPENERS:
+    if token in _OPENER_SPLIT_ABBREVIATIONS and _next_word(line, dot + 1) in SENTENCE_OPENERS and not (
+            token not in _CITY_ABBREVIATIONS and _next_word(line, dot + 1) in _SURNAME_OPENERS):
         return False
     if token in ABBREVIATIONS or last in ABBREVIATIONS:
         return True
