@@ -699,3 +699,15 @@ def test_a_fraction_after_a_word_of_quantity_is_no_date():
     assert "date" not in {p["kind"] for p in result["problems"]}, result
     flagged("Từ 15/3 đến 1/4, trường nghỉ học.", "Từ 15/3 đến 2/4, trường nghỉ học.", "date", "unsupported",
             check_summary)  # "đến 1/4": April the first
+
+
+def test_a_range_before_a_unit_of_time_is_no_date():
+    # "nghỉ lễ 4-5 ngày", "sớm 2-3 tháng": four or five days, two or three months
+    passes("Người dân được nghỉ lễ 4-5 ngày dịp Tết.", "Người dân nghỉ 4-5 ngày.", check_summary)
+    passes("Dự án hoàn thành sớm 2-3 tháng.", "Dự án về đích sớm 2-3 tháng.", check_summary)
+    flagged("Dự án hoàn thành sớm 2-3 tháng.", "Dự án về đích sớm 5-6 tháng.", "number", "unsupported", check_summary)
+
+
+def test_a_lower_case_9x_is_a_generation_and_10x_a_number():
+    passes("Hai bị cáo sinh năm 1990 và 1996.", "Hai thanh niên 9x bị bắt.", check_summary)
+    flagged("Máy ảnh có zoom 10X.", "Máy ảnh có zoom 30X.", "number", "unsupported", check_summary)

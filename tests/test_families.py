@@ -304,3 +304,10 @@ def test_an_abstractive_summary_is_written_in_the_articles_tone_style(tiny_runti
 
     result = pipeline.summarize(tiny_runtime, article, options=pipeline.SummaryOptions(method="abstractive"))
     assert result.summary == summary
+
+
+def test_style_of_an_article():
+    from models.text.tone_style import style_of
+
+    assert style_of("hòa " * 8 + "hoà") == "old"  # the article's majority, not the model's
+    assert style_of("hoà khoẻ uỷ") == "new" and style_of("hòa hoà") == "keep" and style_of("Hà Nội") == "keep"

@@ -33,7 +33,8 @@ _VI_DATE_PATTERNS = [
     re.compile(r"(?:(?<=ngày )|(?<=sáng )|(?<=trưa )|(?<=chiều )|(?<=tối )|(?<=đêm )|(?<=hôm )|(?<=nay )|"
                r"(?<=qua )|(?<=mai )|(?<=muộn )|(?<=khuya )|(?<=sớm )|(?<=khánh )|(?<=lễ )|(?<=từ )|(?<=đến )|(?<=tới )|(?<=\()|(?<=, )|(?<=thứ hai )|(?<=thứ ba )|(?<=thứ tư )|"
                r"(?<=thứ năm )|(?<=thứ sáu )|(?<=thứ bảy )|(?<=chủ nhật )|(?<=thứ [2-7] ))"  # "ngày thứ năm 14-3"
-               r"(?P<d>\d{1,2})\s?[-.]\s?(?P<m>\d{1,2})(?:[-.](?P<y>\d{4}))?(?![\d-]|,\d)", re.I),
+               r"(?P<d>\d{1,2})\s?[-.]\s?(?P<m>\d{1,2})(?:[-.](?P<y>\d{4}))?(?![\d-]|,\d)"
+               r"(?!\s*(?:ngày|tháng|tuần|năm|giờ|tiếng|phút|giây)\b)", re.I),  # "nghỉ lễ 4-5 ngày": a range
     re.compile(r"(?<![\d/.,-])(?P<d>\d{1,2})[-.](?P<m>\d{1,2})[-.](?P<y>(?:19|20)\d{2})(?![\d-])"),
     # tháng 6 năm 2018 / tháng 6/2018 / tháng 6-2018 / tháng 6
     re.compile(r"tháng\s+(?P<m>\d{1,2})(?![\d,.]\d)(?:\s*(?:năm|/|-|,)\s*(?P<y>\d{4}))?", re.I),

@@ -53,7 +53,7 @@ VI_NUMBER_WORDS = {"không": 0, "một": 1, "hai": 2, "ba": 3, "bốn": 4, "tư"
 # a number as written; dates, times and codes are taken out first (masked); "9X", "8X" (born in the 1990s,
 # the 1980s) name a generation, no number
 _NUM_RE = re.compile(r"(?<![\w.,])(\d+(?:[.,]\d+)*)(?:\s?(st|nd|rd|th|s))?(?![\w]|[.,]\d)"
-                     r"|(?<![\w.,])(\d+(?:[.,]\d+)*)(?=[^\W\d_])(?!X\b)")
+                     r"|(?<![\w.,])(?![5-9][Xx]\b)(\d+(?:[.,]\d+)*)(?=[^\W\d_])")
 
 
 def _round(value: float) -> float:

@@ -29,8 +29,8 @@ def reader_tone(text: str, style: ReaderTone = "keep") -> str:
 
 
 def style_of(text: str) -> ReaderTone:
-    """The tone-mark style ``text`` writes its open *oa/oe/uy* rhymes in: ``old`` or ``new`` when at least
-    nine in ten of them agree, ``keep`` when it has none or mixes them."""
+    """The tone-mark style ``text`` writes its open *oa/oe/uy* rhymes in: ``old`` or ``new`` when at least two
+    in three of them agree, ``keep`` when it has none or mixes them evenly."""
     old = new = 0
     for word in _WORD_RE.findall(unicodedata.normalize("NFC", text).lower()):
         as_old, as_new = normalize_tone(word, "old"), normalize_tone(word, "new")
@@ -39,7 +39,7 @@ def style_of(text: str) -> ReaderTone:
             new += word == as_new
     if old + new == 0:
         return "keep"
-    return "old" if old >= 0.9 * (old + new) else "new" if new >= 0.9 * (old + new) else "keep"
+    return "old" if 3 * old >= 2 * (old + new) else "new" if 3 * new >= 2 * (old + new) else "keep"
 
 
 _WORD_RE = re.compile(r"[^\W\d_]+")
