@@ -17,8 +17,9 @@ Special-token text in the input ("</s>", "<extra_id_0>" typed in an article) is
 encoded as the characters it is, never as a control token.
 
 Characters a vocabulary lacks are the caller's to handle (``models.seq2seq``):
-``Encoding.unknown`` gives the character spans of the input that became ``<unk>``, and
-``plain_equivalents`` the typographic characters a model knows under another form.
+``Encoding.unknown`` gives the character spans of the input that became ``<unk>`` (an exponent, "10⁶", counts
+as one: :data:`EXPONENT_RE`), and ``plain_equivalents`` the typographic characters a model knows under
+another form.
 """
 
 from __future__ import annotations
@@ -191,8 +192,9 @@ class Tokenizer:
     def plain_equivalents(self) -> dict[str, str]:
         """The characters this vocabulary lacks and the plain forms of them it knows: the typographic
         table (curly quotes, dashes, …) and, for other symbols and numbers, their NFKC form ("½" → "1/2",
-        "™" → "TM"). Letters are never replaced: a name keeps its spelling; nor are superscript digits,
-        which the tokenizer folds itself except in an exponent, which it must not (:data:`EXPONENT_RE`)."""
+        "™" → "TM"). Letters are never replaced: a name keeps its spelling; nor are superscript digits:
+        in an exponent they are carried untouched (:data:`EXPONENT_RE`), elsewhere ("m²") the tokenizer's own
+        normalizer reads them as it was trained to, or they are unknown and carried too."""
         candidates = dict(EQUIVALENTS)
         for code in range(0xA0, 0x3000):
             char = chr(code)
