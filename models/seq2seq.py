@@ -77,6 +77,9 @@ def unit_options(options: GenerationOptions, input_tokens: int) -> GenerationOpt
     return options.for_input(input_tokens) if isinstance(options, ScaledOptions) else options
 
 
+_SUPERSCRIPT_RUN_RE = re.compile("[\u2070\u00b9\u00b2\u00b3\u2074-\u207b]+")
+
+
 @dataclass
 class ModelInput:
     """One model input: its ids, the text around it in the output, and its placeholders."""
@@ -239,6 +242,10 @@ class Seq2SeqModel:
                 by_text[span] = next(sentinels, None)  # past the last sentinel, the span is left out
             if by_text[span] is not None:
                 ids.append(by_text[span])
+            elif _SUPERSCRIPT_RUN_RE.search(span):
+                # no sentinel for an exponent: "10⁶" as "10 ^6", never the "10" or "106" of another number
+                written = _SUPERSCRIPT_RUN_RE.sub(lambda m: "^" + unicodedata.normalize("NFKC", m.group()), span)
+                ids.extend(i for i in self.tokenizer.content_ids(written) if i != unk)
         return ModelInput(tuple(ids), replacements={s: t for t, s in by_text.items() if s is not None})
 
     @staticmethod

@@ -178,6 +178,10 @@ class Tokenizer:
     def ids(self, text: str, max_length: int | None = None) -> list[int]:
         return self.encode(text, max_length).ids
 
+    def content_ids(self, text: str) -> list[int]:
+        """The ids of ``text`` alone, without the special tokens around a whole input."""
+        return self._content(text)[0]
+
     def count(self, text: str) -> int:
         return len(self._content(text)[0]) + self.specials
 

@@ -298,6 +298,10 @@ def test_a_summary_is_one_input_even_without_sentinels(tmp_path):
     model = Seq2SeqModel(str(tmp_path), PROFILES[VIT5], TokenizerOnly(tokenizer))
     plan = model._plan("Ông Tập 习近平 đến 😀 hôm qua 🎉 và về.")
     assert len(plan) == 1 and isinstance(plan[0], ModelInput) and tokenizer.unk_id not in plan[0].ids
+    # an exponent with no sentinel to carry it is written with a caret, never left out into another number
+    (unit,) = model._plan("Dân số đạt 10⁶ người.")
+    decoded = tokenizer.decode(list(unit.ids))
+    assert "^6" in decoded and "106" not in decoded and "10 người" not in decoded, decoded
 
 
 def test_a_fairseq_model_with_only_tokenizer_json_is_refused_clearly(tmp_path):
