@@ -151,10 +151,18 @@ def register_error_handlers(app: Flask) -> None:
             413: f"the request body is over the limit of {request.max_content_length} bytes ({limit_name}); {fix}",
         }
         detail = details.get(exc.code, exc.description or exc.name)
+        if exc.code == 413 and request.content_length is not None and request.max_content_length is not None \
+                and request.content_length <= request.max_content_length:
+            # within the body's limit: werkzeug's form limits fired (one field over its memory cap, too many parts)
+            detail = (f"a form field is over {request.max_form_memory_size} bytes or the form has more than "
+                      f"{request.max_form_parts} parts; send less in one field (a glossary that large: store it "
+                      "with PUT /v1/glossaries/NAME and send its name)")
         extra = {"limit": request.max_content_length} if exc.code == 413 else {}
+        headers = {"Allow": ", ".join(exc.valid_methods)} if exc.code == 405 and getattr(exc, "valid_methods", None) \
+            else None  # RFC 9110: a 405 says what is allowed
         title = getattr(exc, "problem_title", exc.name)  # service.http.MalformedBody names its own problem
         return problem_response(ApiError(exc.code or 500, title, detail, slug=getattr(exc, "problem_slug", None),
-                                         **extra))
+                                         headers=headers, **extra))
 
     @app.errorhandler(SchemaTooNew)
     def _schema_too_new(exc: Exception):  # the database was migrated by a newer release while this one runs

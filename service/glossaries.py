@@ -251,11 +251,11 @@ def _body(name_from_path: str | None) -> tuple[str, Glossary]:
 
 
 def _check_terms(entries: dict[str, str]) -> None:
-    """No control character (NUL, tab, a line break… DEL) in a term, whether the glossary came as JSON or as a
-    table: no text matches one, and PostgreSQL stores no NUL."""
+    """No control character (NUL, an escape… DEL) in a term, whether the glossary came as JSON or as a table:
+    no text matches one. Tabs and line breaks are blanks, which a term's words are matched across."""
     for source, target in entries.items():
         for term in (source, target):
-            at = control_at(term)
+            at = control_at(term.replace("\t", " ").replace("\n", " ").replace("\r", " "))
             if at is not None:
                 raise InputError(f"the entry {source!r}: {target!r} holds a control character (U+{ord(term[at]):04X}) "
                                  f"at character {at} of {term!r}; remove it", field="entries", code="invalid-character")

@@ -295,6 +295,15 @@ def _reason(exc: Exception) -> str:
     return text or type(exc).__name__
 
 
+def _is_body_error(exc: Exception) -> bool:
+    """An error of the body the client sent, or of its connection: a WSGI server's parse errors (gunicorn's
+    ``ParseException`` family, its ``NoMoreData``; named by module, gunicorn need not be importable), a
+    broken or closed connection (``OSError``), a value the server could not read (``ValueError``)."""
+    if isinstance(exc, (OSError, ValueError, EOFError)):
+        return True
+    return any(cls.__module__.startswith(("gunicorn.http", "werkzeug")) for cls in type(exc).__mro__)
+
+
 class _CountingInput:
     """``wsgi.input`` that counts what the app read of it, and turns whatever the server raises while reading
     it into :class:`MalformedBody`, raised again by every later read (the server's parser is broken by then,
@@ -312,7 +321,9 @@ class _CountingInput:
             return read(*args)
         except HTTPException:  # the server's own answer (werkzeug's ClientDisconnected…): as it is
             raise
-        except Exception as exc:  # noqa: BLE001 - any server's parse error: gunicorn need not be importable
+        except Exception as exc:
+            if not _is_body_error(exc):
+                raise  # a fault of this server (a bad read size, memory): a logged 500, never the client's 400
             self.failed = MalformedBody(_reason(exc))
             raise MalformedBody(self.failed.reason) from None
 

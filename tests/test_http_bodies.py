@@ -96,17 +96,19 @@ def test_the_server_logged_no_error(server):
 
 # -- without a server: a WSGI input that raises ---------------------------------------------------------------
 
-class ParseFailure(Exception):
-    """What a WSGI server's body reader may raise (gunicorn's ParseException is no OSError or ValueError)."""
-
-
 class RaisingInput:
-    def __init__(self):
+    """A WSGI input whose reads raise what gunicorn's chunked reader raises on "zz" for a chunk size (its
+    ParseException family is no OSError or ValueError), or ``error``."""
+
+    def __init__(self, error: Exception | None = None):
+        from gunicorn.http.errors import InvalidChunkSize
+
         self.reads = 0
+        self.error = error or InvalidChunkSize("zz")
 
     def read(self, *args):
         self.reads += 1
-        raise ParseFailure("Invalid chunk size: 'zz'")
+        raise self.error
 
     readline = read
 
@@ -139,6 +141,19 @@ def test_a_body_read_that_raises_is_a_400(make_app, caplog, path, content_type):
         assert resp.status_code == 400 and resp.get_json()["error"].startswith(DETAIL)
     assert stream.reads == 1  # remembered: no hook (quota, metrics, the drain) read on from a broken parser
     assert not [r for r in caplog.records if r.levelname == "ERROR"]
+
+
+def test_a_fault_of_the_server_while_reading_is_a_logged_500_not_the_clients_400(make_app, caplog):
+    from werkzeug.test import EnvironBuilder, run_wsgi_app
+    from werkzeug.wrappers import Response
+
+    environ = EnvironBuilder("/v1/summarize", method="POST", content_type="application/json").get_environ()
+    environ["wsgi.input"] = RaisingInput(TypeError("size must be an integral type"))
+    environ["CONTENT_LENGTH"] = "100"
+    resp = Response(*run_wsgi_app(make_app(), environ, buffered=True))
+    body = problem(resp, 500)
+    assert "integral" not in body["detail"]  # the fault is logged, not told to the client
+    assert [r for r in caplog.records if r.levelname == "ERROR"]
 
 
 def test_the_drain_stops_at_a_read_that_raises():
@@ -179,3 +194,22 @@ def test_a_body_with_a_number_beyond_a_double_is_a_422(make_app):
     lt = client.post("/translate", data=b'{"q": "x", "source": "vi", "target": "en", "alternatives": 1e400}',
                      content_type="application/json")
     assert lt.status_code == 400 and "`alternatives` is 1e400" in lt.get_json()["error"]
+
+
+def test_a_405_says_what_is_allowed(make_app):
+    client = make_app().test_client()
+    resp = client.get("/v1/summarize")
+    problem(resp, 405)
+    assert "POST" in resp.headers["Allow"].split(", ") and "GET" not in resp.headers["Allow"]
+    lt = client.post("/languages")  # LibreTranslate's shape, the header kept
+    assert lt.status_code == 405 and "GET" in lt.headers["Allow"] and "error" in lt.get_json()
+
+
+def test_a_form_field_over_werkzeugs_limit_is_a_413_that_says_so(make_app):
+    import io
+
+    big = "x" * (600 * 1024)  # within the document body limit, over werkzeug's 500 KB per form field
+    form = {"file": (io.BytesIO(b"Xin chao."), "a.txt"), "glossary": big}
+    resp = make_app().test_client().post("/v1/documents", data=form, content_type="multipart/form-data")
+    body = problem(resp, 413)
+    assert "form field" in body["detail"] and "TOMTAT_MAX_DOCUMENT_BYTES" not in body["detail"]

@@ -116,6 +116,16 @@ def test_glossary_terms_with_a_control_character_are_refused_as_json_or_a_table(
     no_errors_logged(caplog)
 
 
+def test_glossary_terms_may_hold_tabs_and_line_breaks(make_app):
+    """Blanks, which a term's words are matched across: 'Ủy ban\tnhân dân' is the term 'Ủy ban nhân dân'."""
+    client = make_app().test_client()
+    made = client.put("/v1/glossaries/ws", json={"entries": {"Ủy ban\tnhân dân\r\n": "People's Committee"}})
+    assert made.status_code in (200, 201), made.get_data(as_text=True)
+    table = client.put("/v1/glossaries/ws2", data='"Ủy ban\nnhân dân",People\'s Committee\n'.encode(),
+                       content_type="text/csv")
+    assert table.status_code in (200, 201), table.get_data(as_text=True)
+
+
 def test_a_glossary_name_is_whole_without_a_line_break(make_app):
     """A name is matched whole: 'desk\\n' was a name ('$' matches before a final newline)."""
     client = make_app().test_client()
@@ -143,6 +153,6 @@ def test_a_value_postgresql_refuses_is_a_422_not_an_outage(postgres_app, monkeyp
     monkeypatch.setattr(importlib.import_module(f"service.{module}"), "control_at", lambda value: None)
     resp = postgres_app().test_client().get(path)
     body = problem(resp, 422)
-    assert body["type"].endswith("/invalid-value") and "NUL" in body["detail"]
+    assert body["type"].endswith("/invalid-value") and "0x00" in body["detail"]  # PostgreSQL's own words
     assert "Retry-After" not in resp.headers
     no_errors_logged(caplog)
