@@ -351,8 +351,17 @@ ENCRYPTED = {
     "zip-docx": (lambda: with_encryption_bit(build_docx()), "bao-cao.docx"),
     "zip-odt": (lambda: with_encryption_bit(build_odt()), "bao-cao.odt"),
     "odf-password": (odt_with_password, "bao-cao.odt"),
-    "office-password": (lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504, "bao-cao.docx"),
+    # an OLE compound file with the stream an encrypted Office file keeps its key in
+    "office-password": (lambda: OLE + b"\0" * 504 + "EncryptionInfo".encode("utf-16-le") + b"\0" * 64, "bao-cao.docx"),
 }
+OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def test_an_old_binary_doc_is_no_encrypted_file(make_app):
+    """A .doc (an OLE file without EncryptionInfo) sent as .docx: saved as .docx, it will do."""
+    body = problem(upload(make_app().test_client(), OLE + b"\0" * 504 + "WordDocument".encode("utf-16-le"),
+                          "bao-cao.docx"), 422)
+    assert body["type"].endswith("/legacy-format") and "save it as .docx" in body["detail"]
 
 
 @pytest.mark.parametrize("kind", list(ENCRYPTED))

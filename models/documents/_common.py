@@ -79,9 +79,11 @@ def encode_text(text: str, crlf: bool) -> bytes:
 def open_zip(data: bytes, kind: str, required: tuple[str, ...], max_unpacked: int) -> zipfile.ZipFile:
     """The archive of a .docx/.odt, checked before its library reads it: a ZIP, not corrupt, not a bomb."""
     if data.startswith(_OLE_MAGIC):  # what Word and LibreOffice write for a password-protected file (or a .doc)
-        raise fail(f"the file is not a {kind} document but an OLE compound file: a password-protected (encrypted) "
-                   f"{kind} file, or an old binary .doc; send it without a password, saved as {kind}",
-                   code="encrypted")
+        if "EncryptionInfo".encode("utf-16-le") in data:  # the stream an encrypted Office file keeps its key in
+            raise fail(f"the {kind} file is password-protected (encrypted); send it without a password",
+                       code="encrypted")
+        raise fail(f"the file is not a {kind} document but an OLE compound file (an old binary .doc or .xls); "
+                   f"open it and save it as {kind}", code="legacy-format")
     if not data.startswith(b"PK"):
         looks = "text" if _looks_text(data) else "not a ZIP archive"
         raise fail(f"the file is not a {kind} document: a {kind} file is a ZIP archive, this one is {looks}",
