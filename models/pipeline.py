@@ -25,7 +25,7 @@ from .runtime import Runtime
 from .text.budget import DEFAULT_TEXT_BUDGET_S, default_budget, text_budget
 from .text.clean import prepare_text, strip_debris
 from .text.english import split_english_text
-from .text.segment import as_excerpt, leading_headline, line_ends, split_sentences, split_text
+from .text.segment import as_excerpt, leading_headline, split_sentences, split_text
 from .text.tone_style import ReaderTone, reader_tone, style_of
 from .translate import Translator
 
@@ -377,8 +377,8 @@ def summarize(
 def _lines_key(paragraphs: list[list[str]]) -> list:
     """The paragraphs' line breaks as a part of a translation's cache key, which the sentences alone are not
     ("A.\nB." and "A. B." translate to different layouts); none for a text without any, whose key stays."""
-    ends = line_ends(paragraphs)
-    return [{"lines": ends}] if ends else []
+    ends = [sorted(getattr(p, "line_ends", ())) for p in paragraphs]
+    return [{"lines": ends}] if any(ends) else []
 
 
 def _translate_paragraphs(translator: Translator, paragraphs: list[list[str]], generation: GenerationOverrides,

@@ -40,6 +40,7 @@ from .backends import Backend, GenerationOptions
 from .batcher import MicroBatcher
 from .profiles import ModelProfile
 from .text.tone import normalize_tone
+from .tokenization import SUPERSCRIPTS
 
 _WORDLIKE = re.compile(r"\w")
 # Part of every cache key: results computed before sentencepiece tokenization and span protection, or before
@@ -77,7 +78,7 @@ def unit_options(options: GenerationOptions, input_tokens: int) -> GenerationOpt
     return options.for_input(input_tokens) if isinstance(options, ScaledOptions) else options
 
 
-_SUPERSCRIPT_RUN_RE = re.compile("[\u2070\u00b9\u00b2\u00b3\u2074-\u207b]+")
+_SUPERSCRIPT_RUN_RE = re.compile(f"[{SUPERSCRIPTS}]+")
 
 
 @dataclass

@@ -50,7 +50,8 @@ _HIDDEN_TEXT = re.compile(r"<(?:unk|pad|s|/s|mask|extra_id_\d+|0x[0-9A-Fa-f]{2})
 # each piece that covers one is treated as unknown, carried through untouched like a character the vocabulary
 # lacks. A superscript after a letter is a unit or a mark ("m²" is "m2", as Vietnamese news writes it) and
 # folds as before.
-EXPONENT_RE = re.compile("(?<=[0-9])[\u2070\u00b9\u00b2\u00b3\u2074-\u207b]+")
+SUPERSCRIPTS = "\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079\u207a\u207b"  # ⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻
+EXPONENT_RE = re.compile(f"(?<=[0-9])[{SUPERSCRIPTS}]+")
 
 
 def _folded_positions(text: str) -> set[int]:
@@ -202,7 +203,7 @@ class Tokenizer:
         candidates = dict(EQUIVALENTS)
         for code in range(0xA0, 0x3000):
             char = chr(code)
-            if char in candidates or unicodedata.category(char)[0] not in "NPSZ" or EXPONENT_RE.match("0" + char, 1):
+            if char in candidates or unicodedata.category(char)[0] not in "NPSZ" or char in SUPERSCRIPTS:
                 continue
             folded = unicodedata.normalize("NFKC", char)
             if folded != char:

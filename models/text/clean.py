@@ -359,6 +359,10 @@ DEBRIS_LINE_PATTERNS: dict[str, re.Pattern[str]] = {
     "dated_byline": re.compile(r".{2,80}\| *+\d{1,2}:\d{2} ++\d{1,2}/\d{1,2}/\d{4}"),
 }
 
+# the words that open a sentence, as a group (a credit of a few words ends before one), and a photo credit's label
+_OPENER = "(?:" + "|".join(sorted(SENTENCE_OPENERS)) + ")"
+_CREDIT_LABEL = r"(?:Nguồn ảnh|Ảnh)\s*+:"
+
 # Fragments removed from inside lines.
 DEBRIS_INLINE_PATTERNS: dict[str, re.Pattern[str]] = {
     "image_widget": re.compile(r"(?i)(?<!\s)\s*\b(?:left|center|right|del){3,}\b"),
@@ -370,20 +374,20 @@ DEBRIS_INLINE_PATTERNS: dict[str, re.Pattern[str]] = {
     "source_credit": re.compile(r"(?<=[.!?…”\"])\s*+\(\s*+(?i:nguồn)(?:\s*+:\s*+|\s++(?=[A-ZĐ]))"
                                 r"(?:[^()\s]{1,40}\s*+){1,6}\)"),
     # a label left bare at the end of a line: "… béo phì. Ảnh:"
-    "bare_credit_label": re.compile(r"(?<=[.!?…”\"])\s*+(?:Nguồn ảnh|Ảnh)\s*+:\s*+$"),
+    "bare_credit_label": re.compile(r"(?<=[.!?…”\"])\s*+" + _CREDIT_LABEL + r"\s*+$"),
     # ". Ảnh: Reuters", ". Nguồn ảnh: Sina." at the end of a line (up to 6 words); "Hiện trường - Ảnh: báo VOV"
     # (no word after the first opens a sentence: ". Ảnh: TTXVN Sau đó, ông về." keeps its sentence)
-    "photo_credit_tail": re.compile(r"(?:(?:(?<=[.!?…”\"])|^)\s*+|(?<!\s)\s++[-–—]\s*+)(?:Nguồn ảnh|Ảnh)\s*+:\s*+"
-                                   r"\S{1,80}+(?:\s++(?!(?:" + "|".join(sorted(SENTENCE_OPENERS)) + r")\s)\S{1,80}+){0,5}"
+    "photo_credit_tail": re.compile(r"(?:(?:(?<=[.!?…”\"])|^)\s*+|(?<!\s)\s++[-–—]\s*+)" + _CREDIT_LABEL + r"\s*+"
+                                   r"\S{1,80}+(?:\s++(?!" + _OPENER + r"\s)\S{1,80}+){0,5}"
                                    r"\s*+$"),  # tokens bounded: a run without spaces is never rescanned whole
     # inside a line: a caption sentence ("Ảnh: Tàu sân bay USS Enterprise …
     # Đại Tây Dương.", the 2nd word is lower-case) or else just the credit
     # token (". Ảnh: RT.com Ông Putin…")
     # (or a credit of a few capitalised words before the next sentence's opener: ". Ảnh: Trí Dũng – TTXVN Ngày …")
     "photo_credit_mid": re.compile(
-        r"(?:(?<=[.!?…”\"])|^)\s*+(?:Nguồn ảnh|Ảnh)\s*+:\s*+(?:[A-ZĐÀ-Ỹ]\w*+\s++[a-zđà-ỹ][^.!?\n]{0,200}[.!?](?=\s|$)"
+        r"(?:(?<=[.!?…”\"])|^)\s*+" + _CREDIT_LABEL + r"\s*+(?:[A-ZĐÀ-Ỹ]\w*+\s++[a-zđà-ỹ][^.!?\n]{0,200}[.!?](?=\s|$)"
         r"|[A-ZĐ][^\s\"“]{0,30}(?:\s++(?:[-–—/]\s++)?[A-ZĐ][^\s\"“]{0,30}){0,3}"
-        r"(?=\s++(?:" + "|".join(sorted(SENTENCE_OPENERS)) + r")\s)"
+        r"(?=\s++" + _OPENER + r"\s)"
         r"|[^\s\"“]{1,80}(?=[\"“]?\s))"  # a credit token is short: bounded, so no rescan of a long run
     ),
     # outlet tag at the start of the article: "TPO –", "(Dân trí) -", "VOV.VN -"

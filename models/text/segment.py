@@ -73,17 +73,17 @@ _INITIAL_RE = re.compile(r"[A-ZĐ]\.")
 # TP. Những đối tượng…"): split when the next word is a common sentence opener
 # (none of these is the first syllable of a city name).
 _CITY_ABBREVIATIONS = frozenset({"TP", "Tp"})
-# degrees and "Cty." end sentences the same way ("Ông có bằng TS. Năm 2010 ông về nước."): a title before a
-# name meets an opener only where a surname is one
-_OPENER_SPLIT_ABBREVIATIONS = _CITY_ABBREVIATIONS | frozenset({"TS", "ThS", "Ths", "Th.S", "TSKH", "PGS.TS", "GS.TS",
-                                                                "Cty", "CTy"})
-# openers that are also surnames ("TS. Từ Minh Thiện", "PGS.TS. Ông Văn Năm"): a degree before them stays
-_SURNAME_OPENERS = frozenset({"Từ", "Ông"})
 SENTENCE_OPENERS = frozenset(
     "Theo Những Các Trong Ngoài Sau Đây Hiện Ông Anh Chị Khi Với Do Vì Nhưng Còn Đó "
     "Được Để Cũng Nếu Từ Đến Về Cùng Dù Không Có Một Trước Lúc Riêng Ngày Tối Sáng "
     "Chiều Trưa Đêm Năm Tháng Báo Thế Mặc Bên Qua Chính Đặc Tuy Vậy Song Nhờ Bởi Hôm".split()
 )
+# degrees and "Cty." end sentences the same way ("Ông có bằng TS. Năm 2010 ông về nước."), before the openers
+# that are no surname: a title before a name meets "Từ" or "Ông" ("TS. Từ Minh Thiện", "PGS.TS. Ông Văn Năm")
+_DEGREE_OPENERS = SENTENCE_OPENERS - {"Từ", "Ông"}
+# an abbreviation whose period ends the sentence when one of these words follows it
+_ENDS_BEFORE = {**{t: SENTENCE_OPENERS for t in _CITY_ABBREVIATIONS},
+                **{t: _DEGREE_OPENERS for t in ("TS", "ThS", "Ths", "Th.S", "TSKH", "PGS.TS", "GS.TS", "Cty", "CTy")}}
 
 
 def split_paragraphs(text: str) -> list[str]:
@@ -100,13 +100,6 @@ class Paragraph(list):
     def __init__(self, sentences=(), line_ends=frozenset()):
         super().__init__(sentences)
         self.line_ends = frozenset(line_ends)
-
-
-def line_ends(paragraphs: list[list[str]]) -> list[list[int]] | None:
-    """The paragraphs' line breaks, for a cache key (None when there are none: the key of a text without one
-    stays what it was)."""
-    ends = [sorted(getattr(p, "line_ends", ())) for p in paragraphs]
-    return ends if any(ends) else None
 
 
 def join_sentences(paragraph: list[str], texts: list[str]) -> str:
@@ -288,8 +281,7 @@ def _is_abbreviation_period(line: str, dot: int, sent_start: int, info: _Line) -
     if not token:
         return False  # tokenized " . " — a real sentence end
     last = token.rsplit(".", 1)[-1]
-    if token in _OPENER_SPLIT_ABBREVIATIONS and _next_word(line, dot + 1) in SENTENCE_OPENERS and not (
-            token not in _CITY_ABBREVIATIONS and _next_word(line, dot + 1) in _SURNAME_OPENERS):
+    if token in _ENDS_BEFORE and _next_word(line, dot + 1) in _ENDS_BEFORE[token]:
         return False
     if token in ABBREVIATIONS or last in ABBREVIATIONS:
         return True
