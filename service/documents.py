@@ -31,8 +31,7 @@ from .auth import tenant
 from .db import Database
 from .errors import ApiError
 from .glossaries import check_direction, resolve
-from .http import (accepted, control_at, idempotency_key, job_workers as _workers, key_reused, runtime, settings,
-                   strict_loads)
+from .http import accepted, idempotency_key, job_workers as _workers, key_reused, runtime, settings, strict_loads
 from .openapi import API_ERRORS, READ_ERRORS, operation
 from .schemas import is_language_code
 from .store import IdempotencyConflict, request_hash
@@ -280,7 +279,7 @@ def create_document():
 
 
 def _job(job_id: str) -> dict:
-    job = None if control_at(job_id) is not None else _workers().store.get_job(job_id, tenant())
+    job = _workers().store.get_job(job_id, tenant())
     if job is None or job["options"].get("kind") != KIND:
         raise ApiError(404, "Document not found", f"there is no document job {job_id!r} for this API key (kept "
                        "for the job retention after it finishes, TOMTAT_JOB_RETENTION)", slug="not-found")

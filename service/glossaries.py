@@ -36,7 +36,7 @@ from .schemas import Request
 
 bp = Blueprint("glossaries", __name__, url_prefix="/v1/glossaries")
 
-NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")  # a whole name: always fullmatch
 MAX_PER_TENANT = 100
 DIRECTIONS = (("vi", "en"), ("en", "vi"))
 TABLE_TYPES = {"text/csv": ",", "text/tab-separated-values": "\t", "text/tsv": "\t"}
@@ -107,6 +107,8 @@ class GlossaryStore:
         return [self._record(r) for r in rows]
 
     def get(self, owner: str, name: str) -> StoredGlossary | None:
+        if not NAME_RE.fullmatch(name):
+            return None  # no glossary has such a name (a NUL, a line break…), nor is one looked up
         with self.db.read() as conn:
             row = conn.execute(text("SELECT * FROM glossaries WHERE tenant = :t AND name = :n"),
                                {"t": owner, "n": name}).mappings().first()
@@ -142,6 +144,8 @@ class GlossaryStore:
         return self._record(row), not updated
 
     def delete(self, owner: str, name: str) -> bool:
+        if not NAME_RE.fullmatch(name):
+            return False
         with self.db.tx() as conn:
             return conn.execute(text("DELETE FROM glossaries WHERE tenant = :t AND name = :n"),
                                 {"t": owner, "n": name}).rowcount > 0
@@ -149,6 +153,8 @@ class GlossaryStore:
     def load(self, owner: str, name: str) -> Glossary | None:
         """The named glossary, built for matching and kept built while it is unchanged: a request reads its
         version (``updated_at``), and its entries only when that changed."""
+        if not NAME_RE.fullmatch(name):
+            return None
         with self.db.read() as conn:
             version = conn.execute(text("SELECT updated_at FROM glossaries WHERE tenant = :t AND name = :n"),
                                    {"t": owner, "n": name}).scalar()
@@ -177,8 +183,7 @@ def resolve(value: str | dict | None, field: str = "glossary") -> Glossary | Non
     if value is None:
         return None
     if isinstance(value, str):
-        # a name no glossary can have (a NUL, a control character…) is not looked up: PostgreSQL refuses a NUL
-        found = store().load(tenant(), value) if NAME_RE.fullmatch(value) else None
+        found = store().load(tenant(), value)
         if found is None:
             raise InputError(f"no glossary named {value!r} for this key; GET /v1/glossaries lists yours, "
                              "or send the terms inline as an object", field=field, code="unknown-glossary")
@@ -255,7 +260,7 @@ def _check_terms(entries: dict[str, str]) -> None:
     no text matches one. Tabs and line breaks are blanks, which a term's words are matched across."""
     for source, target in entries.items():
         for term in (source, target):
-            at = control_at(term.replace("\t", " ").replace("\n", " ").replace("\r", " "))
+            at = control_at(term, blanks=True)
             if at is not None:
                 raise InputError(f"the entry {source!r}: {target!r} holds a control character (U+{ord(term[at]):04X}) "
                                  f"at character {at} of {term!r}; remove it", field="entries", code="invalid-character")
@@ -283,7 +288,7 @@ def create_glossary():
 
 @bp.get("/<name>")
 def get_glossary(name: str):
-    record = store().get(tenant(), name) if NAME_RE.fullmatch(name) else None  # no glossary has any other name
+    record = store().get(tenant(), name)
     if record is None:
         raise _not_found(name)
     fmt = request.args.get("format", "json")
@@ -313,7 +318,7 @@ def put_glossary(name: str):
 
 @bp.delete("/<name>")
 def delete_glossary(name: str):
-    if not (NAME_RE.fullmatch(name) and store().delete(tenant(), name)):
+    if not store().delete(tenant(), name):
         raise _not_found(name)
     return Response(status=204)
 

@@ -71,11 +71,13 @@ def parse(model: type[M]) -> M:
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # C0 control characters and DEL: no place in an id, key or name
+_CONTROL_BUT_BLANKS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # a text's tabs and line breaks are blanks
 
 
-def control_at(value: str) -> int | None:
-    """Where ``value`` holds its first control character (NUL, CR, LF, tab… DEL), or None."""
-    found = _CONTROL.search(value)
+def control_at(value: str, blanks: bool = False) -> int | None:
+    """Where ``value`` holds its first control character (NUL, CR, LF, tab… DEL), or None; ``blanks``: a tab,
+    a line feed or a carriage return is no control character here (a glossary term's words may be split so)."""
+    found = (_CONTROL_BUT_BLANKS if blanks else _CONTROL).search(value)
     return found.start() if found else None
 
 
@@ -170,8 +172,7 @@ def number_out_of_range(exc: NumberOutOfRange, prefix: str = "") -> JsonRejected
     """The 422 validation problem of a number such as 1e400, naming its field (``prefix`` + its path in the
     value): the answer pydantic gave for the infinity such a field got, for every field now, whatever its type."""
     field = ".".join(p for p in (prefix, exc.path) if p).replace(".[", "[") or "body"
-    return JsonRejected(422, "Invalid request", f"`{field}` is {exc.literal[:40]}, beyond the range of a JSON "
-                        "number (about ±1.8e308); send a finite number", "validation",
+    return JsonRejected(422, "Invalid request", str(NumberOutOfRange(exc.literal, field)), "validation",
                         errors=[{"field": field, "message": "a number out of range"}])
 
 

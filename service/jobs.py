@@ -36,7 +36,7 @@ from sqlalchemy.exc import DataError, SQLAlchemyError
 
 from .batch.runner import ArticleOptions
 from .errors import ApiError, problem_response, unstorable
-from .http import accepted, control_at, idempotency_key, key_reused, runtime, settings
+from .http import JOBS_EXTENSION, accepted, idempotency_key, job_workers as _workers, key_reused, runtime, settings
 from .job_body import read_job_body
 from .openapi import API_ERRORS, ARTICLE_EXAMPLE, READ_ERRORS, REF, operation
 from .priority import Priority
@@ -46,7 +46,6 @@ from .schemas import Generation, Request, SummarySpec, glossary_field
 from .auth import tenant
 from .db import describe, redact
 from .store import IdempotencyConflict
-from .http import JOBS_EXTENSION, job_workers as _workers
 from .workers import JobWorkers, shutdown, start_workers
 
 # what callers and tests take from here: jobs.start_workers(app), jobs.shutdown(app)
@@ -192,9 +191,8 @@ def create_job():
 
 
 def _job_or_404(job_id: str) -> dict:
-    """The caller's job; another tenant's job is "not found", the same answer as a job that never existed (and
-    so is an id with a control character, which no job has: it is not looked up)."""
-    job = None if control_at(job_id) is not None else _workers().store.get_job(job_id, tenant())
+    """The caller's job; another tenant's job is "not found", the same answer as a job that never existed."""
+    job = _workers().store.get_job(job_id, tenant())
     if job is None:
         raise ApiError(404, "Job not found", f"there is no job {job_id!r} for this API key (jobs are kept "
                        f"{_retention_text()} after they finish)", slug="job-not-found")

@@ -106,6 +106,11 @@ def request_hash(*parts: bytes | str) -> str:
     return digest.hexdigest()
 
 
+def holds_nul(value: str) -> bool:
+    """A NUL in a value to look up: no stored row holds one, and PostgreSQL refuses it (a DataError)."""
+    return "\x00" in value
+
+
 def _in(values, prefix: str = "v") -> tuple[str, dict]:
     """``IN (…)``'s placeholders for ``values`` and their parameters: ``(":v0, :v1", {"v0": …, "v1": …})``."""
     params = {f"{prefix}{n}": value for n, value in enumerate(values)}
@@ -239,7 +244,10 @@ class JobStore:
                               {"id": job_id, "tenant": tenant, **params}).first() is not None
 
     def get_job(self, job_id: str, tenant: str = ANONYMOUS) -> dict | None:
-        """The job ``job_id`` of ``tenant`` (None for another tenant's job: the same as no job)."""
+        """The job ``job_id`` of ``tenant`` (None for another tenant's job: the same as no job, and for an id
+        with a NUL, which no job has and PostgreSQL would refuse to compare)."""
+        if holds_nul(job_id):
+            return None
         visible, params = self._visible()
         with self.db.read() as db:
             kept = self._options.get(job_id)  # a job's options never change: read and parsed once

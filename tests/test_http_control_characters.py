@@ -144,13 +144,11 @@ def postgres_app(tiny_runtime):
         yield make
 
 
-@pytest.mark.parametrize("module, path", [("jobs", "/v1/jobs/a%00b"), ("documents", "/v1/documents/a%00b")])
-def test_a_value_postgresql_refuses_is_a_422_not_an_outage(postgres_app, monkeypatch, caplog, module, path):
-    """With the ingress check out of the way, the NUL reaches the real PostgreSQL, which raises DataError: the
-    job routes' handler and the app's answer 422, without Retry-After, and log no error."""
-    import importlib
-
-    monkeypatch.setattr(importlib.import_module(f"service.{module}"), "control_at", lambda value: None)
+@pytest.mark.parametrize("path", ["/v1/jobs/a%00b", "/v1/documents/a%00b"])
+def test_a_value_postgresql_refuses_is_a_422_not_an_outage(postgres_app, monkeypatch, caplog, path):
+    """With the store's check out of the way, the NUL reaches the real PostgreSQL, which raises DataError: the
+    job routes' handler (jobs) and the app's (documents) answer 422, without Retry-After, and log no error."""
+    monkeypatch.setattr("service.store.holds_nul", lambda value: False)
     resp = postgres_app().test_client().get(path)
     body = problem(resp, 422)
     assert body["type"].endswith("/invalid-value") and "0x00" in body["detail"]  # PostgreSQL's own words
