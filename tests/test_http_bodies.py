@@ -136,7 +136,9 @@ def test_a_body_read_that_raises_is_a_400(make_app, caplog, path, content_type):
     if path.startswith("/v1/"):
         body = problem(resp, 400)
         assert body["type"].endswith("/malformed-body")
-        assert body["detail"] == (f"{DETAIL}: Invalid chunk size: 'zz'; send a valid Content-Length or chunked body")
+        # what was wrong (the server's own reason) and how to fix it
+        assert body["detail"].startswith(DETAIL) and "Invalid chunk size" in body["detail"] \
+            and "Content-Length or chunked body" in body["detail"]
     else:
         assert resp.status_code == 400 and resp.get_json()["error"].startswith(DETAIL)
     assert stream.reads == 1  # remembered: no hook (quota, metrics, the drain) read on from a broken parser
