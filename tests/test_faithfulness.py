@@ -602,6 +602,36 @@ def test_summary_phrase_inside_a_negation_past_an_auxiliary_is_not_said_plainly(
             "negation", "changed", check_summary)
 
 
+def test_summary_words_further_inside_a_negated_clause_are_not_said_plainly():
+    # "bằng chứng nào" and "xảy ra nữa" are inside the summary's negation: it says there was no evidence,
+    # as the article does, not that there was some
+    article = ("Phiên điều trần đã đưa ra nhiều cáo buộc. Theo Sputnik, đã không có bằng chứng nào được trình bày. "
+               "Ông Trump nói: điều đó sẽ không xảy ra nữa.")
+    passes(article, "Phiên điều trần không đưa ra được bất kỳ bằng chứng nào.", check_summary)
+    passes(article, "Ông Trump tuyên bố sẽ không để điều đó xảy ra nữa.", check_summary)
+    # the same words with the negation dropped contradict the article
+    flagged(article, "Đã có bằng chứng nào được trình bày.", "negation", "changed", check_summary)
+    flagged(article, "Ông Trump nói điều đó sẽ xảy ra nữa.", "negation", "changed", check_summary)
+
+
+def test_summary_negation_backed_further_inside_an_article_negation():
+    # the article negates "chủ trương" past "được": "chưa có chủ trương đầu tư" says what it says
+    article = ("Dự án được tỉnh chấp thuận chủ trương đầu tư tháng 9. "
+               "Chưa phép đã xây, chưa được chủ trương đã bán.")
+    passes(article, "Chưa có chủ trương đầu tư đã bán.", check_summary)
+    # a negation of a pair the article only says plainly is still added
+    flagged("Dự án được tỉnh chấp thuận chủ trương đầu tư tháng 9.",
+            "Dự án chưa có chủ trương đầu tư.", "negation", "changed", check_summary)
+
+
+def test_summary_bao_dam_and_dam_bao_are_one_verb():
+    article = ("Bộ có công văn về các giải pháp bảo đảm an toàn cho học sinh. "
+               "Gần đây đã xảy ra tình trạng không đảm bảo an toàn cho học sinh.")
+    passes(article, "Bộ yêu cầu tăng cường giải pháp đảm bảo an toàn.", check_summary)
+    flagged("Nhà trường không bảo đảm an toàn cho học sinh.", "Nhà trường đảm bảo an toàn cho học sinh.",
+            "negation", "changed", check_summary)
+
+
 def test_summary_month_of_a_year_is_a_month_of_that_year():
     article = ("Ngày 7/1/2016, Công ty Xây dựng Sông Hồng trả cổ tức năm 2014 bằng tiền. "
                "Ngày 8/1/2016, Công ty Đường Biên Hoà trả cổ tức.")

@@ -6,6 +6,7 @@ the English negation patterns and the cues a Vietnamese word says without a nega
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 from ..text.tone import normalize_tone
 from ._result import _problem
@@ -204,17 +205,35 @@ def _translation_negations(source: str, translation: str) -> list[dict]:
 _AUXILIARIES = frozenset("hề phải được thể còn có nên cần muốn dám bị".split())  # "không được phép", "chưa hề"
 
 
-def _polar_phrases(text: str) -> tuple[set, set, list]:
-    """(phrases a negation negates, phrases with no negation before them, the text's phrases in order with
-    their polarity and position). A phrase is three words (folded); the one negated is the one right after
-    the negator, past auxiliaries ("không được phép đi" negates "phép đi …"). Negators that negate nothing
-    ("không khí", "không ngừng") do not count."""
+class Polarity(NamedTuple):
+    """What :func:`_polar_phrases` tells of a text: the phrases a negation negates, the phrases said with no
+    negation before them, the text's phrases in order with their polarity and position, and the word pairs
+    further inside a negation's clause ("không đưa ra được bất kỳ bằng chứng nào": "bằng chứng" is said
+    of no evidence, not of some)."""
+    negated: set
+    positive: set
+    ordered: list
+    scoped: set
+
+
+# how many words after a negator its clause may still negate ("không để điều đó xảy ra nữa": "xảy ra")
+NEGATION_SCOPE = 7
+# one verb written two ways, compared as one: "bảo đảm an toàn" is "đảm bảo an toàn" (same length: positions hold)
+_SAME_WORDS_RE = re.compile(r"(?<![^\W\d_])bảo đảm(?![^\W\d_])")
+
+
+def _polar_phrases(text: str) -> Polarity:
+    """The polarity of a text's phrases (:class:`Polarity`). A phrase is three words (folded); the one negated
+    is the one right after the negator, past auxiliaries ("không được phép đi" negates "phép đi …"); the
+    phrases after it up to ``NEGATION_SCOPE`` words and the clause's end count as said neither way, their word
+    pairs as ``scoped``. Negators that negate nothing ("không khí", "không ngừng") do not count."""
     # a condition asserts nothing: "nếu không được cứu kịp thời" says no one was left unrescued
     negated_at = {pos for pos, _ in _vi_negations(text) if not _CONDITION_BEFORE_RE.search(text[max(0, pos - 9):pos])}
     # tone marks placed one way ("hoà" = "hòa") so that both sides compare alike
-    tokens = [(m.start(), normalize_tone(m.group().lower(), "new")) for m in re.finditer(r"[^\W\d_]+", text)]
+    lowered = _SAME_WORDS_RE.sub("đảm bảo", text.lower())
+    tokens = [(m.start(), normalize_tone(m.group(), "new")) for m in re.finditer(r"[^\W\d_]+", lowered)]
     neg_words = set(VI_NEGATORS)
-    targets, near = set(), set()
+    targets, near, scope = set(), set(), set()
     for i, (pos, _) in enumerate(tokens):
         if pos not in negated_at:
             continue
@@ -225,6 +244,9 @@ def _polar_phrases(text: str) -> tuple[set, set, list]:
         # no phrase that overlaps the negated one counts as said without negation ("không có khả năng thi công
         # hệ thống": "thi công hệ" is inside the negated "khả năng thi")
         near.update(range(i + 1, min(len(tokens), j + 3)))
+        gap = _CLAUSE_GAP_RE.search(text, pos + 1)
+        end = gap.start() if gap else len(text)
+        scope.update(k for k in range(j + 1, min(len(tokens), i + 1 + NEGATION_SCOPE)) if tokens[k][0] < end)
     negated, positive, ordered = set(), set(), []
     for i in range(len(tokens) - 2):
         phrase = tuple(t for _, t in tokens[i:i + 3])
@@ -233,7 +255,8 @@ def _polar_phrases(text: str) -> tuple[set, set, list]:
         if i in targets:
             negated.add(phrase)
             ordered.append((phrase, True, tokens[i][0]))
-        elif i not in near:
+        elif i not in near and i not in scope:
             positive.add(phrase)
             ordered.append((phrase, False, tokens[i][0]))
-    return negated, positive, ordered
+    scoped = {(tokens[k][1], tokens[k + 1][1]) for k in scope | targets if k + 1 < len(tokens) and k + 1 in scope}
+    return Polarity(negated, positive, ordered, scoped)

@@ -297,10 +297,12 @@ def _summary_negations(article: str, summary: str) -> list[dict]:
     way round: "đã không qua mắt được" in the article, "đã qua mắt được" in the summary. A phrase the article
     says both ways ("ông Hùng không ký hợp đồng …", "bà Lan vẫn ký hợp đồng …") is judged by the article clause
     the summary's clause repeats: the occurrence whose surrounding words it shares (``CONTEXT_MARGIN``)."""
-    neg_a, pos_a, ordered_a = _polar_phrases(article)
+    neg_a, pos_a, ordered_a, scoped_a = _polar_phrases(article)
     problems, spans_a, spans_s = [], None, None
-    for phrase, negated, start in _polar_phrases(summary)[2]:
-        if negated and phrase in pos_a and phrase not in neg_a:
+    for phrase, negated, start in _polar_phrases(summary).ordered:
+        # a negation the article says further inside a negated clause backs it ("chưa có chủ trương đầu tư":
+        # "chưa được chủ trương đã bán")
+        if negated and phrase in pos_a and phrase not in neg_a and phrase[:2] not in scoped_a:
             problems.append(_problem("negation", _phrase(summary, start), "changed"))
         elif not negated and phrase in neg_a and phrase not in pos_a:
             problems.append(_problem("negation", _phrase(summary, start), "changed"))
