@@ -632,6 +632,23 @@ def test_summary_bao_dam_and_dam_bao_are_one_verb():
             "negation", "changed", check_summary)
 
 
+def test_summary_fraction_and_percentage_are_one_number():
+    article = "Cuộc không kích đã phá huỷ 20% số phi cơ đang hoạt động của Syria."
+    passes(article, "Cuộc không kích đã phá huỷ 1/5 số phi cơ của Syria.", check_summary)
+    flagged(article, "Cuộc không kích đã phá huỷ 1/4 số phi cơ của Syria.", "number", "unsupported", check_summary)
+    passes("Dự án đã giải ngân 2/3 số vốn.", "Dự án đã giải ngân 66,7% số vốn.", check_summary)
+    flagged("Dự án đã giải ngân 2/3 số vốn.", "Dự án đã giải ngân 75% số vốn.", "number", "unsupported",
+            check_summary)
+
+
+def test_summary_regnal_number_of_a_name_the_article_gives_without_one():
+    article = "Nữ hoàng Elizabeth và Hoàng thân Philip sắp kỷ niệm 70 năm ngày cưới."
+    passes(article, "Nữ hoàng Elizabeth II và Hoàng thân Philip sắp kỷ niệm 70 năm ngày cưới.", check_summary)
+    # an article that numbers the name: the summary's other numeral is another person
+    flagged("Vua Louis XVI bị xử tử. Vua Louis trị vì nước Pháp.", "Vua Louis XIV bị xử tử.", "name", "unsupported",
+            check_summary)
+
+
 def test_summary_month_of_a_year_is_a_month_of_that_year():
     article = ("Ngày 7/1/2016, Công ty Xây dựng Sông Hồng trả cổ tức năm 2014 bằng tiền. "
                "Ngày 8/1/2016, Công ty Đường Biên Hoà trả cổ tức.")

@@ -78,6 +78,10 @@ def check_summary(article: str, summary: str) -> dict:
         rest = words[known:]
         if " ".join(rest) in EXONYMS:
             continue  # a well-known country or city: no fact of the article
+        if len(words) >= 2 and words[-1] in _REGNAL and _contains_words(folded_article, " ".join(words[:-1])) \
+                and not re.search(r"\b" + re.escape(" ".join(words[:-1])) + r" (?:" + "|".join(_REGNAL) + r")\b",
+                                  folded_article):
+            continue  # "Nữ hoàng Elizabeth II" where the article says "Nữ hoàng Elizabeth" and no other numeral
         if all(w in article_words for w in rest) and rest[-1] in capitalized:
             continue  # each word is in the article and the last is a name there
         written = fact.text.split()[known:]
@@ -123,12 +127,24 @@ def _number_occurrences(article: str, src: "Facts") -> list[tuple[frozenset, str
         if f.unit == "code":
             continue
         out.append((f.values, f.unit, _context(article, f.start, f.start + len(f.text)), not f.support_only))
+        if _FRACTION_RE.fullmatch(f.text):  # "1/5 số phi cơ" backs "20% số phi cơ"
+            out.append((_percent_forms(f.text), "%", _context(article, f.start, f.start + len(f.text)), True))
     dates = [(f.start, f.start + len(f.text)) for f in src.dates]
     for m in re.finditer(r"\d+", article):  # a piece of a date counts nothing: it backs no small count
         in_date = any(a <= m.start() < b for a, b in dates)
         out.append((frozenset({float(m.group())}), None, set() if in_date else _context(article, m.start(), m.end()),
                     False))
     return out
+
+
+_REGNAL = ("i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii", "xiii", "xiv", "xv", "xvi")
+_FRACTION_RE = re.compile(r"(\d+)/(\d+)")
+
+
+def _percent_forms(fraction: str) -> frozenset:
+    """The percentages a fraction is written as: "1/3" is 33%, 33,3% or 33,33%."""
+    d, n = map(int, _FRACTION_RE.fullmatch(fraction).groups())
+    return frozenset(round(100 * d / n, k) for k in (0, 1, 2))
 
 
 def _summary_number_supported(fact: "Fact", summary: str, occurrences: list) -> bool:
@@ -142,6 +158,10 @@ def _summary_number_supported(fact: "Fact", summary: str, occurrences: list) -> 
     approx_match = _APPROX_RE.search(summary[max(0, fact.start - 16):fact.start])
     approx = approx_match.group().strip() if approx_match else ""
     two_digits = all(v >= 10 for v in fact.values)
+    if fact.unit is None and _FRACTION_RE.fullmatch(fact.text):  # "1/5" backed by the article's "20%"
+        percents = _percent_forms(fact.text)
+        if any(unit == "%" and percents & values for values, unit, _, _ in occurrences):
+            return True
     for values, unit, where, digits in occurrences:
         if fact.unit is not None and unit is not None and unit != fact.unit:
             continue
