@@ -353,6 +353,14 @@ def test_summary_numbers_not_in_the_article_are_flagged(summary):
     flagged(COUNT_ARTICLE, summary, "number", "unsupported", check_summary)
 
 
+def test_summary_more_than_a_round_number_reaches_the_next_round_number():
+    article = "Cảnh sát phát hiện 573 kg thư không được chuyển tại nhà riêng của ông."
+    passes(article, "Cảnh sát phát hiện hơn 500 kg thư tại nhà riêng của ông.", check_summary)
+    # 573 is past the next round number after 400, and "gần 600" would be 5% off but "gần" it is not
+    flagged(article, "Cảnh sát phát hiện hơn 400 kg thư.", "number", "unsupported", check_summary)
+    flagged(article, "Cảnh sát phát hiện gần 500 kg thư.", "number", "unsupported", check_summary)
+
+
 # -- translation negations: "không" as "air", English negation in a word ---------------------------
 
 @pytest.mark.parametrize("vi, en", [

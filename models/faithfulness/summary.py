@@ -6,6 +6,7 @@ summary's phrases against the article's (``_summary_negations``, ``_polarity_of_
 
 from __future__ import annotations
 
+import math
 import re
 
 from ..text.tone import normalize_tone
@@ -175,15 +176,18 @@ def _summary_number_supported(fact: "Fact", summary: str, occurrences: list) -> 
 
 
 def _rounds_to(exact: float, rounded: float, word: str) -> bool:
-    """"hơn 1.000" says more than a round 1.000 (one or two significant digits), within 10%; "gần",
-    "dưới" say less; "khoảng" either side."""
-    if rounded <= 0 or len(f"{rounded:.15g}".replace(".", "").strip("0")) > 2:
-        return False
-    if abs(exact - rounded) > 0.1 * rounded:
+    """"hơn 1.000" says more than a round 1.000 (one or two significant digits), within 10%, or below the
+    next round number up to 20% ("hơn 500 kg" for 573 kg, not for 610); "gần", "dưới" say less (within 10%);
+    "khoảng" either side (within 10%)."""
+    digits = f"{rounded:.15g}".replace(".", "").strip("0")
+    if rounded <= 0 or len(digits) > 2:
         return False
     word = word.lower()
     if word in ("hơn", "trên", "ít nhất", "tối thiểu", "không dưới"):
-        return exact >= rounded
+        step = 10 ** math.floor(math.log10(rounded)) / (10 if len(digits) == 2 else 1)
+        return rounded <= exact <= rounded + min(max(step, 0.1 * rounded), 0.2 * rounded)
+    if abs(exact - rounded) > 0.1 * rounded:
+        return False
     if word in ("gần", "dưới", "chưa đầy", "chưa tới", "ngót", "không quá", "tối đa", "gần như"):
         return exact <= rounded
     return True
