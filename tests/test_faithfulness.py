@@ -396,6 +396,28 @@ def test_flagged_lead_is_sorted_into_truly_absent_or_checker_error():
     assert audit["held-out"] == {"pairs": 1, "absent": 0, "error": 0}
 
 
+def test_hand_audit_of_vietnews_leads_is_read_against_the_checker_as_it_is():
+    import json
+    from models.evaluation.facts import AUDIT_FILE, _wilson, hand_audit
+    audit = json.loads(AUDIT_FILE.read_text(encoding="utf-8"))
+    assert {f["label"] for f in audit["flags"]} == {"correct", "false-alarm"}
+    assert all(f["kind"] in ("number", "date", "name", "quote", "negation") and f["reason"] for f in audit["flags"])
+    lo, hi = _wilson(30, 40)
+    assert round(lo, 3) == 0.598 and round(hi, 3) == 0.858
+    # the shared articles are not in a clone: two audited leads are stood in for by texts that keep (an age the
+    # article lacks) or lose (a fraction the article gives as a percentage) their flag
+    correct = next(f for f in audit["flags"] if f["label"] == "correct" and f["text"] == "23")
+    alarm = next(f for f in audit["flags"] if f["label"] == "false-alarm" and f["text"] == "1/5")
+    rows = {correct["id"]: ("Phạm nhân Vũ Mạnh Hậu (SN 1995) trốn trại.", "Phạm nhân Vũ Mạnh Hậu (23 tuổi) trốn trại."),
+            alarm["id"]: ("Cuộc không kích phá huỷ 20% số phi cơ.", "Cuộc không kích phá huỷ 1/5 số phi cơ.")}
+    result = hand_audit(rows)
+    assert result["cases"] == 2 and result["absent"] == 1
+    assert result["false_alarms"] == sum(f["id"] == alarm["id"] and f["label"] == "false-alarm"
+                                         for f in audit["flags"])
+    assert result["fixed"] == 1
+    assert hand_audit({}) is None
+
+
 # -- translation negations sentence by sentence, cues a Vietnamese word says without a negator ----------
 
 @pytest.mark.parametrize("vi, en", [
