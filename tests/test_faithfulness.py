@@ -679,6 +679,13 @@ def test_summary_regnal_number_of_a_name_the_article_gives_without_one():
             check_summary)
 
 
+def test_summary_province_the_article_names_by_its_best_known_part():
+    article = "Ngư dân Huế lặn biển bắt tôm hùm con ở xã Lộc Vĩnh, huyện Phú Lộc."
+    passes(article, "Ngư dân ở Thừa Thiên Huế lặn biển bắt tôm hùm con.", check_summary)
+    flagged(article, "Ngư dân ở Quảng Trị lặn biển bắt tôm hùm con.", "name", "unsupported", check_summary)
+    passes("Khách du lịch đổ về Vũng Tàu dịp lễ.", "Khách du lịch đổ về Bà Rịa - Vũng Tàu dịp lễ.", check_summary)
+
+
 def test_summary_month_of_a_year_is_a_month_of_that_year():
     article = ("Ngày 7/1/2016, Công ty Xây dựng Sông Hồng trả cổ tức năm 2014 bằng tiền. "
                "Ngày 8/1/2016, Công ty Đường Biên Hoà trả cổ tức.")

@@ -56,6 +56,12 @@ EXONYMS = {
 }
 
 
+# provinces a paper names by their best-known part: "Ngư dân Huế" are fishermen of Thừa Thiên Huế (folded)
+PROVINCE_SHORT_FORMS = {"thua thien hue": ("hue",), "thua thien": ("hue",), "ba ria": ("vung tau",),
+                        "ba ria vung tau": ("vung tau", "ba ria"), "dak lak": ("buon ma thuot",),
+                        "ho chi minh": ("tphcm", "hcm", "sai gon")}
+
+
 _TOKEN_RE = re.compile(r"[^\W_]+(?:[.'’\-][^\W_]+)*\.?", re.UNICODE)
 _RUN_BREAK = re.compile(r"^[ \u00a0]+$")
 

@@ -14,7 +14,7 @@ from ._result import Fact, _problem, _result
 from ._text import _nfc, _split_sentences, fold, looks_vietnamese
 from .dates import _date_claims_loose, _month_implied
 from .facts import Facts, extract_facts
-from .names import EXONYMS
+from .names import EXONYMS, PROVINCE_SHORT_FORMS
 from .negation import VI_NEGATORS, _polar_phrases
 from .quotes import _squash
 
@@ -79,6 +79,8 @@ def check_summary(article: str, summary: str) -> dict:
         rest = words[known:]
         if " ".join(rest) in EXONYMS:
             continue  # a well-known country or city: no fact of the article
+        if any(_contains_words(folded_article, short) for short in PROVINCE_SHORT_FORMS.get(name, ())):
+            continue  # "Thừa Thiên Huế" where the article says "Huế"
         if len(words) >= 2 and words[-1] in _REGNAL and _contains_words(folded_article, " ".join(words[:-1])) \
                 and not re.search(r"\b" + re.escape(" ".join(words[:-1])) + r" (?:" + "|".join(_REGNAL) + r")\b",
                                   folded_article):
