@@ -92,7 +92,7 @@ class GlossaryStore:
 
     def __init__(self, database: str | Database):
         self.db = database if isinstance(database, Database) else Database.shared(str(database))
-        # (tenant, name, version) -> the glossary built for matching, bounded by its terms' characters
+        # (tenant, name, version) -> its built glossary: an unchanged glossary's entries are not read again
         self._built = Lru(MOST_BUILT_CHARS, weigh=built_chars)
 
     @staticmethod
@@ -165,7 +165,9 @@ class GlossaryStore:
             stored = self.get(owner, name)
             if stored is None:  # deleted in between
                 return None
-            built = Glossary(stored.entries, stored.source, stored.target)
+            # built through the process's cache of built glossaries: a job's items and inline copies of the
+            # same terms share this one
+            built = built_glossary(stored.entries, stored.source, stored.target)
             self._built.put((owner, name, stored.updated_at), built)
         return built
 

@@ -441,3 +441,18 @@ def test_built_glossaries_are_kept_within_a_size(monkeypatch):
     second = module.built({"Bộ Công an": "Ministry of Public Security"}, None, None)  # 37 more: past 60
     assert len(kept) == 1 and module.built({"Bộ Công an": "Ministry of Public Security"}, None, None) is second
     assert module.built({"Ủy ban nhân dân": "People's Committee"}, None, None) is not first  # the older went
+
+
+def test_a_stored_glossary_is_built_once_with_the_same_terms_sent_inline(tmp_path):
+    from models.glossary import built
+    from service.glossaries import GlossaryStore
+
+    store = GlossaryStore(f"sqlite:///{tmp_path / 'glossaries.db'}")
+    terms = {"Bộ Y tế": "Ministry of Health", "UBND": "People's Committee"}
+    store.put("desk", "health", Glossary(terms, "vi", "en"))
+    loaded = store.load("desk", "health")
+    # a job's options carry the same terms: they come back as the stored glossary's object, not a second build
+    assert built(dict(terms), "vi", "en") is loaded
+    assert store.load("desk", "health") is loaded  # unchanged: its entries are not read and built again
+    store.put("desk", "health", Glossary({"Bộ Y tế": "Health Ministry"}, "vi", "en"))
+    assert store.load("desk", "health").entries == {"Bộ Y tế": "Health Ministry"}
