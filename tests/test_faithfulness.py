@@ -686,6 +686,15 @@ def test_summary_province_the_article_names_by_its_best_known_part():
     passes("Khách du lịch đổ về Vũng Tàu dịp lễ.", "Khách du lịch đổ về Bà Rịa - Vũng Tàu dịp lễ.", check_summary)
 
 
+def test_a_flagged_organization_is_shown_with_the_lower_case_end_of_its_name():
+    article = "Thành phố đã họp về giao thông. Ông Nguyễn Văn An cho biết sẽ mở rộng đường."
+    texts = {p["text"] for p in check_summary(article, "Theo Sở Y tế TP.HCM, Đảng Cộng sản Việt Nam đã họp. "
+                                                       "Dịp Tết Nguyên đán, ông Trần Văn Bình cho biết sẽ nghỉ.")["problems"]}
+    # Vietnamese capitalizes only the first syllables of an organization's words; a person's name ends where
+    # its capitals do ("cho biết" is no part of it)
+    assert {"Sở Y tế", "Đảng Cộng sản", "Tết Nguyên đán", "Trần Văn Bình"} <= texts, texts
+
+
 def test_summary_month_of_a_year_is_a_month_of_that_year():
     article = ("Ngày 7/1/2016, Công ty Xây dựng Sông Hồng trả cổ tức năm 2014 bằng tiền. "
                "Ngày 8/1/2016, Công ty Đường Biên Hoà trả cổ tức.")

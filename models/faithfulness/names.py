@@ -20,6 +20,7 @@ tuy vậy song nhờ bởi hôm tại ở là và hay hoặc thì mà này kia n
 hai ba bốn sáu bảy tám chín mười chúng tôi ta họ nó mình người đội tỉnh thành huyện xã phường quận bộ sở
 ban ủy uỷ hội công lực giới học thầy cô cháu con vợ chồng mẹ cha bố cụ vị vừa đang sẽ đã chỉ rất khá quá
 cho nên thậm ngoài mới lại vẫn đều luôn liệu điều việc vụ chuyện hàng cuộc nhà lần đợt tuần mùa đầu cuối giữa
+dịp
 """.split())
 TITLES = frozenset("Mr Mrs Ms Miss Dr Prof St Jr Sr Sir Lord Lady Rev Gen Col Lt Sgt Capt".split())
 # family names: a name that starts with one is a Vietnamese personal name, romanized without diacritics
@@ -130,3 +131,31 @@ def _name_facts(text: str) -> list[Fact]:
         name = " ".join(tokens)
         facts.append(Fact("name", name, frozenset({fold(name)}), start=run.start))
     return facts
+
+
+# the first word of an organization's or a holiday's name, which Vietnamese writes with its first syllables
+# capitalized and the rest of each word not: "Sở Y tế", "Đảng Cộng sản", "Tết Nguyên đán" (folded)
+_NAME_HEADS = frozenset(fold(w) for w in """sở bộ ban phòng cục viện trường đảng hội tổng ủy uỷ tòa toà ngân
+tập công liên trung quân tết học đại khu nhà""".split())
+_NOT_IN_A_NAME = frozenset(fold(w) for w in """và của cho với đã đang sẽ là thì mà được bị có không cũng vừa
+mới này đó khi tại ở về theo từ đến trong ngoài cùng các những một để do vì nên""".split())
+_LOWER_WORD_RE = re.compile(r"[ \u00a0]+([^\W\d_]+)")
+
+
+def shown(text: str, fact: Fact, most: int = 3) -> str:
+    """The name as an editor looks for it: an organization's name with the lower-case syllables that end its
+    words ("Sở Y" → "Sở Y tế", "Đảng Cộng" → "Đảng Cộng sản"); any other name as it was found."""
+    words = fact.text.split()
+    if len(words) < 2 or fold(words[0]) not in _NAME_HEADS:
+        return fact.text
+    at = text.find(fact.text, fact.start)
+    if at < 0:
+        return fact.text
+    end, added = at + len(fact.text), 0
+    while added < most:
+        m = _LOWER_WORD_RE.match(text, end)
+        if not m or not m.group(1)[:1].islower() or fold(m.group(1)) in _NOT_IN_A_NAME:
+            break
+        end, added = m.end(), added + 1
+    return text[at:end]
+

@@ -14,7 +14,7 @@ from ._result import Fact, _problem, _result
 from ._text import _nfc, _split_sentences, fold, looks_vietnamese
 from .dates import _date_claims_loose, _month_implied
 from .facts import Facts, extract_facts
-from .names import EXONYMS, PROVINCE_SHORT_FORMS
+from .names import EXONYMS, PROVINCE_SHORT_FORMS, shown
 from .negation import VI_NEGATORS, _polar_phrases
 from .quotes import _squash
 
@@ -92,7 +92,7 @@ def check_summary(article: str, summary: str) -> dict:
                 w in capitalized or not looks_vietnamese(t) for w, t in zip(rest, written)):
             continue  # a foreign family name the article has, given names added: "Donald Trump" / "ông Trump"
             # (a Vietnamese syllable before it, "Vinh Trump", "Quang Stoneman Douglas", is no given name of it)
-        problems.append(_problem("name", fact.text, "unsupported"))
+        problems.append(_problem("name", shown(summary, fact), "unsupported"))
     sentences = None
     for fact in out.quotes:
         if _contains_words(folded_article, _squash(fact.text)):

@@ -12,7 +12,7 @@ from ._result import Fact, _problem, _result
 from ._text import _nfc, fold, is_vietnamese_word, looks_vietnamese
 from .dates import _date_claims_loose, _month_implied
 from .facts import extract_facts
-from .names import EXONYMS, VI_COMMON, VI_PLACE_CLASSIFIERS, VI_SURNAMES, _is_acronym
+from .names import EXONYMS, VI_COMMON, VI_PLACE_CLASSIFIERS, VI_SURNAMES, _is_acronym, shown
 from .negation import _translation_negations
 from .quotes import _count_quotes
 
@@ -197,21 +197,21 @@ def check_translation(source: str, translation: str) -> dict:
         every, one_of = wanted
         if one_of:
             if not any(_has_name(english, w) for w in one_of):
-                problems.append(_problem("name", fact.text, "missing"))
+                problems.append(_problem("name", shown(source, fact), "missing"))
             continue
         lost = [w for w in every if not _has_name(english, w)]
         if not lost:
             continue
         near = [n for n in (_closest(w, capitalized) for w in lost) if n]
         if near:  # a misspelt or another similar name in its place
-            problems.append(_problem("name", fact.text, "changed", near[0]))
+            problems.append(_problem("name", shown(source, fact), "changed", near[0]))
         elif len(every) >= 2 and lost == every[:len(lost)] and len(lost) < len(every):
             other = _replaced_given_name(translation, every[len(lost)], source)
             if other:  # "Peter Murchie" → "Lindqvist Murchie": another name in the given name's place
-                problems.append(_problem("name", fact.text, "changed", other))
+                problems.append(_problem("name", shown(source, fact), "changed", other))
             continue  # "Brett Kavanaugh" → "Kavanaugh": given names may go, the family name must stay
         else:
-            problems.append(_problem("name", fact.text, "missing"))
+            problems.append(_problem("name", shown(source, fact), "missing"))
     src_quotes, out_quotes = src.quotes, _count_quotes(translation)
     if len(src_quotes) > out_quotes:
         for fact in src_quotes[out_quotes:]:
