@@ -695,6 +695,14 @@ def test_a_flagged_organization_is_shown_with_the_lower_case_end_of_its_name():
     assert {"Sở Y tế", "Đảng Cộng sản", "Tết Nguyên đán", "Trần Văn Bình"} <= texts, texts
 
 
+def test_an_organization_opening_a_sentence_is_a_name_to_check():
+    article = "Bộ Công an cho biết bộ phim về vụ án sẽ ra mắt. Hội nghị diễn ra ở Hà Nội."
+    passes(article, "Bộ Công an cho biết phim sẽ ra mắt.", check_summary)
+    passes(article, "Bộ phim về vụ án sẽ ra mắt. Hội nghị diễn ra ở Hà Nội.", check_summary)  # "Bộ", "Hội": words
+    result = flagged(article, "Bộ Quốc phòng cho biết phim sẽ ra mắt.", "name", "unsupported", check_summary)
+    assert [p["text"] for p in result["problems"]] == ["Bộ Quốc phòng"]
+
+
 def test_summary_month_of_a_year_is_a_month_of_that_year():
     article = ("Ngày 7/1/2016, Công ty Xây dựng Sông Hồng trả cổ tức năm 2014 bằng tiền. "
                "Ngày 8/1/2016, Công ty Đường Biên Hoà trả cổ tức.")

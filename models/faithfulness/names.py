@@ -7,21 +7,24 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..text.tone import normalize_tone
 from ._result import Fact
 from ._text import _split_sentences, fold, looks_vietnamese
 
 # -- names ----------------------------------------------------------------------------------------
 
-# Sentence-initial words that are not names (their capital is the sentence's).
-VI_COMMON = frozenset(fold(w) for w in """
+# Sentence-initial words that are not names (their capital is the sentence's), compared with their diacritics
+# ("Bộ Quốc phòng" opens with no "bố"); VI_COMMON, folded, for words written without them
+VI_COMMON_WORDS = frozenset(normalize_tone(w, "new") for w in """
 theo những các trong ngoài sau đây hiện ông bà anh chị em khi với do vì nhưng còn đó được để cũng nếu từ đến
 về cùng dù không có một trước lúc riêng ngày tối sáng chiều trưa đêm năm tháng báo thế mặc bên qua chính đặc
 tuy vậy song nhờ bởi hôm tại ở là và hay hoặc thì mà này kia ngay tờ trang phía tất mọi nhiều ai gì sao bao
-hai ba bốn sáu bảy tám chín mười chúng tôi ta họ nó mình người đội tỉnh thành huyện xã phường quận bộ sở
-ban ủy uỷ hội công lực giới học thầy cô cháu con vợ chồng mẹ cha bố cụ vị vừa đang sẽ đã chỉ rất khá quá
+hai ba bốn sáu bảy tám chín mười chúng tôi ta họ nó mình người đội tỉnh thành huyện xã phường quận
+lực giới thầy cô cháu con vợ chồng mẹ cha bố cụ vị vừa đang sẽ đã chỉ rất khá quá
 cho nên thậm ngoài mới lại vẫn đều luôn liệu điều việc vụ chuyện hàng cuộc nhà lần đợt tuần mùa đầu cuối giữa
 dịp
 """.split())
+VI_COMMON = frozenset(fold(w) for w in VI_COMMON_WORDS)
 TITLES = frozenset("Mr Mrs Ms Miss Dr Prof St Jr Sr Sir Lord Lady Rev Gen Col Lt Sgt Capt".split())
 # family names: a name that starts with one is a Vietnamese personal name, romanized without diacritics
 VI_SURNAMES = frozenset("""
@@ -116,7 +119,7 @@ def _name_facts(text: str) -> list[Fact]:
     for run in _runs(text):
         tokens = list(run.tokens)
         start_is_initial = run.initial
-        while tokens and start_is_initial and (fold(tokens[0]) in VI_COMMON or
+        while tokens and start_is_initial and (normalize_tone(tokens[0].lower(), "new") in VI_COMMON_WORDS or
                                                (fold(tokens[0]) in lowered and looks_vietnamese(tokens[0]))):
             tokens = tokens[1:]
             start_is_initial = False
