@@ -348,6 +348,7 @@ def test_summary_numbers_written_differently_pass(summary):
     "Số tiền giao dịch hơn 2.100 tỷ đồng.",             # "hơn 2.100" is not true of 2.013
     "Số tiền giao dịch gần 2.000 tỷ đồng.",             # "gần" says less than 2.000: 2.013 is more
     "Số tiền giao dịch trên 2.010 tỷ đồng.",            # not a round number: no rounding allowed
+    "Có tới 2,9 triệu người dùng.",                     # "tới 2,9 triệu" is no rounding of a round 3 triệu
 ])
 def test_summary_numbers_not_in_the_article_are_flagged(summary):
     flagged(COUNT_ARTICLE, summary, "number", "unsupported", check_summary)
@@ -359,6 +360,10 @@ def test_summary_more_than_a_round_number_reaches_the_next_round_number():
     # 573 is past the next round number after 400, and "gần 600" would be 5% off but "gần" it is not
     flagged(article, "Cảnh sát phát hiện hơn 400 kg thư.", "number", "unsupported", check_summary)
     flagged(article, "Cảnh sát phát hiện gần 500 kg thư.", "number", "unsupported", check_summary)
+    # a figure as round as the article's is another figure, not a rounding of it
+    flagged("Có tới 48% doanh nghiệp gặp khó.", "Có tới 45% doanh nghiệp gặp khó.", "number", "unsupported",
+            check_summary)
+    flagged("Họ lừa ít nhất 46 triệu USD.", "Họ lừa ít nhất 44 triệu USD.", "number", "unsupported", check_summary)
 
 
 # -- translation negations: "không" as "air", English negation in a word ---------------------------

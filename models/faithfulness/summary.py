@@ -177,13 +177,18 @@ def _summary_number_supported(fact: "Fact", summary: str, occurrences: list) -> 
     return False
 
 
+def _significant(value: float) -> str:
+    """The significant digits of a number: "1985" of 1.985, "4" of 400."""
+    return f"{abs(value):.15g}".replace(".", "").strip("0")
+
+
 def _rounds_to(exact: float, rounded: float, word: str) -> bool:
     """"hơn 1.000" says more than a round 1.000 (one or two significant digits), within 10%, or below the
     next round number up to 20% ("hơn 500 kg" for 573 kg, not for 610); "gần", "dưới" say less (within 10%);
     "khoảng" either side (within 10%)."""
-    digits = f"{rounded:.15g}".replace(".", "").strip("0")
-    if rounded <= 0 or len(digits) > 2:
-        return False
+    digits = _significant(rounded)
+    if rounded <= 0 or len(digits) > 2 or len(digits) >= len(_significant(exact)):
+        return False  # a rounded number is rounder than the one it rounds: "tới 41%" is no rounding of 48%
     word = word.lower()
     if word in ("hơn", "trên", "ít nhất", "tối thiểu", "không dưới"):
         step = 10 ** math.floor(math.log10(rounded)) / (10 if len(digits) == 2 else 1)
