@@ -708,6 +708,16 @@ def test_an_organization_opening_a_sentence_is_a_name_to_check():
     assert [p["text"] for p in result["problems"]] == ["Bộ Quốc phòng"]
 
 
+def test_summary_phrase_said_both_ways_is_judged_by_the_clause_it_repeats():
+    # the summary's clause shares one word more with the negated occurrence (6) than with the other (5)
+    article = ("Bão số 6 được dự báo đi vào đất liền Trung Quốc, gây mưa lớn. "
+               "Dù không đi vào đất liền Việt Nam, hoàn lưu bão sẽ gây mưa.")
+    passes(article, "Dù dự báo không đi vào đất liền Việt Nam, nhưng bão sẽ gây mưa lớn.", check_summary)
+    flagged(article, "Dù dự báo đi vào đất liền Việt Nam, nhưng bão sẽ gây mưa lớn.", "negation", "changed",
+            check_summary)
+    passes(article, "Bão số 6 được dự báo đi vào đất liền Trung Quốc.", check_summary)
+
+
 def test_summary_month_of_a_year_is_a_month_of_that_year():
     article = ("Ngày 7/1/2016, Công ty Xây dựng Sông Hồng trả cổ tức năm 2014 bằng tiền. "
                "Ngày 8/1/2016, Công ty Đường Biên Hoà trả cổ tức.")

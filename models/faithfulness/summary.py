@@ -237,6 +237,9 @@ def _month_of_year_found(claims: set, article: str, src: "Facts") -> bool:
 # least; a tie says nothing.
 CONTEXT_WORDS = 8  # content words either side of a fact that say what it is about
 CONTEXT_MARGIN = 2
+# a phrase said both ways: one word more is enough, the same phrase in two clauses being one event told twice
+# far more often than two dates are ("không đi vào đất liền Việt Nam" / "đi vào đất liền Trung Quốc")
+POLARITY_MARGIN = 1
 CONTEXT_MIN = 3
 _NEGATORS_FOLDED = frozenset(fold(w) for w in VI_NEGATORS)
 
@@ -327,7 +330,7 @@ def _summary_negations(article: str, summary: str) -> list[dict]:
     """A phrase of the summary that the article only negates must be negated in the summary, and the other
     way round: "đã không qua mắt được" in the article, "đã qua mắt được" in the summary. A phrase the article
     says both ways ("ông Hùng không ký hợp đồng …", "bà Lan vẫn ký hợp đồng …") is judged by the article clause
-    the summary's clause repeats: the occurrence whose surrounding words it shares (``CONTEXT_MARGIN``)."""
+    the summary's clause repeats: the occurrence whose surrounding words it shares (``POLARITY_MARGIN``)."""
     neg_a, pos_a, ordered_a, scoped_a = _polar_phrases(article)
     problems, spans_a, spans_s = [], None, None
     for phrase, negated, start in _polar_phrases(summary).ordered:
@@ -355,7 +358,7 @@ def _polarity_of_context(phrase: tuple, around: set[tuple], article: str, ordere
         if other == phrase:
             best[negated] = max(best[negated], len(around & _words_around(article, at, at, spans, skip=3)))
     for negated in (True, False):
-        if best[negated] >= max(CONTEXT_MIN, best[not negated] + CONTEXT_MARGIN):
+        if best[negated] >= max(CONTEXT_MIN, best[not negated] + POLARITY_MARGIN):
             return negated
     return None
 
