@@ -46,6 +46,19 @@ def test_labels_in_vietnamese_and_english(client):
     assert '<html lang="en">' in en and "Vietnamese summary" in en and "Full English translation" in en
 
 
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_every_label_is_the_text_of_its_language_before_any_script_runs(client, lang):
+    from service.web import LABELS
+
+    html = client.get(f"/?lang={lang}").get_data(as_text=True)
+    # a label named like a dict method ("clear", "copy") once rendered as "<built-in method clear of dict …>"
+    assert "built-in method" not in html
+    button = re.search(r'<button[^>]*id="clear"[^>]*>([^<]*)</button>', html).group(1)
+    assert button == LABELS[lang]["clear"]
+    copies = re.findall(r'<button[^>]*class="copy"[^>]*>([^<]*)</button>', html)
+    assert copies and set(copies) == {LABELS[lang]["copy"]}
+
+
 def test_missing_translation_model_is_explained(offline_runtime, tmp_path):
     html = create_app(Settings(db_path=str(tmp_path / "db.sqlite3")), offline_runtime).test_client().get("/?lang=en")
     page = html.get_data(as_text=True)
