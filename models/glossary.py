@@ -92,7 +92,7 @@ class Glossary:
         self.source, self.target = source, target
         self.entries: dict[str, str] = {}
         self._first: dict[str, list[tuple[tuple[str, ...], str, str]]] = {}
-        seen: dict[tuple[str, ...], str] = {}
+        seen: dict[tuple[str, ...], tuple[str, str]] = {}  # matching key -> (term, rendering) first given
         for raw_source, raw_target in entries.items():
             where = f"{field}[{raw_source!r}]" if isinstance(raw_source, str) else field
             if not isinstance(raw_source, str) or not isinstance(raw_target, str):
@@ -107,11 +107,12 @@ class Glossary:
                     raise InputError(f"the {side} has {len(value)} characters; at most {limits.max_term_chars}",
                                      field=where, code="bad-glossary", limit=limits.max_term_chars)
             key = tuple(tok for tok, _, _ in _tokens(fold(term)))
-            if key in seen and seen[key] != rendering:
-                raise InputError(f"{raw_source!r} and {seen[key]!r}… are the same term (case and tone-mark "
-                                 "placement do not count) with different target terms; keep one",
-                                 field=where, code="bad-glossary")
-            seen[key] = rendering
+            if key in seen and seen[key][1] != rendering:
+                first, first_rendering = seen[key]
+                raise InputError(f"{first!r} ({first_rendering!r}) and {raw_source!r} ({rendering!r}) are the "
+                                 "same term (case and tone-mark placement do not count) with different target "
+                                 "terms; keep one", field=where, code="bad-glossary")
+            seen.setdefault(key, (term, rendering))
             self.entries[term] = rendering
             self._first.setdefault(key[0], []).append((key, term, rendering))
         for candidates in self._first.values():

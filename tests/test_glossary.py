@@ -94,6 +94,13 @@ def test_the_number_of_entries_is_limited():
         Glossary({f"từ {i}": f"word {i}" for i in range(4)}, limits=GlossaryLimits(max_entries=3))
 
 
+def test_the_same_term_twice_names_both_terms_and_their_targets():
+    with pytest.raises(InputError) as caught:
+        Glossary({"UBND": "A", "ubnd": "B"})
+    # the term given first and the one that clashes with it, each with its target (not a target as a term)
+    assert "'UBND' ('A') and 'ubnd' ('B') are the same term" in str(caught.value), caught.value
+
+
 def test_the_same_term_twice_with_one_target_is_fine():
     assert len(Glossary({"Hòa Bình": "Hoa Binh", "hoà bình": "Hoa Binh"})) == 2
 
