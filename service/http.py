@@ -291,6 +291,19 @@ class MalformedBody(BadRequest):
         self.reason = reason
 
 
+class IncompleteBody(MalformedBody):
+    """The body ended before the length its Content-Length announced: the client went away or its proxy cut
+    it. A server that marks its input terminated (gunicorn's ``wsgi.input_terminated``) hands the app an end
+    of stream there, which would read as a shorter, valid body: a job of the first articles only."""
+
+    problem_title, problem_slug = "Incomplete body", "incomplete-body"
+
+    def __init__(self, got: int, expected: int):
+        BadRequest.__init__(self, f"the body ended after {got} of the {expected} bytes its Content-Length "
+                                  "announced; send it again whole")
+        self.reason = f"ended after {got} of {expected} bytes"
+
+
 def _reason(exc: Exception) -> str:
     text = " ".join(str(exc).split())[:200]
     return text or type(exc).__name__
@@ -310,14 +323,24 @@ class _CountingInput:
     it into :class:`MalformedBody`, raised again by every later read (the server's parser is broken by then,
     and a hook that reads after the route must not read on from the middle of a bad chunk)."""
 
-    def __init__(self, stream):
+    def __init__(self, stream, expected: int | None = None):
         self._stream = stream
         self.consumed = 0
+        self.expected = expected if expected is not None and expected >= 0 else None  # Content-Length
         self.failed: MalformedBody | None = None
+
+    def _ended(self, data_len: int, size=None) -> None:
+        """After a read of ``data_len`` bytes: an end of stream (nothing read for a read that asked for some,
+        or a read to the end) before the announced length is :class:`IncompleteBody`."""
+        if self.expected is None or self.consumed >= self.expected:
+            return
+        if data_len == 0 and size != 0 or size is None or (isinstance(size, int) and size < 0):
+            self.failed = IncompleteBody(self.consumed, self.expected)
+            raise self.failed
 
     def _guarded(self, read, *args):
         if self.failed is not None:
-            raise MalformedBody(self.failed.reason)
+            raise self.failed
         try:
             return read(*args)
         except HTTPException:  # the server's own answer (werkzeug's ClientDisconnected…): as it is
@@ -331,6 +354,7 @@ class _CountingInput:
     def read(self, *args):
         data = self._guarded(self._stream.read, *args)
         self.consumed += len(data)
+        self._ended(len(data), args[0] if args else None)
         return data
 
     def readinto(self, buffer) -> int:
@@ -341,16 +365,21 @@ class _CountingInput:
             size = len(data)
             buffer[:size] = data
         self.consumed += size
+        self._ended(size, len(buffer))
         return size
 
     def readline(self, *args):
         data = self._guarded(self._stream.readline, *args)
         self.consumed += len(data)
+        if not data:  # readline answers nothing only at the end of the stream
+            self._ended(0, 1)
         return data
 
     def readlines(self, *args):
         lines = self._guarded(self._stream.readlines, *args)
         self.consumed += sum(len(line) for line in lines)
+        if not args or not args[0] or args[0] < 0:  # read to the end
+            self._ended(0, 1)
         return lines
 
     def __iter__(self):
@@ -403,7 +432,7 @@ class DrainUnreadBody:
             and "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
         if raw is None or (length <= 0 and not chunked):
             return self.app(environ, start_response)
-        counting = environ["wsgi.input"] = _CountingInput(raw)
+        counting = environ["wsgi.input"] = _CountingInput(raw, length if length >= 0 else None)
         started: list = []
 
         def capture(status, headers, exc_info=None):
@@ -476,7 +505,8 @@ class Request(FlaskRequest):
     def stream(self):
         environ = self.environ
         if "wsgi.input" in environ and not isinstance(environ["wsgi.input"], _CountingInput):
-            environ["wsgi.input"] = _CountingInput(environ["wsgi.input"])  # a read error is a 400 problem
+            # a read error is a 400 problem; so is a body that ends before its Content-Length
+            environ["wsgi.input"] = _CountingInput(environ["wsgi.input"], get_content_length(environ))
         limit = self.max_content_length
         if limit is not None and get_content_length(environ) is None and "wsgi.input_terminated" in environ:
             return _MaxStream(environ["wsgi.input"], limit, is_max=True)

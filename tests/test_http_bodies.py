@@ -86,6 +86,35 @@ def test_a_malformed_chunked_body_is_a_400(server, path, content_type, bad):
         assert mimetype == "application/json" and answer["error"].startswith(DETAIL)
 
 
+CUT_BODIES = {"application/json": b'{"text": "' + "Hà Nội mưa lớn. ".encode() * 40 + b'"}',
+              "application/x-ndjson": b"".join(b'{"id": "%d", "text": "H\xc3\xa0 N\xe1\xbb\x99i m\xc6\xb0a."}\n' % i
+                                               for i in range(20)),
+              "multipart/form-data; boundary=B": b"--B\r\nContent-Disposition: form-data; name=\"file\"; "
+                                                 b"filename=\"a.txt\"\r\n\r\n" + b"x" * 400 + b"\r\n--B--\r\n",
+              "text/csv": b"".join(b"term%d,target%d\n" % (i, i) for i in range(40)),
+              "application/x-www-form-urlencoded": b"q=" + b"x" * 400 + b"&source=vi&target=en"}
+
+
+@pytest.mark.parametrize("path, content_type", ROUTES)
+def test_a_body_that_ends_before_its_content_length_is_a_400_not_a_shorter_body(server, path, content_type):
+    """gunicorn marks its input terminated and answers the end of stream where the client stopped: read as the
+    end of the body, a JSONL job cut after five lines was a job of five articles."""
+    whole = CUT_BODIES[content_type]
+    head = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: {content_type}\r\n"
+            f"Content-Length: {len(whole)}\r\nConnection: close\r\n\r\n").encode()
+    cut = whole[:len(whole) // 3]
+    status, mimetype, out = send(server["port"], head, cut, half_close=True)
+    assert status == 400, out[:300]
+    answer = json.loads(out)
+    expected = f"the body ended after {len(cut)} of the {len(whole)} bytes its Content-Length announced"
+    if path.startswith("/v1/"):
+        assert mimetype == "application/problem+json"
+        assert answer["type"].endswith("/incomplete-body") and answer["title"] == "Incomplete body", answer
+        assert answer["detail"].startswith(expected) and "send it again whole" in answer["detail"], answer
+    else:
+        assert mimetype == "application/json" and answer["error"].startswith(expected), answer
+
+
 def test_the_server_logged_no_error(server):
     """Runs after the requests above (same module, in order): none of them was an unhandled error."""
     status, _, _ = send(server["port"], chunked("/v1/summarize", "application/json"), BAD["chunk-size"][0])
