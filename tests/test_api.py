@@ -223,6 +223,17 @@ def test_text_over_char_limit_is_413_with_limit(client):
     assert "20000" in body["detail"] and body["limit"] == 20000
 
 
+def test_the_char_limit_counts_vietnamese_as_written_not_its_combining_marks(client):
+    import unicodedata
+
+    text = ("Người dân Hà Nội đồng tình với kế hoạch mở rộng đường. " * 400)[:19_990]
+    nfd = unicodedata.normalize("NFD", text)
+    assert len(nfd) > 20_000  # its combining marks alone would be past the limit
+    assert client.post("/v1/summarize", json={"text": nfd, "method": "extractive"}).status_code == 200
+    body = problem(client.post("/v1/summarize", json={"text": unicodedata.normalize("NFD", text + "x" * 20)}), 413)
+    assert "text has 20010 characters; the limit is 20000" in body["detail"], body["detail"]
+
+
 @pytest.mark.parametrize("payload, field", [
     ({"text": ""}, "text"),
     ({"text": "   \n\t "}, "text"),

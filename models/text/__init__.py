@@ -6,6 +6,7 @@ checks the request's text budget (:mod:`models.text.budget`) inside its loops.""
 
 from .chunk import chunk_sentences, split_long_sentence
 from .clean import (
+    characters,
     detect_format,
     find_debris,
     html_to_text,
@@ -17,6 +18,7 @@ from .segment import leading_headline, split_paragraphs, split_sentences, split_
 from .tone import normalize_tone
 
 __all__ = [
+    "characters",
     "chunk_sentences",
     "detect_format",
     "find_debris",

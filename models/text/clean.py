@@ -199,6 +199,12 @@ def _normalize_layout(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
+def characters(text: str) -> int:
+    """How many characters a text has as the service reads it, in NFC (its ingress form): "Việt" typed with
+    combining marks (NFD, 7 code points) is 4, as its writer counts it, and as every limit counts it."""
+    return len(text) if unicodedata.is_normalized("NFC", text) else len(unicodedata.normalize("NFC", text))
+
+
 def normalize_unicode(text: str) -> str:
     """NFC, drop zero-width/soft-hyphen/control characters, unify line
     breaks and spaces, trim lines, keep paragraphs (max one blank line)."""
