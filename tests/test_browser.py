@@ -378,3 +378,39 @@ def test_document_download_with_an_api_key(tiny_runtime, tmp_path, page):
         out = Path(download.value.path()).read_text(encoding="utf-8")
         assert out.count(" --> ") == 2 and "00:00:04,000 --> 00:00:06,000" in out
     assert not page.errors or all("401" in e for e in page.errors), page.errors
+
+
+def test_the_servers_warnings_are_shown_above_the_results(server, page):
+    """A flagged abstractive summary replaced by the extractive one (``on_unfaithful: fallback``, which an API
+    client sends) comes back with a warning saying why: the page shows it; the next answer without one hides it."""
+    import json
+
+    def fallback(route):
+        body = json.loads(route.request.post_data)
+        body["summary"]["on_unfaithful"] = "fallback"
+        route.continue_(post_data=json.dumps(body))
+
+    page.goto(server + "/?lang=en")
+    page.route("**/v1/articles", fallback)
+    page.locator("#text").fill("Chiều 22/7, UBND TP.HCM họp bàn về giao thông. Ông Nguyễn Văn An cho biết dự án "
+                               "hoàn thành năm 2025 với tổng vốn 1.500 tỷ đồng.")
+    page.select_option("#method", "abstractive")
+    page.locator("#submit").click()
+    page.wait_for_selector("#results:not([hidden])", timeout=120_000)
+    box = page.locator("#warnings")
+    expect(box).to_be_visible()
+    assert box.locator("strong").inner_text() == "Note" and "failed its fact checks" in box.inner_text()
+    page.unroute("**/v1/articles")
+    page.select_option("#method", "extractive")
+    page.locator("#submit").click()
+    page.wait_for_selector("#results:not([hidden])", timeout=120_000)
+    expect(box).to_be_hidden()
+    assert not page.errors, page.errors
+
+
+def test_the_counter_counts_characters_as_the_server_does(server, page):
+    import unicodedata
+
+    page.goto(server + "/?lang=en")
+    page.locator("#text").fill(unicodedata.normalize("NFD", "Việt Nam") + " 😀")  # 8 + space + 1 emoji
+    assert page.locator("#counter").inner_text().startswith("10 / ")

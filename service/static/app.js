@@ -81,8 +81,12 @@
     }
   }
 
+  // Characters as the server counts them: code points in NFC ("Việt" typed with combining marks is 4, an
+  // emoji 1), not UTF-16 units
+  function charCount(text) { return Array.from(String(text).normalize("NFC")).length; }
+
   function updateCounter() {
-    var n = $("text").value.length;
+    var n = charCount($("text").value);
     var counter = $("counter");
     counter.textContent = fmtNumber(n) + " / " + fmtNumber(maxChars) + " " + t("chars");
     counter.classList.toggle("over", n > maxChars);
@@ -203,6 +207,7 @@
       checks: data.checks && data.checks.translation ? { translation_vi: data.checks.translation } : {}
     };
     delete $("out-translation-vi").dataset.empty;
+    renderWarnings(data.warnings);
     setParagraphs($("out-translation-vi"), data.translation || "");
     showPanels(false);
     lastResult = { data: shaped, elapsed: elapsed };
@@ -211,8 +216,28 @@
     $("results").hidden = false;
   }
 
+  // What the server says it did differently from what was asked (a flagged summary replaced by the extractive
+  // one, text let through in another language), above the results
+  function renderWarnings(warnings) {
+    var box = $("warnings");
+    box.replaceChildren();
+    if (!warnings || !warnings.length) { box.hidden = true; return; }
+    var strong = document.createElement("strong");
+    strong.textContent = t("warnings");
+    box.appendChild(strong);
+    var ul = document.createElement("ul");
+    warnings.forEach(function (w) {
+      var li = document.createElement("li");
+      li.textContent = String(w);
+      ul.appendChild(li);
+    });
+    box.appendChild(ul);
+    box.hidden = false;
+  }
+
   function render(data, full, elapsed) {
     showPanels(true);
+    renderWarnings(data.warnings);
     setParagraphs($("out-summary-vi"), data.summary_vi || "");
     delete $("out-summary-vi").dataset.empty;
     ["out-summary-en", "out-translation-en"].forEach(function (id) { delete $(id).dataset.empty; });
@@ -266,7 +291,7 @@
     clearError();
     var text = $("text").value;
     if (!text.trim()) { showError(t("empty"), ""); $("text").focus(); return; }
-    if (text.length > maxChars) {
+    if (charCount(text) > maxChars) {
       showError(t("too_long") + " " + fmtNumber(maxChars) + " " + t("chars"), "TOMTAT_MAX_CHARS");
       return;
     }
@@ -293,6 +318,7 @@
   // network failure is shown, a success handed to ``done``.
   function postText(url, body, done) {
     $("results").hidden = true;
+    $("warnings").hidden = true;
     busy(true);
     fetch(url, { method: "POST", headers: apiHeaders(true), body: JSON.stringify(body) })
       .then(readJson)
