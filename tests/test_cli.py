@@ -209,3 +209,20 @@ def test_a_database_that_does_not_answer_is_one_line_not_a_traceback():
     assert out.stderr.startswith("tomtat: the database cannot be used:") and "TOMTAT_DATABASE_URL" in out.stderr
     bad = tomtat("db", "status", env={"TOMTAT_DATABASE_URL": "mysql://x/y"})
     assert bad.returncode != 0 and "unsupported database 'mysql'" in bad.stderr and "Traceback" not in bad.stderr
+
+
+
+def _one_line(result, code: int = 2) -> str:
+    assert result.returncode == code, result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert result.stderr.startswith("tomtat: ")
+    return result.stderr
+
+
+def test_models_check_of_a_missing_directory_says_why_once(tmp_path):
+    missing = tmp_path / "no-such-model"
+    for command in (["check", str(missing)], ["tokenize", "--model", str(missing), "-"]):
+        result = tomtat("models", *command, stdin="")
+        err = _one_line(result, 1)
+        assert err.count("is neither a known profile") == 1, err
+        assert "VietAI/envit5-translation" in err and "VietAI/vit5-base-vietnews-summarization" in err

@@ -145,7 +145,11 @@ def _profile_of(name: str, task: str | None, profile_name: str | None, *, strict
         raise ProfileError(f"{name} fits more than one profile ({names}); name one with --profile or --task")
     if found:
         return found[0]
-    raise ProfileError("; ".join(errors))
+    if name not in PROFILES and not (Path(name) / "config.json").is_file():
+        # each task's refusal is the same sentence with that task's profiles: say it once, with all of them
+        raise ProfileError(f"{name!r} is neither a known profile ({', '.join(PROFILES)}) nor a local model "
+                           "directory with a config.json")
+    raise ProfileError("; ".join(dict.fromkeys(errors)))
 
 
 def _problem(name: str, exc: Exception) -> int:
