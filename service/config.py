@@ -11,6 +11,8 @@ import os
 from dataclasses import dataclass, field, fields
 from typing import Any, Mapping
 
+from limits import parse_many
+
 from models.profiles import default_profile
 from models.runtime import RuntimeConfig
 
@@ -39,6 +41,44 @@ def _duration(value: str) -> float:
     if number < 0 or number != number or number == float("inf"):
         raise ValueError(f"expected a duration of 0 or more, got {value!r}")
     return number * (scale or 1)
+
+
+# the most one limit may count, and its longest window: what Redis (and its Lua numbers) count exactly
+MAX_LIMIT_AMOUNT = 2**53
+MAX_LIMIT_WINDOW_S = 100 * 366 * 86400
+LIMIT_PERIODS = "second, minute, hour, day, month or year"
+
+
+def check_limit(value: str | None, what: str, example: str) -> str:
+    """A request rate or character quota as Flask-Limiter counts it (``60/minute``, ``1000 per day``, several
+    with ``;``) → itself, stripped ("" for none); else a ValueError that says what is wrong and how to write
+    it. Checked at load, so that a bad limit never reaches the limiter, which would count nothing."""
+    text = (value or "").strip()
+    if not text:
+        return ""
+    try:
+        items = parse_many(text)
+    except ValueError:
+        items = []
+    if not items:
+        raise ValueError(f"{value!r} is no {what}; write it like {example} (N per {LIMIT_PERIODS}; several "
+                         f"separated by ';')")
+    for item in items:
+        if item.amount > MAX_LIMIT_AMOUNT:
+            raise ValueError(f"{value!r}: {item.amount} is more than a {what} can count (at most "
+                             f"{MAX_LIMIT_AMOUNT}); leave it empty for no {what}")
+        if item.get_expiry() > MAX_LIMIT_WINDOW_S:
+            raise ValueError(f"{value!r}: a window of {item.multiples} {item.GRANULARITY.name}s is longer than "
+                             "100 years; write it like " + example)
+    return text
+
+
+def _limit(what: str, example: str, empty: str | None):
+    """The parser of a rate or quota setting; ``empty`` is what an empty value means (no limit)."""
+    def parse(value: str) -> str | None:
+        return check_limit(value, what, example) or empty
+    parse.limit = (what, example)
+    return parse
 
 
 def _env(env: str, default: Any, doc: str, parse: Any = None):
@@ -197,17 +237,20 @@ class Settings:
         "Require an API key on /v1 routes and apply per-key limits (`tomtat keys create`).", _bool)
     rate_limit: str = _env(
         "TOMTAT_RATE_LIMIT", "60/minute",
-        "Default request rate of an API key (a key may carry its own), e.g. `60/minute;1000/day`.")
+        "Default request rate of an API key (a key may carry its own), e.g. `60/minute;1000/day`.",
+        _limit("rate", "60/minute", ""))
     char_quota: str = _env(
         "TOMTAT_CHAR_QUOTA", "2000000/day",
-        "Default character quota of an API key: characters of text sent per period, e.g. `2000000/day`.")
+        "Default character quota of an API key: characters of text sent per period, e.g. `2000000/day`.",
+        _limit("character quota", "2000000/day", ""))
     anon_rate_limit: str | None = _env(
         "TOMTAT_ANON_RATE_LIMIT", None,
-        "Request rate per client address when TOMTAT_AUTH is off, e.g. `30/minute` (empty: no limit).", _optional_str)
+        "Request rate per client address when TOMTAT_AUTH is off, e.g. `30/minute` (empty: no limit).",
+        _limit("rate", "30/minute", None))
     anon_char_quota: str | None = _env(
         "TOMTAT_ANON_CHAR_QUOTA", None,
         "Character quota per client address when TOMTAT_AUTH is off, e.g. `500000/day` (empty: no quota).",
-        _optional_str)
+        _limit("character quota", "500000/day", None))
     limits_storage: str = _env(
         "TOMTAT_LIMITS_STORAGE", "",
         "Where rate-limit counters live: `memory://` (one process) or `redis://host:6379/0` (shared by replicas); "
@@ -224,6 +267,17 @@ class Settings:
     log_text: bool = _env(
         "TOMTAT_LOG_TEXT", False,
         "Debug switch: include request bodies (article text) in the logs. Never on in production.", _bool)
+
+    def __post_init__(self) -> None:
+        # a rate or quota given in code (tests, overrides of from_env) is checked as the environment's are
+        for f in fields(self):
+            limit = getattr(f.metadata["parse"], "limit", None)
+            value = getattr(self, f.name)
+            if limit is not None and value:
+                try:
+                    check_limit(value, *limit)
+                except ValueError as exc:
+                    raise ValueError(f"{f.metadata['env']}: {exc}") from None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> "Settings":

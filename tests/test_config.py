@@ -87,3 +87,44 @@ def test_layers_keep_to_themselves():
     assert out.stdout.strip().splitlines()[-1] == "[]"
     for path in (ROOT / "models").rglob("*.py"):
         assert not re.search(r"^\s*(import|from)\s+(flask|werkzeug)\b", path.read_text(encoding="utf-8"), re.M), path
+
+
+LIMIT_SETTINGS = ["TOMTAT_RATE_LIMIT", "TOMTAT_CHAR_QUOTA", "TOMTAT_ANON_RATE_LIMIT", "TOMTAT_ANON_CHAR_QUOTA"]
+
+
+@pytest.mark.parametrize("env", LIMIT_SETTINGS)
+@pytest.mark.parametrize("value", ["garbage", "1/eon", "60/minute;", "2000000", "-5/minute", "1.5/minute",
+                                   "10/second;lots", "99999999999999999999/day", "5/1000 years"])
+def test_a_bad_rate_or_quota_is_refused_at_load(env, value):
+    """Flask-Limiter cannot count such a limit and swallows the error on every request: limiting would be
+    off. Refused as other bad settings are, with one line that names the setting, the value and the form."""
+    with pytest.raises(ValueError) as err:
+        Settings.from_env({env: value})
+    message = str(err.value)
+    assert message.startswith(f"{env}: {value!r}") and "\n" not in message
+    assert re.search(r"write it like \d+/(minute|day)|at most \d+", message), message
+
+
+def test_the_message_says_how_to_write_a_rate():
+    with pytest.raises(ValueError) as err:
+        Settings.from_env({"TOMTAT_ANON_RATE_LIMIT": "garbage"})
+    assert str(err.value).startswith("TOMTAT_ANON_RATE_LIMIT: 'garbage' is no rate; write it like 30/minute")
+    with pytest.raises(ValueError, match=r"TOMTAT_ANON_CHAR_QUOTA: '1/eon' is no character quota; .*day"):
+        Settings.from_env({"TOMTAT_ANON_CHAR_QUOTA": "1/eon"})
+
+
+def test_good_rates_and_quotas_load_and_empty_means_none():
+    s = Settings.from_env({"TOMTAT_RATE_LIMIT": "10/second;1000/day", "TOMTAT_CHAR_QUOTA": " 500000 per hour ",
+                           "TOMTAT_ANON_RATE_LIMIT": "30/minute", "TOMTAT_ANON_CHAR_QUOTA": "100000/2 days"})
+    assert (s.rate_limit, s.char_quota, s.anon_rate_limit, s.anon_char_quota) == (
+        "10/second;1000/day", "500000 per hour", "30/minute", "100000/2 days")
+    s = Settings.from_env({"TOMTAT_RATE_LIMIT": "", "TOMTAT_ANON_RATE_LIMIT": " ", "TOMTAT_ANON_CHAR_QUOTA": ""})
+    assert (s.rate_limit, s.anon_rate_limit, s.anon_char_quota) == ("", None, None)
+    assert Settings.from_env({}).char_quota == "2000000/day"
+
+
+def test_a_bad_rate_given_in_code_is_refused_too():
+    with pytest.raises(ValueError, match="TOMTAT_ANON_CHAR_QUOTA: '1/eon'"):
+        Settings(anon_char_quota="1/eon")
+    with pytest.raises(ValueError, match="TOMTAT_RATE_LIMIT"):
+        Settings.from_env({}, rate_limit="garbage")  # `tomtat serve`'s overrides
