@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 import redis
+from limits import parse
 
 from service.app import create_app
 from tests.helpers import problem
@@ -136,3 +137,141 @@ def test_cors_preflights_do_not_spend_the_request_rate(offline_runtime, db):
         assert client.options("/v1/summarize", headers=headers).status_code < 400
     body = {"text": "Chiều 22/7, UBND TP.HCM họp bàn về giao thông.", "method": "extractive"}
     assert [client.post("/v1/summarize", json=body).status_code for _ in range(3)] == [200, 200, 429]
+
+
+# -- a refused request costs nothing; one Retry-After; characters as read (NFC) ----------------------------
+
+
+def vi_text(n: int) -> str:
+    """``n`` characters of Vietnamese news text (NFC)."""
+    return (TEXT + " ") * (n // (len(TEXT) + 1)) + TEXT[:n % (len(TEXT) + 1)]
+
+
+@pytest.fixture(params=["redis", "memory", "fallback"])
+def storage(request, redis_prefix):
+    """Settings of where the counters live: the real Redis, this process's memory, or the in-memory
+    fallback a replica counts in while its Redis is away (a forwarder in front of the real one, cut)."""
+    if request.param == "memory":
+        yield {"limits_storage": "memory://"}
+    elif request.param == "redis":
+        yield {"limits_storage": REDIS_URI, "limits_prefix": redis_prefix}
+    else:
+        from tests.servers import Cut, host_port
+
+        cut = Cut(*host_port(REDIS_URI, 6379))
+        cut.down()
+        try:
+            yield {"limits_storage": cut.url(REDIS_URI), "limits_prefix": redis_prefix}
+        finally:
+            cut.close()
+
+
+def left(client, headers) -> tuple[int, int]:
+    """What /v1/limits says is left: of the request rate (this call counted), of the character quota."""
+    body = client.get("/v1/limits", headers=headers).get_json()["client"]
+    return body["rate"][0]["remaining"], body["char_quota"][0]["remaining"]
+
+
+def test_a_request_refused_for_the_character_quota_costs_nothing(offline_runtime, db, storage, caplog):
+    _, key = KeyStore(db).create("k", rate_limit="1000/minute", char_quota="3000/minute")
+    client = create_app(Settings(auth=True, db_path=db, jobs=False, **storage), offline_runtime).test_client()
+    headers = {"X-API-Key": key}
+    assert summarize(client, headers, vi_text(2500)).status_code == 200
+    assert left(client, headers) == (998, 500)
+
+    resp = summarize(client, headers, vi_text(1000))
+    body = problem(resp, 429)
+    assert body["type"].endswith("/quota-exceeded") and body["chars"] == 1000 and body["remaining"] == 500
+    assert "this request needs 1000 characters; 500 of 3000 are left in this minute" in body["detail"]
+    assert f"retry in {body['retry_after']} s or send less" in body["detail"]
+    assert "used up" not in body["detail"]
+    assert left(client, headers) == (997, 500)  # neither the characters nor the request were counted
+
+    assert summarize(client, headers, vi_text(400)).status_code == 200  # what was left is there to use
+    assert left(client, headers) == (995, 100)
+    assert not [r for r in caplog.records if "Swallowing" in r.getMessage()]
+
+
+def test_a_request_refused_for_its_rate_costs_no_characters(offline_runtime, db, storage):
+    """Each limit is counted only if all of them have room: the character quota (a minute, so checked
+    first) is given back when the hourly rate refuses the request."""
+    record, key = KeyStore(db).create("k", rate_limit="2/hour", char_quota="1000/minute")
+    app = create_app(Settings(auth=True, db_path=db, jobs=False, **storage), offline_runtime)
+    client, headers = app.test_client(), {"X-API-Key": key}
+    assert summarize(client, headers, vi_text(300)).status_code == 200
+    assert client.get("/v1/models", headers=headers).status_code == 200
+    body = problem(summarize(client, headers, vi_text(300)), 429)
+    assert body["type"].endswith("/rate-limited")
+    limiter = app.extensions["tomtat.limiter"]
+    prefix = storage.get("limits_prefix", "tomtat")
+    with app.test_request_context():
+        _, chars_left = limiter.limiter.get_window_stats(parse("1000/minute"), prefix, f"key:{record.id}", "chars")
+    assert chars_left == 700
+
+
+@pytest.mark.parametrize("where", ["redis", "memory"])
+def test_refused_requests_racing_take_no_room_from_others(offline_runtime, db, redis_prefix, where):
+    """Requests too big for what is left, sent at once (to two replicas sharing Redis, or threads of one
+    process), never take the room of the small ones that fit: checking and counting is one step."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    _, key = KeyStore(db).create("k", rate_limit="1000/minute", char_quota="1000/minute")
+    settings = Settings(auth=True, db_path=db, jobs=False, limits_prefix=redis_prefix,
+                        limits_storage=REDIS_URI if where == "redis" else "memory://")
+    apps = [create_app(settings, offline_runtime) for _ in range(2 if where == "redis" else 1)]
+    headers = {"X-API-Key": key}
+    assert summarize(apps[0].test_client(), headers, vi_text(500)).status_code == 200
+
+    sizes = [1000] * 16 + [100] * 5  # the big ones first: each would have used the room up
+    with ThreadPoolExecutor(len(sizes)) as pool:
+        statuses = list(pool.map(lambda i: summarize(apps[i % len(apps)].test_client(), headers,
+                                                     vi_text(sizes[i])).status_code, range(len(sizes))))
+    assert statuses == [429] * 16 + [200] * 5
+    assert left(apps[-1].test_client(), headers)[1] == 0
+
+
+@pytest.mark.parametrize("where", ["redis", "memory"])
+@pytest.mark.parametrize("limit", ["anon_rate_limit", "anon_char_quota"])
+def test_retry_after_is_the_seconds_the_problem_says(offline_runtime, db, redis_prefix, where, limit):
+    settings = Settings(db_path=db, jobs=False, limits_prefix=redis_prefix,
+                        limits_storage=REDIS_URI if where == "redis" else "memory://",
+                        **{limit: "1/minute" if limit == "anon_rate_limit" else f"{len(TEXT) + 10}/minute"})
+    client = create_app(settings, offline_runtime).test_client()
+    assert summarize(client).status_code == 200
+    resp = summarize(client)
+    body = problem(resp, 429)
+    assert resp.headers["Retry-After"] == str(body["retry_after"])
+    assert f"retry in {body['retry_after']} s" in body["detail"]
+    assert 1 <= body["retry_after"] <= 61
+
+
+def test_the_character_quota_counts_characters_as_read_nfc(offline_runtime, db, redis_prefix):
+    """Vietnamese typed with combining marks (NFD) costs the characters the service reads (NFC)."""
+    import unicodedata
+
+    text = vi_text(900)
+    nfd = unicodedata.normalize("NFD", text)
+    assert len(nfd) > 1000 and len(unicodedata.normalize("NFC", nfd)) == 900
+    client = create_app(Settings(db_path=db, jobs=False, anon_char_quota="1000/hour", limits_storage=REDIS_URI,
+                                 limits_prefix=redis_prefix), offline_runtime).test_client()
+    assert summarize(client, text=nfd).status_code == 200
+    assert client.get("/v1/limits").get_json()["client"]["char_quota"][0]["remaining"] == 100
+    body = problem(summarize(client, text=nfd), 429)
+    assert body["chars"] == 900 and "100 of 1000 are left" in body["detail"]
+    form = client.post("/detect", data={"q": unicodedata.normalize("NFD", "Hà Nội")})  # 6 characters
+    assert form.status_code == 200
+    assert client.get("/v1/limits").get_json()["client"]["char_quota"][0]["remaining"] == 94
+
+
+def test_a_key_whose_stored_limit_is_unusable_gets_the_default_not_no_limit(offline_runtime, db, caplog):
+    import sqlite3
+
+    record, key = KeyStore(db).create("k")
+    with sqlite3.connect(db) as conn:  # written by hand, or by a release that did not check it
+        conn.execute("UPDATE api_keys SET rate_limit = 'lots', char_quota = '1/eon' WHERE id = ?", (record.id,))
+    client = create_app(Settings(auth=True, db_path=db, jobs=False, rate_limit="2/minute"),
+                        offline_runtime).test_client()
+    headers = {"X-API-Key": key}
+    assert [summarize(client, headers).status_code for _ in range(3)] == [200, 200, 429]
+    assert not [r for r in caplog.records if "Swallowing" in r.getMessage()]
+    assert any("unusable rate 'lots'" in r.getMessage() for r in caplog.records)
