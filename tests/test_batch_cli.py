@@ -274,3 +274,60 @@ def test_jsonl_lines_are_bounded_in_memory():
         tracemalloc.stop()
     assert got == [("first", None), ("big.jsonl:2", "too_long"), ("last", None)]
     assert peak < 1_000_000
+
+
+
+@pytest.mark.parametrize("args, option, bound", [
+    (["--max-sentences", "0"], "--max-sentences", "from 1 to 50"),
+    (["--max-sentences", "-2"], "--max-sentences", "from 1 to 50"),
+    (["--max-sentences", "51"], "--max-sentences", "from 1 to 50"),
+    (["--max-words", "1"], "--max-words", "from 5 to 2000"),
+    (["--max-words", "2001"], "--max-words", "from 5 to 2000"),
+    (["--num-beams", "0"], "--num-beams", "at least 1"),
+    (["--num-beams", "100"], "--num-beams", "at most 8 (TOMTAT_MAX_BEAMS)"),
+    (["--max-new-tokens", "-5"], "--max-new-tokens", "at least 1"),
+    (["--max-new-tokens", "0"], "--max-new-tokens", "at least 1"),
+    (["--max-new-tokens", "513"], "--max-new-tokens", "at most 512 (TOMTAT_MAX_NEW_TOKENS)"),
+    (["--workers", "-3"], "--workers", "at least 1"),
+    (["--workers", "0"], "--workers", "at least 1"),
+    (["--max-chars", "-1"], "--max-chars", "at least 1"),
+    (["--max-chars", "0"], "--max-chars", "at least 1"),
+    (["--batch-size", "0"], "--batch-size", "at least 1"),
+    (["--fsync-interval", "-1"], "--fsync-interval", "at least 0"),
+    (["--progress-interval", "nan"], "--progress-interval", "at least 0"),
+    (["--ray-actors", "0"], "--ray-actors", "at least 1"),
+])
+def test_options_outside_the_http_apis_bounds_are_usage_errors(tmp_path, seed_article, args, option, bound):
+    src = tmp_path / "in.jsonl"
+    write_jsonl(src, [article(1, seed_article)])
+    out = tmp_path / "out.jsonl"
+    result = batch(src, "-o", out, *FAST, *args)
+    err = result.stderr.decode()
+    assert result.returncode == 2 and err.startswith("usage: tomtat batch") and "Traceback" not in err, err
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("tomtat batch: error: argument " + option) and bound in last and args[-1] in last, last
+    assert not out.exists()  # nothing ran: no row with an empty summary marked done
+
+
+def test_generation_bounds_follow_the_servers_settings(tmp_path, seed_article):
+    src = tmp_path / "in.jsonl"
+    write_jsonl(src, [article(1, seed_article)])
+    out = tmp_path / "out.jsonl"
+    low = batch(src, "-o", out, *FAST, "--num-beams", 3, "--max-new-tokens", 64,
+                env={"TOMTAT_MAX_BEAMS": "2", "TOMTAT_MAX_NEW_TOKENS": "100"})
+    assert low.returncode == 2 and b"--num-beams: must be at most 2 (TOMTAT_MAX_BEAMS), got 3" in low.stderr
+    assert not out.exists()
+    edges = batch(src, "-o", out, *FAST, "--max-sentences", 50, "--max-words", 5, "--num-beams", 8,
+                  "--max-new-tokens", 512, "--workers", 1, "--max-chars", 100_000, "--fsync-interval", 0)
+    assert edges.returncode == 0, edges.stderr  # the bounds themselves are allowed
+    assert rows(out)[0]["summary_vi"]
+
+
+def test_a_bad_setting_is_one_line_not_a_traceback(tmp_path, seed_article):
+    src = tmp_path / "in.jsonl"
+    write_jsonl(src, [article(1, seed_article)])
+    result = batch(src, "-o", tmp_path / "out.jsonl", *FAST, env={"TOMTAT_MAX_CHARS": "abc"})
+    err = result.stderr.decode()
+    assert result.returncode == 2 and "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    assert err.startswith("tomtat: ") and "TOMTAT_MAX_CHARS" in err and "'abc'" in err
+    assert not (tmp_path / "out.jsonl").exists()

@@ -226,3 +226,30 @@ def test_models_check_of_a_missing_directory_says_why_once(tmp_path):
         err = _one_line(result, 1)
         assert err.count("is neither a known profile") == 1, err
         assert "VietAI/envit5-translation" in err and "VietAI/vit5-base-vietnews-summarization" in err
+
+
+@pytest.mark.parametrize("args, option, bound", [
+    (["--max-sentences", "0"], "--max-sentences", "from 1 to 50"),
+    (["--max-sentences", "-2"], "--max-sentences", "from 1 to 50"),
+    (["--max-sentences", "51"], "--max-sentences", "from 1 to 50"),
+    (["--max-words", "1"], "--max-words", "from 5 to 2000"),
+    (["--max-words", "2001"], "--max-words", "from 5 to 2000"),
+])
+def test_summarize_options_have_the_http_apis_bounds(args, option, bound):
+    result = tomtat("summarize", "-", "--method", "extractive", *args, stdin="Hà Nội mưa to. Đường ngập sâu.")
+    assert result.returncode == 2 and result.stdout == "" and "Traceback" not in result.stderr, result.stderr
+    assert result.stderr.startswith("usage: tomtat summarize")
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("tomtat summarize: error: argument " + option) and bound in last and args[-1] in last
+
+
+def test_summarize_bounds_are_read_from_the_request_schema():
+    from service.commands.text import schema_bounds
+    from service.schemas import Generation, SummarySpec
+
+    assert schema_bounds(SummarySpec, "max_sentences") == (1, 50)
+    assert schema_bounds(SummarySpec, "max_words") == (5, 2000)
+    assert schema_bounds(Generation, "num_beams") == (1, None)  # the upper bound is TOMTAT_MAX_BEAMS
+    ok = tomtat("summarize", "-", "--method", "extractive", "--max-sentences", "50", "--max-words", "5",
+                stdin="Hà Nội mưa to. Đường ngập sâu.")
+    assert ok.returncode == 0 and ok.stdout.strip(), ok.stderr

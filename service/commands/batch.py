@@ -21,6 +21,7 @@ from ..batch.records import FORMATS, InputFormatError, count_records, detect_for
 from ..batch.runner import ArticleOptions, BatchStats, FailFast, Progress, process_record, run_local
 from ..batch.writer import ResultWriter, scan_output
 from ..config import Settings
+from .text import add_generation_options, add_summary_options, bounded_float, bounded_int
 
 
 def register(subparsers) -> None:
@@ -33,30 +34,30 @@ def register(subparsers) -> None:
     p.add_argument("--input-format", choices=FORMATS, default="auto", help="default: from the name or content")
     p.add_argument("--translate", choices=["none", "summary", "full", "both"], default="summary")
     p.add_argument("--method", choices=["auto", "abstractive", "extractive"], default="auto")
-    p.add_argument("--max-sentences", type=int)
-    p.add_argument("--max-words", type=int)
-    p.add_argument("--max-new-tokens", type=int, help="generation bound for summaries and translations")
-    p.add_argument("--num-beams", type=int)
+    add_summary_options(p)  # the HTTP API's bounds (service/schemas.py, TOMTAT_MAX_NEW_TOKENS, TOMTAT_MAX_BEAMS)
+    add_generation_options(p)
     p.add_argument("--glossary", metavar="FILE", help="terms the English renders one way: .csv or .tsv (source term, "
                    "target term) or .json (an object of terms, or what GET /v1/glossaries/<name> gives)")
-    p.add_argument("--batch-size", type=int, help="sentences per model call (default TOMTAT_BATCH_SIZE)")
-    p.add_argument("--workers", type=int, default=2, help="articles processed at once (threads sharing the models)")
-    p.add_argument("--max-chars", type=int, help="longest text accepted (default TOMTAT_MAX_CHARS)")
+    p.add_argument("--batch-size", type=bounded_int(1), help="sentences per model call (default TOMTAT_BATCH_SIZE)")
+    p.add_argument("--workers", type=bounded_int(1), default=2,
+                   help="articles processed at once (threads sharing the models)")
+    p.add_argument("--max-chars", type=bounded_int(1), help="longest text accepted (default TOMTAT_MAX_CHARS)")
     p.add_argument("--fail-fast", action="store_true", help="stop at the first bad or failed row (exit 1)")
     p.add_argument("--retry-failed", action="store_true", help="drop error rows from OUTPUT and redo those articles")
     p.add_argument("--progress", choices=["auto", "bar", "plain", "none"], default="auto",
                    help="bar on a terminal, plain periodic lines otherwise")
-    p.add_argument("--progress-interval", type=float, default=10.0, help="seconds between plain progress lines")
-    p.add_argument("--fsync-interval", type=float, default=5.0, help="seconds between fsyncs of OUTPUT")
+    p.add_argument("--progress-interval", type=bounded_float(0), default=10.0,
+                   help="seconds between plain progress lines")
+    p.add_argument("--fsync-interval", type=bounded_float(0), default=5.0, help="seconds between fsyncs of OUTPUT")
     ray = p.add_argument_group("Ray engine (pip install 'tomtat[ray]')")
     p.add_argument("--engine", choices=["local", "ray"], default="local")
     ray.add_argument("--ray-address", help="cluster address (default: RAY_ADDRESS, else a local Ray instance)")
-    ray.add_argument("--ray-actors", type=int, default=None,
+    ray.add_argument("--ray-actors", type=bounded_int(1), default=None,
                      help="model actors, each loading the models once (default: the cluster's CPUs minus one)")
-    ray.add_argument("--ray-gpus-per-actor", type=float, default=None,
+    ray.add_argument("--ray-gpus-per-actor", type=bounded_float(0), default=None,
                      help="GPUs per actor (default: 1 when the cluster has GPUs, else 0)")
-    ray.add_argument("--ray-cpus-per-actor", type=float, default=1.0)
-    ray.add_argument("--ray-batch-size", type=int, default=16, help="articles per map_batches call")
+    ray.add_argument("--ray-cpus-per-actor", type=bounded_float(0, above=True), default=1.0)
+    ray.add_argument("--ray-batch-size", type=bounded_int(1), default=16, help="articles per map_batches call")
     ray.add_argument("--output-format", choices=["jsonl", "parquet"], default=None,
                      help="Ray: jsonl (a local .jsonl file is resumable) or parquet (a directory or URI)")
     p.set_defaults(func=batch)

@@ -3,7 +3,9 @@ document) from the shell."""
 
 from __future__ import annotations
 
+import argparse
 import json
+import math
 import sys
 from dataclasses import asdict, replace
 from pathlib import Path
@@ -13,6 +15,92 @@ from models.errors import CapabilityUnavailable, InputError
 from models.runtime import Runtime
 
 from ..config import Settings
+from ..schemas import Generation, SummarySpec
+
+# -- options shared with `tomtat batch`: the HTTP API's bounds -----------------------------------------------
+
+
+def schema_bounds(model, name: str) -> tuple[int | None, int | None]:
+    """The ``ge``/``le`` bounds of a request field in ``service/schemas.py``, read from its pydantic ``Field``
+    (so the CLI and the HTTP API cannot drift apart)."""
+    low = high = None
+    for constraint in model.model_fields[name].metadata:
+        low = getattr(constraint, "ge", low)
+        high = getattr(constraint, "le", high)
+    return low, high
+
+
+def _range_text(low, high) -> str:
+    if high is None:
+        return f"at least {low}"
+    return f"from {low} to {high}"
+
+
+def bounded_int(low: int | None = None, high: int | None = None, where: str = ""):
+    """An argparse ``type``: a whole number within ``low..high``; the error names the bound and the value
+    (argparse adds the option: ``argument --max-sentences: must be from 1 to 50 …, got 0``)."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if (low is not None and value < low) or (high is not None and value > high):
+            raise argparse.ArgumentTypeError(f"must be {_range_text(low, high)}{where}, got {value}")
+        return value
+
+    parse.__name__ = "int"
+    return parse
+
+
+def bounded_float(low: float = 0.0, *, above: bool = False):
+    """An argparse ``type``: a finite number ``>= low`` (``> low`` with ``above``)."""
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        if not math.isfinite(value) or value < low or (above and value == low):
+            raise argparse.ArgumentTypeError(f"must be a number {'above' if above else 'of at least'} {low:g}, "
+                                             f"got {text}")
+        return value
+
+    parse.__name__ = "float"
+    return parse
+
+
+def schema_int(model, name: str):
+    low, high = schema_bounds(model, name)
+    return bounded_int(low, high, f" (as the HTTP API's {name})")
+
+
+def add_summary_options(parser) -> None:
+    parser.add_argument("--max-sentences", type=schema_int(SummarySpec, "max_sentences"),
+                        help="most sentences in the summary (%s)" % _range_text(*schema_bounds(SummarySpec,
+                                                                                              "max_sentences")))
+    parser.add_argument("--max-words", type=schema_int(SummarySpec, "max_words"),
+                        help="most words in the summary (%s)" % _range_text(*schema_bounds(SummarySpec, "max_words")))
+
+
+def add_generation_options(parser) -> None:
+    """``--max-new-tokens`` and ``--num-beams``: at least the schema's minimum here; at most the server's
+    bound (TOMTAT_MAX_NEW_TOKENS, TOMTAT_MAX_BEAMS) once the settings are read (``check_generation``)."""
+    parser.add_argument("--max-new-tokens", type=schema_int(Generation, "max_new_tokens"),
+                        help="generation bound for summaries and translations (1 to TOMTAT_MAX_NEW_TOKENS)")
+    parser.add_argument("--num-beams", type=schema_int(Generation, "num_beams"),
+                        help="beam width, 1 = greedy (1 to TOMTAT_MAX_BEAMS)")
+    parser.set_defaults(check_settings=check_generation)
+
+
+def check_generation(args, settings: Settings) -> str | None:
+    """What is over the server's generation bounds (as ``service/http.py``'s ``check_generation``), as an
+    argparse error line, or ``None``."""
+    for option, value, limit, env in (
+            ("--max-new-tokens", getattr(args, "max_new_tokens", None), settings.max_new_tokens,
+             "TOMTAT_MAX_NEW_TOKENS"),
+            ("--num-beams", getattr(args, "num_beams", None), settings.max_beams, "TOMTAT_MAX_BEAMS")):
+        if value is not None and value > limit:
+            return f"argument {option}: must be at most {limit} ({env}), got {value}"
+    return None
 
 
 def register(subparsers) -> None:
@@ -20,8 +108,7 @@ def register(subparsers) -> None:
     summ.add_argument("file")
     summ.add_argument("--title")
     summ.add_argument("--method", choices=["auto", "abstractive", "extractive"], default="auto")
-    summ.add_argument("--max-sentences", type=int)
-    summ.add_argument("--max-words", type=int)
+    add_summary_options(summ)
     summ.add_argument("--format", choices=["auto", "text", "html"], default="auto")
     summ.add_argument("--json", action="store_true", help="print the full result as JSON")
     summ.set_defaults(func=summarize)
