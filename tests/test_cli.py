@@ -253,3 +253,28 @@ def test_summarize_bounds_are_read_from_the_request_schema():
     ok = tomtat("summarize", "-", "--method", "extractive", "--max-sentences", "50", "--max-words", "5",
                 stdin="Hà Nội mưa to. Đường ngập sâu.")
     assert ok.returncode == 0 and ok.stdout.strip(), ok.stderr
+
+
+@pytest.mark.parametrize("command", [["summarize", "-", "--method", "extractive"], ["translate", "-"], ["serve"],
+                                     ["serve", "--dev"], ["models", "check", "VietAI/envit5-translation"]])
+def test_a_bad_setting_is_one_line_and_exit_2(command):
+    err = _one_line(tomtat(*command, env={"TOMTAT_MAX_CHARS": "abc"}, stdin="Xin chào.", timeout=60))
+    assert "TOMTAT_MAX_CHARS" in err and "'abc'" in err
+    err = _one_line(tomtat(*command, env={"TOMTAT_LOAD_MODELS": "maybe"}, stdin="Xin chào.", timeout=60))
+    assert "TOMTAT_LOAD_MODELS" in err and "'maybe'" in err
+
+
+def test_commands_that_read_no_setting_still_run_with_a_bad_one():
+    env = {"TOMTAT_MAX_CHARS": "abc"}
+    assert tomtat("models", "list", env=env).returncode == 0
+    assert "TOMTAT_MAX_CHARS" in tomtat("config", env=env).stdout
+
+
+@pytest.mark.parametrize("port", ["99999", "65536", "0", "-1"])
+def test_serve_port_out_of_range_is_a_usage_error(port):
+    flag = tomtat("serve", "--port", port, timeout=60)
+    assert flag.returncode == 2 and "Traceback" not in flag.stderr and "OverflowError" not in flag.stderr
+    last = flag.stderr.strip().splitlines()[-1]
+    assert last.startswith("tomtat serve: error: argument --port") and "1 to 65535" in last and port in last
+    err = _one_line(tomtat("serve", env={"TOMTAT_PORT": port}, timeout=60))
+    assert "TOMTAT_PORT" in err and "1 to 65535" in err and port in err

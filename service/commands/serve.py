@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import sys
+
 from ..config import Settings
+from .text import bounded_int
+
+PORTS = (1, 65535)
 
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser("serve", help="run the HTTP service")
     parser.add_argument("--host", help="bind address (default TOMTAT_HOST or 127.0.0.1)")
-    parser.add_argument("--port", type=int, help="port (default TOMTAT_PORT or 8080)")
+    parser.add_argument("--port", type=bounded_int(*PORTS), help="port, 1 to 65535 (default TOMTAT_PORT or 8080)")
     parser.add_argument("--dev", action="store_true", help="Flask's development server instead of gunicorn")
     parser.set_defaults(func=serve)
 
@@ -16,13 +21,14 @@ def register(subparsers) -> None:
 def serve(args) -> int:
     overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
     settings = Settings.from_env(**overrides)
+    if not PORTS[0] <= settings.port <= PORTS[1]:  # TOMTAT_PORT (--port is checked when parsed)
+        print(f"tomtat: TOMTAT_PORT must be from {PORTS[0]} to {PORTS[1]}, got {settings.port}", file=sys.stderr)
+        return 2
     from ..app import create_app
     from ..config import open_bind_problem
 
     problem = open_bind_problem(settings)
     if problem:  # the same refusal as under gunicorn, for the development server too
-        import sys
-
         print(f"tomtat: {problem}", file=sys.stderr)
         return 2
     if args.dev:
