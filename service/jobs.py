@@ -122,7 +122,31 @@ def _query_value(value: str):
     return int(value) if value.isascii() and value.isdigit() and len(value) <= 9 else value
 
 
+# the job options a query string may carry (a JSONL body has no room for them): name -> the model that
+# defines it (its schema, bounds included, is the OpenAPI parameter's: one definition)
+QUERY_OPTIONS = {"translate": JobOptions, "glossary": JobOptions, "method": SummarySpec, "max_sentences": SummarySpec,
+                 "max_words": SummarySpec, "on_unfaithful": SummarySpec, "max_new_tokens": Generation,
+                 "num_beams": Generation}
+
+
+def _query_schema(name: str) -> dict:
+    prop = dict(QUERY_OPTIONS[name].model_json_schema()["properties"][name])
+    if name == "glossary":  # inline terms travel in a JSON body; a query names a stored glossary
+        return {"type": "string", "description": "The name of a stored glossary (`/v1/glossaries`)."}
+    prop.pop("title", None)
+    if prop.get("default") is None:  # "no value": the server's own (an integer parameter has no null)
+        prop.pop("default", None)
+    choices = [c for c in prop.pop("anyOf", []) if c.get("type") != "null"]
+    return (choices[0] if choices else {}) | prop
+
+
 def _query_options() -> dict:
+    unknown = sorted(set(request.args) - set(QUERY_OPTIONS))
+    if unknown:  # a misspelt option ("translte=none") must not go unnoticed, as an unknown body field does not
+        raise ApiError(422, "Invalid request", f"unknown query parameter{'s' if len(unknown) > 1 else ''} "
+                       f"{', '.join(map(repr, unknown))}; a job takes {', '.join(QUERY_OPTIONS)}",
+                       slug="validation", errors=[{"field": name, "message": "unknown query parameter"}
+                                                  for name in unknown])
     args = {k: _query_value(v) for k, v in request.args.items()}
     out: dict = {}
     if "translate" in args:
@@ -169,8 +193,9 @@ def _shown_options(options: dict) -> dict:
 
 @bp.post("")
 def create_job():
+    query = _query_options()  # a misspelt option is refused before the archive is read
     body = read_job_body()
-    options = _options(body.options | _query_options())
+    options = _options(body.options | query)
     key = idempotency_key()
     digest = None
     if key:  # store.request_hash(body, options), from the digest of the body as it streamed by
@@ -275,12 +300,18 @@ operation("POST", "/v1/jobs", "Submit a batch job", tag="jobs",
                      "202 with `job_id` and `Location`; `Idempotency-Key` makes a retry return the same job.",
          body_schema=body, models=(JobOptions,),
          body_types=("application/json", "application/x-ndjson"),
+         body_type_schemas={"application/x-ndjson": {
+             "type": "string", "description": "One article a line: `{\"id\", \"title\", \"text\", \"format\"}` as "
+                                              "JSON; options as query parameters."}},
          request_examples={"two": {"summary": "Hai bài báo", "value": {
              "articles": [{"id": "a1", "text": ARTICLE_EXAMPLE},
                           {"id": "a2", "text": "Người dân Q.3 đồng tình với kế hoạch mở rộng đường."}],
              "translate": "summary"}}},
          parameters=[{"name": "Idempotency-Key", "in": "header", "required": False,
-                      "schema": {"type": "string", "maxLength": 255}}],
+                      "schema": {"type": "string", "maxLength": 255}}] +
+                    [{"name": name, "in": "query", "required": False, "schema": _query_schema(name),
+                      "description": "A job option (for JSONL bodies); an unknown query parameter is a 422."}
+                     for name in QUERY_OPTIONS],
          responses={202: (_OBJECT, "Accepted: the job and its links.")}, errors=API_ERRORS)
 operation("GET", "/v1/jobs/<job_id>", "Job status and progress", tag="jobs",
          responses={200: (_OBJECT, "Status, counts, progress, timestamps.")}, errors=READ_ERRORS + (404,))
@@ -291,4 +322,4 @@ operation("GET", "/v1/jobs/<job_id>/results", "Job results (JSONL pages)", tag="
          parameters=[{"name": "cursor", "in": "query", "required": False, "schema": {"type": "integer"}},
                      {"name": "limit", "in": "query", "required": False, "schema": {"type": "integer"}}],
          responses={200: ({"type": "string"}, "One JSON row a line; `X-Next-Cursor` gives the next page.")},
-         errors=READ_ERRORS + (404,))
+         errors=READ_ERRORS + (404, 422), error_descriptions={422: "`cursor` or `limit` is not an integer in range."})

@@ -81,6 +81,7 @@ class Operation:
     request: type[BaseModel] | None = None
     body_schema: dict | None = None  # a request body without a pydantic model (form or foreign shapes)
     body_types: tuple[str, ...] = ("application/json",)
+    body_type_schemas: dict[str, dict] = field(default_factory=dict)  # a media type's own schema (JSONL: lines)
     models: tuple[type[BaseModel], ...] = ()  # extra models that body_schema refers to
     request_examples: dict[str, Any] = field(default_factory=dict)
     responses: dict[int, tuple[type[BaseModel] | dict | None, str]] = field(default_factory=dict)
@@ -150,7 +151,7 @@ def build_spec(app: Flask | None = None) -> dict:
             schema = refs[(op.request, "validation")] if op.request is not None else op.body_schema
             content = {}
             for i, media_type in enumerate(op.body_types):
-                media: dict[str, Any] = {"schema": schema}
+                media: dict[str, Any] = {"schema": op.body_type_schemas.get(media_type, schema)}
                 if op.request_examples and i == 0:
                     media["examples"] = {k: {"summary": v.get("summary", k), "value": v["value"]}
                                          for k, v in op.request_examples.items()}

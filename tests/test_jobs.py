@@ -17,7 +17,7 @@ import pytest
 from service import jobs
 from service.app import create_app
 from service.config import Settings
-from tests.helpers import app_factory, free_port, wait_healthy
+from tests.helpers import app_factory, free_port, problem, wait_healthy
 from tests.test_cli import tiny_env
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -234,6 +234,20 @@ def test_numeric_options_in_the_query_string(make_app, seed_article):
                       data=json.dumps({"id": "q2", "text": seed_article}) + "\n",
                       headers={"Content-Type": "application/x-ndjson"})
     assert bad.status_code == 422 and "max_sentences" in bad.get_data(as_text=True)
+
+
+def test_an_unknown_query_parameter_is_refused_not_ignored(make_app, seed_article):
+    client = make_app(job_workers=0).test_client()
+    line = json.dumps({"id": "q1", "text": seed_article}) + "\n"
+    resp = client.post("/v1/jobs?translte=none&method=extractive", data=line,
+                       headers={"Content-Type": "application/x-ndjson"})
+    body = problem(resp, 422)
+    assert "unknown query parameter 'translte'" in body["detail"] and "translate" in body["detail"]
+    assert body["errors"] == [{"field": "translte", "message": "unknown query parameter"}]
+    spec = client.get("/openapi.json").get_json()["paths"]["/v1/jobs"]["post"]
+    query = {p["name"]: p["schema"] for p in spec["parameters"] if p["in"] == "query"}
+    assert query["max_sentences"]["maximum"] == 50 and query["translate"]["enum"] == ["none", "summary", "full", "both"]
+    assert spec["requestBody"]["content"]["application/x-ndjson"]["schema"]["type"] == "string"
 
 
 def test_on_unfaithful_in_the_query_string_reaches_the_job(make_app, seed_article):
