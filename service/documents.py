@@ -236,8 +236,27 @@ def _links(job_id: str) -> dict:
             "job": url_for("jobs.get_job", job_id=job_id)}
 
 
+FORM_FIELDS = ("file", "source", "target", "summarize", "allow_other_language", "glossary")
+
+
+def _check_form() -> None:
+    """A misspelt field ("tagret") or a second file is refused, not ignored: the job would run without it."""
+    names = {name or "" for name in (*request.form, *request.files)}  # a part may come with no name at all
+    unknown = sorted(names - set(FORM_FIELDS))
+    if unknown:
+        raise ApiError(422, "Invalid request", f"unknown form field{'s' if len(unknown) > 1 else ''} "
+                       f"{', '.join(map(repr, unknown))}; a document upload takes {', '.join(FORM_FIELDS)}",
+                       slug="validation", errors=[{"field": name, "message": "unknown form field"} for name in unknown])
+    repeated = [name for name in FORM_FIELDS if len(request.files.getlist(name)) + len(request.form.getlist(name)) > 1]
+    if repeated:
+        raise ApiError(422, "Invalid request", f"{', '.join(map(repr, repeated))} sent more than once; send one "
+                       "file (and each option once) per upload", slug="validation",
+                       errors=[{"field": name, "message": "sent more than once"} for name in repeated])
+
+
 @bp.post("")
 def create_document():
+    _check_form()
     filename, data = uploaded()
     source = _code("source", request.form.get("source")) or "auto"
     target = _code("target", request.form.get("target"))
@@ -248,6 +267,10 @@ def create_document():
     fmt, _ = opened_upload()  # 422 now for a corrupt or mislabelled file
     if source != "auto":
         source, target = pipeline.pick_direction(translator.pairs, source, target)
+    elif target is not None and target not in {t for _, t in translator.pairs}:  # 422 now, not a failed job
+        served = [f"{a}→{b}" for a, b in translator.pairs]
+        raise InputError(f"no source translates to {target!r} here; the loaded translation model serves "
+                         f"{', '.join(served)}", field="target", code="unsupported-pair", served=served)
     check_direction(glossary, None if source == "auto" else source, target)  # 422 now, not a failed job
     owner = tenant()
     options = {"kind": KIND, "source": source, "target": target, "summarize": summarize,

@@ -156,6 +156,22 @@ def test_request_problems(make_app):
     assert problem(client.get("/v1/documents/" + "0" * 32), 404)
 
 
+def test_an_upload_that_cannot_be_done_as_asked_is_refused_at_once(make_app):
+    """No job is made to fail later: a target nothing translates to (source auto), a misspelt field, a second
+    file."""
+    import io
+
+    client = make_app().test_client()
+    body = problem(upload(client, TXT.encode(), "bai.txt", target="fr"), 422)
+    assert body["type"].endswith("/unsupported-pair") and "'fr'" in body["detail"] and "vi→en" in body["detail"]
+    body = problem(upload(client, TXT.encode(), "bai.txt", tagret="en"), 422)
+    assert "unknown form field 'tagret'" in body["detail"] and body["errors"][0]["field"] == "tagret"
+    two = client.post("/v1/documents", content_type="multipart/form-data",
+                      data={"file": [(io.BytesIO(TXT.encode()), "a.txt"), (io.BytesIO(TXT.encode()), "b.txt")]})
+    assert "'file' sent more than once" in problem(two, 422)["detail"]
+    assert upload(client, TXT.encode(), "bai.txt", target="en").status_code == 202  # the same file, as asked
+
+
 def test_the_file_is_not_ready_before_its_job_ends(tiny_runtime, tmp_path):
     with app_factory(tiny_runtime, db_path=str(tmp_path / "db.sqlite3"), job_workers=0) as make:
         client = make().test_client()
