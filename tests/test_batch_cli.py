@@ -331,3 +331,47 @@ def test_a_bad_setting_is_one_line_not_a_traceback(tmp_path, seed_article):
     assert result.returncode == 2 and "Traceback" not in err and len(err.strip().splitlines()) == 1, err
     assert err.startswith("tomtat: ") and "TOMTAT_MAX_CHARS" in err and "'abc'" in err
     assert not (tmp_path / "out.jsonl").exists()
+
+
+def _refused_untouched(result, src: Path, before: bytes, tmp_path: Path, listing: set) -> None:
+    err = result.stderr.decode() if isinstance(result.stderr, bytes) else result.stderr
+    assert result.returncode == 1, err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err  # one line, nothing else ran
+    assert err.startswith("tomtat batch: the output") and "is the input" in err and "another file" in err
+    assert src.read_bytes() == before  # byte for byte: no row appended, no torn line cut, no rewrite
+    assert set(tmp_path.iterdir()) == listing  # no .retry-tmp, no output created elsewhere
+
+
+@pytest.mark.parametrize("retry", [[], ["--retry-failed"]])
+def test_an_output_that_is_the_input_is_refused_before_either_is_touched(tmp_path, seed_article, retry):
+    src = tmp_path / "in.jsonl"
+    write_jsonl(src, [article(1, seed_article), {"id": "bad", "text": ""}])
+    with open(src, "ab") as handle:
+        handle.write(b'{"id": "torn", "text": "no newline')  # what scan_output would cut as a torn last line
+    before = src.read_bytes()
+    (tmp_path / "link.jsonl").symlink_to(src.name)
+    os.link(src, tmp_path / "hard.jsonl")
+    listing = set(tmp_path.iterdir())
+    for output in (src, tmp_path / "link.jsonl", tmp_path / "hard.jsonl", tmp_path / ".." / tmp_path.name / "in.jsonl"):
+        _refused_untouched(batch(src, "-o", output, *FAST, *retry), src, before, tmp_path, listing)
+    for output in (src, tmp_path / "link.jsonl"):  # the same file reached as stdin
+        with open(src, "rb") as stdin:
+            result = subprocess.run([sys.executable, *ENTRY, "-", "-o", str(output), *FAST, *retry], cwd=ROOT,
+                                    stdin=stdin, capture_output=True)
+        _refused_untouched(result, src, before, tmp_path, listing)
+    with open(src, "ab") as stdout:  # `tomtat batch in.jsonl -o - >> in.jsonl`
+        result = subprocess.run([sys.executable, *ENTRY, str(src), "-o", "-", *FAST], cwd=ROOT, stdout=stdout,
+                                stderr=subprocess.PIPE)
+    _refused_untouched(result, src, before, tmp_path, listing)
+
+
+def test_an_output_a_directory_input_would_read_is_refused(tmp_path, seed_article):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text(seed_article, encoding="utf-8")
+    refused = batch(docs, "-o", docs / "results.txt", *FAST)
+    assert refused.returncode == 1 and b"inside the input directory" in refused.stderr
+    assert b"Traceback" not in refused.stderr and not (docs / "results.txt").exists()
+    beside = batch(docs, "-o", docs / "results.jsonl", *FAST)  # not a file the directory reader reads
+    assert beside.returncode == 0, beside.stderr
+    assert [r["id"] for r in rows(docs / "results.jsonl")] == ["a.txt"]

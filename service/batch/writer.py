@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import stat
 import sys
 import time
 from dataclasses import dataclass, field
@@ -33,6 +34,42 @@ class ScanResult:
 
 def dumps(row: dict) -> bytes:
     return (json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+
+
+def _stat(path: str, fd: int) -> os.stat_result | None:
+    """``path``'s file (``-``: the file behind ``fd``, stdin or stdout), or ``None`` (absent, a URI)."""
+    try:
+        if path == "-":
+            return os.fstat(fd)
+        if "://" in path:
+            return None
+        return os.stat(path)
+    except OSError:
+        return None
+
+
+def same_file_problem(input_path: str, output_path: str, dir_suffixes=frozenset()) -> str | None:
+    """Why ``output_path`` must not be written for ``input_path``, or ``None``.
+
+    The output is appended to and its ids are skipped as done, so when it is the input itself (the same path,
+    another path to it, a symlink or hard link; for ``-``, the file stdin comes from or stdout goes to) the run
+    would take every article as done and append its rows into the archive. A directory input is also refused an
+    output inside it whose suffix is one of ``dir_suffixes`` (the files the reader of that directory reads).
+    """
+    source, target = _stat(input_path, 0), _stat(output_path, 1)
+    if source is not None and target is not None and stat.S_ISREG(source.st_mode) \
+            and os.path.samestat(source, target):
+        shown = "stdin" if input_path == "-" else input_path
+        written = "stdout" if output_path == "-" else output_path
+        return (f"the output {written} is the input {shown} itself; results would be appended into the archive "
+                "and its articles taken as done. Write the results to another file (e.g. -o results.jsonl)")
+    if source is not None and stat.S_ISDIR(source.st_mode) and output_path != "-" and "://" not in output_path \
+            and os.path.splitext(output_path)[1].lower() in dir_suffixes:
+        root, out = os.path.realpath(input_path), os.path.realpath(output_path)
+        if os.path.commonpath([root, out]) == root:
+            return (f"the output {output_path} is inside the input directory {input_path} and would be read as one "
+                    "of its articles. Write the results outside that directory")
+    return None
 
 
 def scan_output(path: str, retry_failed: bool = False) -> ScanResult:

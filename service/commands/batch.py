@@ -17,9 +17,9 @@ from models import glossary, pipeline
 from models.errors import CapabilityUnavailable, InputError
 from models.runtime import Runtime
 
-from ..batch.records import FORMATS, InputFormatError, count_records, detect_format, read_records
+from ..batch.records import FORMATS, TEXT_SUFFIXES, InputFormatError, count_records, detect_format, read_records
 from ..batch.runner import ArticleOptions, BatchStats, FailFast, Progress, process_record, run_local
-from ..batch.writer import ResultWriter, scan_output
+from ..batch.writer import ResultWriter, same_file_problem, scan_output
 from ..config import Settings
 from .text import add_generation_options, add_summary_options, bounded_float, bounded_int
 
@@ -90,11 +90,20 @@ def runtime_config(settings: Settings, args):
     )
 
 
+RAY_SHARD_SUFFIXES = {".jsonl", ".ndjson", ".json", ".csv", ".tsv"}  # what --engine ray reads from a directory
+
+
 def _sigterm(signum, frame):
     raise KeyboardInterrupt
 
 
 def batch(args) -> int:
+    # before either file is touched: an output that is the input would take its lines as done and append into it
+    dir_suffixes = set(TEXT_SUFFIXES) | (RAY_SHARD_SUFFIXES if args.engine == "ray" else set())
+    problem = same_file_problem(args.input, args.output, dir_suffixes)
+    if problem:
+        print(f"tomtat batch: {problem}", file=sys.stderr)
+        return 1
     settings = Settings.from_env()
     logging.basicConfig(level=settings.log_level.upper(), format="tomtat batch: %(levelname)s %(message)s",
                         stream=sys.stderr)
