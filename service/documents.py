@@ -26,6 +26,7 @@ from models.documents import DocumentLimits, open_document
 from models.documents.run import FileResult, translate_file
 from models.errors import InputError
 from models.glossary import Glossary, from_dict as glossary_from_dict
+from models.text import characters
 
 from .auth import tenant
 from .db import Database
@@ -167,7 +168,7 @@ def upload_chars() -> int:
     """What a document request costs against the character quota: the characters of the file's text (0 for
     a file that does not open: the route answers its 413/415/422 itself)."""
     try:
-        return len(opened_upload()[1].text())
+        return characters(opened_upload()[1].text())  # NFC characters, as the quota counts text
     except Exception:  # noqa: BLE001 - a refused file, or one that failed to open: the route answers for it
         return 0
 

@@ -13,9 +13,12 @@ import json
 from flask import g, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from models.text import characters
+
 from .batch.records import (MARKING, NumberOutOfRange, Record, bad, finite_float, located, parse_jsonl_line,
                             record_from_mapping, unique_keys)
 from .errors import ApiError
+
 from .http import JSONL_TYPES, MalformedBody, control_at, number_out_of_range, settings
 
 # -- the job body: read as a stream, counted and checked in one pass ------------------------------------
@@ -66,7 +69,8 @@ class JobBody:
                          "(\\ud800-\\udfff), which is not text; fix the encoding of the article")
             stored = _dumps(record.to_dict()).encode("utf-8")
         extra = _dumps(record.extra) if record.extra else ""
-        self.chars += len(record.id) + len(record.text or "") + len(record.title or "") + len(extra)
+        # counted as the quota counts a request's text: NFC characters
+        self.chars += sum(characters(part) for part in (record.id, record.text or "", record.title or "", extra))
         self.items.append((record.id, stored))
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 import io
 import json
+import unicodedata
 import sqlite3
 import tracemalloc
 
@@ -146,6 +147,9 @@ def test_every_stored_character_counts_towards_the_quota(make_app):
     assert body["chars"] >= 100 + 19 + 80
     lines = json.dumps({"id": "y" * 170, "text": text}, ensure_ascii=False).encode()  # 20 + 189 > 200
     assert problem(quota.post("/v1/jobs" + FAST, data=lines, content_type=NDJSON), 429)["chars"] == 170 + 19
+    # NFD Vietnamese costs the characters it shows, as in an interactive request: 170 + 19, not 170 + 25
+    nfd = json.dumps({"id": "z" * 170, "text": unicodedata.normalize("NFD", text)}, ensure_ascii=False).encode()
+    assert problem(quota.post("/v1/jobs" + FAST, data=nfd, content_type=NDJSON), 429)["chars"] == 170 + 19
 
 
 @pytest.mark.parametrize("data, status, words", [
