@@ -55,13 +55,19 @@ class JobBody:
         self.chars = 0  # characters stored: every id, text, title and extra field (the character quota)
         self.options: dict = {}
         self.digest = hashlib.sha256()
+        self._first: dict[str, str] = {}  # id -> where the article with it was (each result row has its own id)
 
     def add(self, record: Record, limit: int, where: str) -> None:
         if len(self.items) >= limit:
             raise ApiError(413, "Too many articles", f"the job has more than {limit} articles "
                            "(TOMTAT_MAX_JOB_ARTICLES); split it into several jobs", slug="too-many-articles",
                            limit=limit)
-        record = _capped(record, where, len(self.items) + 1)
+        n = len(self.items) + 1
+        record = _capped(record, where, n)
+        if record.id in self._first:  # its row under the article's position, so that no two rows share an id
+            record = bad(f"body:{n}", "duplicate_id", f"{where}: the id {record.id!r} is also that of "
+                         f"{self._first[record.id]}, which is processed; give each article of a job its own id")
+        self._first.setdefault(record.id, where)
         try:
             stored = _dumps(record.to_dict()).encode("utf-8")
         except UnicodeEncodeError:  # a lone surrogate ("\ud800") in the title or an extra field

@@ -138,6 +138,23 @@ def test_ids_and_extra_fields_are_capped(make_app, tmp_path):
     assert all(len(json.dumps(r, ensure_ascii=False)) < 1000 for r in stored.values())
 
 
+@pytest.mark.parametrize("content_type", ["application/json", NDJSON])
+def test_a_repeated_id_is_an_error_row_of_its_own_id(make_app, tmp_path, content_type):
+    """Results are read by id: a second article with an id already given is not processed under it."""
+    db = str(tmp_path / "jobs.sqlite3")
+    client = make_app().test_client()
+    sent = [{"id": "a", "text": "Một câu. Hai câu."}, {"id": "b", "text": "Ba câu. Bốn câu."},
+            {"id": "a", "text": "Năm câu. Sáu câu."}]
+    data = json.dumps(sent) if content_type == "application/json" else "\n".join(map(json.dumps, sent))
+    resp = client.post("/v1/jobs" + FAST, data=data, content_type=content_type)
+    assert resp.status_code == 202 and resp.get_json()["counts"]["total"] == 3  # nothing sent is dropped
+    stored = rows_stored(db, resp.get_json()["job_id"])
+    assert list(stored) == ["a", "b", "body:3"] and "error" not in stored["a"]
+    where = "articles[0]" if content_type == "application/json" else "line 1"
+    assert stored["body:3"]["error"] == "duplicate_id"
+    assert f"the id 'a' is also that of {where}" in stored["body:3"]["reason"], stored["body:3"]
+
+
 def test_every_stored_character_counts_towards_the_quota(make_app):
     text = "Mưa to. Đường ngập."  # 19 characters
     quota = make_app(anon_char_quota="200/hour").test_client()
