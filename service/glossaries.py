@@ -322,7 +322,9 @@ def put_glossary(name: str):
 def delete_glossary(name: str):
     if not store().delete(tenant(), name):
         raise _not_found(name)
-    return Response(status=204)
+    response = Response(status=204)
+    del response.headers["Content-Type"]  # no content, no type (werkzeug's default is text/html)
+    return response
 
 
 _ERRORS = READ_ERRORS + (400, 413, 415, 422, 503)

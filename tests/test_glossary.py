@@ -280,7 +280,8 @@ def test_create_read_replace_delete(make_app):
     translated = client.post("/v1/translate", json={"text": "UBND họp.", "glossary": "toa-soan"}).get_json()
     assert "City Hall" in translated["translation"]  # the replacement is used at once
 
-    assert client.delete("/v1/glossaries/toa-soan").status_code == 204
+    deleted = client.delete("/v1/glossaries/toa-soan")
+    assert deleted.status_code == 204 and deleted.data == b"" and "Content-Type" not in deleted.headers
     assert problem(client.get("/v1/glossaries/toa-soan"), 404)
     assert problem(client.delete("/v1/glossaries/toa-soan"), 404)
     gone = problem(client.post("/v1/translate", json={"text": "UBND họp.", "glossary": "toa-soan"}), 422)
