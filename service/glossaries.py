@@ -210,7 +210,10 @@ def check_direction(glossary: Glossary | None, source: str | None, target: str |
 # -- routes ---------------------------------------------------------------------------------------------
 
 def _check_name(name: str | None) -> str:
-    if not name or not NAME_RE.fullmatch(name):
+    if not name:
+        raise InputError("the glossary has no `name`: send one of 1-64 letters, digits, '.', '_' or '-', starting "
+                         "with a letter or digit", field="name", code="bad-glossary-name")
+    if not NAME_RE.fullmatch(name):
         raise InputError(f"glossary name {name!r}: use 1-64 letters, digits, '.', '_' or '-', starting with a "
                          "letter or digit", field="name", code="bad-glossary-name")
     return name

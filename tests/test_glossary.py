@@ -326,6 +326,11 @@ def test_bad_glossary_requests_are_clear_problems(make_app, call, status, slug):
     assert body["type"].endswith("/" + slug), body
 
 
+def test_a_glossary_without_a_name_is_told_so(make_app):
+    body = problem(make_app().test_client().post("/v1/glossaries", json={"entries": {"a": "b"}}), 422)
+    assert body["detail"].startswith("the glossary has no `name`") and "None" not in body["detail"]
+
+
 def test_a_glossary_of_the_other_direction_is_a_422_over_http(make_app):
     client = make_app().test_client()
     client.put("/v1/glossaries/en-vi?source=en&target=vi", data="rain,mưa\n".encode(), content_type="text/csv")
