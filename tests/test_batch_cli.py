@@ -375,3 +375,6 @@ def test_an_output_a_directory_input_would_read_is_refused(tmp_path, seed_articl
     beside = batch(docs, "-o", docs / "results.jsonl", *FAST)  # not a file the directory reader reads
     assert beside.returncode == 0, beside.stderr
     assert [r["id"] for r in rows(docs / "results.jsonl")] == ["a.txt"]
+    # Ray reads a directory of JSONL shards with --input-format jsonl: a .jsonl output there would be a shard
+    shards = batch(docs, "-o", docs / "more.jsonl", "--engine", "ray", "--input-format", "jsonl", *FAST)
+    assert shards.returncode == 1 and b"inside the input directory" in shards.stderr

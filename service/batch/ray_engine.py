@@ -84,16 +84,19 @@ def _strip_scheme(path: str) -> str:
     return path.split("://", 1)[1] if "://" in path else os.path.abspath(path)
 
 
+# the files each input format reads (from a directory, or a URI's prefix)
+SUFFIXES = {"dir": tuple(TEXT_SUFFIXES), "jsonl": (".jsonl", ".ndjson", ".json"), "csv": (".csv", ".tsv")}
+
+
 def input_format(path: str, fmt: str) -> str:
     if fmt != "auto":
         return fmt
     if "://" not in path and os.path.isdir(path):
         return "dir"
     suffix = os.path.splitext(path.rstrip("/"))[1].lower()
-    if suffix in (".jsonl", ".ndjson", ".json"):
-        return "jsonl"
-    if suffix in (".csv", ".tsv"):
-        return "csv"
+    for found in ("jsonl", "csv"):
+        if suffix in SUFFIXES[found]:
+            return found
     if "://" in path:
         return "dir"
     from .records import detect_format
@@ -149,10 +152,7 @@ def build(input_path: str, fmt: str, config: RuntimeConfig, options: ArticleOpti
     """The dataset of serialized output rows (``id``, ``row``) of ``input_path``."""
     ray = _import_ray()
     fmt = input_format(input_path, fmt)
-    if fmt == "dir":
-        extensions = [s.lstrip(".") for s in TEXT_SUFFIXES]
-    else:
-        extensions = ["jsonl", "ndjson", "json"] if fmt == "jsonl" else ["csv", "tsv"]
+    extensions = [s.lstrip(".") for s in SUFFIXES[fmt]]
     ds = ray.data.read_binary_files(input_path, include_paths=True, file_extensions=extensions)
     root = _strip_scheme(input_path).rstrip("/")
     ds = ds.flat_map(parse_file, fn_kwargs={"fmt": fmt, "root": root, "max_chars": max_chars, "skip": skip})

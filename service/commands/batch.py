@@ -90,16 +90,18 @@ def runtime_config(settings: Settings, args):
     )
 
 
-RAY_SHARD_SUFFIXES = {".jsonl", ".ndjson", ".json", ".csv", ".tsv"}  # what --engine ray reads from a directory
-
-
 def _sigterm(signum, frame):
     raise KeyboardInterrupt
 
 
 def batch(args) -> int:
     # before either file is touched: an output that is the input would take its lines as done and append into it
-    dir_suffixes = set(TEXT_SUFFIXES) | (RAY_SHARD_SUFFIXES if args.engine == "ray" else set())
+    if args.engine == "ray":  # what its reader of a directory reads, by input format
+        from ..batch.ray_engine import SUFFIXES, input_format
+
+        dir_suffixes = set(SUFFIXES.get(input_format(args.input, args.input_format), ()))
+    else:
+        dir_suffixes = set(TEXT_SUFFIXES)
     problem = same_file_problem(args.input, args.output, dir_suffixes)
     if problem:
         print(f"tomtat batch: {problem}", file=sys.stderr)
