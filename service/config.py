@@ -43,6 +43,8 @@ def _duration(value: str) -> float:
     return number * (scale or 1)
 
 
+PORTS = (1, 65535)
+
 # the most one limit may count, and its longest window: what Redis (and its Lua numbers) count exactly
 MAX_LIMIT_AMOUNT = 2**53
 MAX_LIMIT_WINDOW_S = 100 * 366 * 86400
@@ -89,7 +91,7 @@ def _env(env: str, default: Any, doc: str, parse: Any = None):
 @dataclass(frozen=True)
 class Settings:
     host: str = _env("TOMTAT_HOST", "127.0.0.1", "Address `tomtat serve` binds.")
-    port: int = _env("TOMTAT_PORT", 8080, "Port `tomtat serve` listens on.")
+    port: int = _env("TOMTAT_PORT", 8080, "Port `tomtat serve` listens on (1 to 65535).")
     allow_open: bool = _env(
         "TOMTAT_ALLOW_OPEN", False,
         "Serve without API keys on an address other than loopback (else `tomtat serve` and the image refuse to "
@@ -269,6 +271,8 @@ class Settings:
         "Debug switch: include request bodies (article text) in the logs. Never on in production.", _bool)
 
     def __post_init__(self) -> None:
+        if not PORTS[0] <= self.port <= PORTS[1]:  # gunicorn's bind would end in an OverflowError traceback
+            raise ValueError(f"TOMTAT_PORT: must be from {PORTS[0]} to {PORTS[1]}, got {self.port}")
         # a rate or quota given in code (tests, overrides of from_env) is checked as the environment's are
         for f in fields(self):
             limit = getattr(f.metadata["parse"], "limit", None)

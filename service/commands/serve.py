@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import sys
 
-from ..config import Settings
+from ..config import PORTS, Settings
 from .text import bounded_int
-
-PORTS = (1, 65535)
 
 
 def register(subparsers) -> None:
@@ -21,9 +19,6 @@ def register(subparsers) -> None:
 def serve(args) -> int:
     overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
     settings = Settings.from_env(**overrides)
-    if not PORTS[0] <= settings.port <= PORTS[1]:  # TOMTAT_PORT (--port is checked when parsed)
-        print(f"tomtat: TOMTAT_PORT must be from {PORTS[0]} to {PORTS[1]}, got {settings.port}", file=sys.stderr)
-        return 2
     from ..app import create_app
     from ..config import open_bind_problem
 
