@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_cli import tiny_env
+from tests.test_cli import SUMMARY_OUT_OF_BOUNDS, tiny_env
 
 ROOT = Path(__file__).resolve().parents[1]
 FAST = ["--method", "extractive", "--translate", "none"]
@@ -277,12 +277,7 @@ def test_jsonl_lines_are_bounded_in_memory():
 
 
 
-@pytest.mark.parametrize("args, option, bound", [
-    (["--max-sentences", "0"], "--max-sentences", "from 1 to 50"),
-    (["--max-sentences", "-2"], "--max-sentences", "from 1 to 50"),
-    (["--max-sentences", "51"], "--max-sentences", "from 1 to 50"),
-    (["--max-words", "1"], "--max-words", "from 5 to 2000"),
-    (["--max-words", "2001"], "--max-words", "from 5 to 2000"),
+@pytest.mark.parametrize("args, option, bound", SUMMARY_OUT_OF_BOUNDS + [
     (["--num-beams", "0"], "--num-beams", "at least 1"),
     (["--num-beams", "100"], "--num-beams", "at most 8 (TOMTAT_MAX_BEAMS)"),
     (["--max-new-tokens", "-5"], "--max-new-tokens", "at least 1"),

@@ -228,13 +228,17 @@ def test_models_check_of_a_missing_directory_says_why_once(tmp_path):
         assert "VietAI/envit5-translation" in err and "VietAI/vit5-base-vietnews-summarization" in err
 
 
-@pytest.mark.parametrize("args, option, bound", [
+# summary options outside the HTTP API's bounds (service/schemas.py): (arguments, option, the bound said)
+SUMMARY_OUT_OF_BOUNDS = [
     (["--max-sentences", "0"], "--max-sentences", "from 1 to 50"),
     (["--max-sentences", "-2"], "--max-sentences", "from 1 to 50"),
     (["--max-sentences", "51"], "--max-sentences", "from 1 to 50"),
     (["--max-words", "1"], "--max-words", "from 5 to 2000"),
     (["--max-words", "2001"], "--max-words", "from 5 to 2000"),
-])
+]
+
+
+@pytest.mark.parametrize("args, option, bound", SUMMARY_OUT_OF_BOUNDS)
 def test_summarize_options_have_the_http_apis_bounds(args, option, bound):
     result = tomtat("summarize", "-", "--method", "extractive", *args, stdin="Hà Nội mưa to. Đường ngập sâu.")
     assert result.returncode == 2 and result.stdout == "" and "Traceback" not in result.stderr, result.stderr
