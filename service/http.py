@@ -334,11 +334,13 @@ class _CountingInput:
         self.failed: MalformedBody | None = None
 
     def _ended(self, data_len: int, size=None) -> None:
-        """After a read of ``data_len`` bytes: an end of stream (nothing read for a read that asked for some,
-        or a read to the end) before the announced length is :class:`IncompleteBody`."""
+        """After a read of ``data_len`` bytes that asked for ``size`` (None or negative: to the end): the end
+        of the stream (a read to the end, or nothing for a read that asked for some) before the announced
+        length is :class:`IncompleteBody`."""
         if self.expected is None or self.consumed >= self.expected:
             return
-        if data_len == 0 and size != 0 or size is None or (isinstance(size, int) and size < 0):
+        to_the_end = size is None or size < 0
+        if to_the_end or (data_len == 0 and size > 0):
             self.failed = IncompleteBody(self.consumed, self.expected)
             raise self.failed
 
@@ -375,15 +377,15 @@ class _CountingInput:
     def readline(self, *args):
         data = self._guarded(self._stream.readline, *args)
         self.consumed += len(data)
-        if not data:  # readline answers nothing only at the end of the stream
-            self._ended(0, 1)
+        if not data:  # readline answers nothing only at the end of the stream (or when asked for nothing)
+            self._ended(0, args[0] if args and args[0] is not None and args[0] >= 0 else 1)
         return data
 
     def readlines(self, *args):
         lines = self._guarded(self._stream.readlines, *args)
         self.consumed += sum(len(line) for line in lines)
-        if not args or not args[0] or args[0] < 0:  # read to the end
-            self._ended(0, 1)
+        if not args or not args[0] or args[0] < 0:  # no hint: read to the end
+            self._ended(0, None)
         return lines
 
     def __iter__(self):

@@ -244,3 +244,17 @@ def test_a_form_field_over_werkzeugs_limit_is_a_413_that_says_so(make_app):
     resp = make_app().test_client().post("/v1/documents", data=form, content_type="multipart/form-data")
     body = problem(resp, 413)
     assert "form field" in body["detail"] and "TOMTAT_MAX_DOCUMENT_BYTES" not in body["detail"]
+
+
+def test_a_read_that_asks_for_nothing_is_no_end_of_the_body():
+    import io
+
+    from service.http import IncompleteBody, _CountingInput
+
+    stream = _CountingInput(io.BytesIO(b"abc"), expected=10)
+    assert stream.read(0) == b"" and stream.readline(0) == b""  # asked for nothing: nothing ended
+    assert stream.read(3) == b"abc"
+    with pytest.raises(IncompleteBody, match="ended after 3 of the 10 bytes"):
+        stream.read(5)  # the stream's end, 7 bytes short of its Content-Length
+    whole = _CountingInput(io.BytesIO(b"abc"), expected=3)
+    assert whole.read() == b"abc" and whole.read(5) == b""  # a body read to its length ends there
