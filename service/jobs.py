@@ -130,9 +130,9 @@ QUERY_OPTIONS = {"translate": JobOptions, "glossary": JobOptions, "method": Summ
 
 
 def _query_schema(name: str) -> dict:
-    prop = dict(QUERY_OPTIONS[name].model_json_schema()["properties"][name])
     if name == "glossary":  # inline terms travel in a JSON body; a query names a stored glossary
         return {"type": "string", "description": "The name of a stored glossary (`/v1/glossaries`)."}
+    prop = dict(QUERY_OPTIONS[name].model_json_schema()["properties"][name])
     prop.pop("title", None)
     if prop.get("default") is None:  # "no value": the server's own (an integer parameter has no null)
         prop.pop("default", None)
